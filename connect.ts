@@ -1,0 +1,37 @@
+import { Ferry, type FerryOptions } from "./core/ferry.js";
+import { InvalidArgumentError } from "./core/errors.js";
+import type { Transport } from "./core/transport.js";
+import type { Broker } from "./transports/embedded/broker.js";
+
+export interface ConnectOptions extends FerryOptions {
+  /**
+   * Where the broker is. Default: none, the in-process embedded broker. Schemes: `ferry://` (the
+   * shared TCP broker) and `nats://` arrive with their transports.
+   */
+  url?: string;
+  /** The in-process broker to join. Default: the process-wide `defaultBroker()`. */
+  broker?: Broker;
+}
+
+/** Connects to a broker and returns a started runtime: ready to `call`, `emit` and `serve`. */
+export async function connect(options: ConnectOptions = {}): Promise<Ferry> {
+  const transport = await openTransport(options);
+  const ferry = new Ferry(transport, options);
+  try {
+    await ferry.start();
+  } catch (error) {
+    await transport.close();
+    throw error;
+  }
+  return ferry;
+}
+
+async function openTransport(options: ConnectOptions): Promise<Transport> {
+  if (options.url === undefined) {
+    // Loaded on demand, like every transport: an application pays only for the one it uses.
+    const { InProcessTransport, defaultBroker } = await import("./transports/embedded/index.js");
+    return new InProcessTransport(options.broker ?? defaultBroker());
+  }
+  const scheme = /^([a-z]+):\/\//.exec(options.url)?.[1];
+  throw new InvalidArgumentError(`connect: unsupported url ${JSON.stringify(options.url)}${scheme === undefined ? "" : ` (scheme ${scheme}: is not available in this version)`}; omit url for the in-process broker`);
+}

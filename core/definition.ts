@@ -1,0 +1,107 @@
+import type { CallContext } from "./context.js";
+
+/** One problem found by a validator, e.g. `{ path: "req.items[2].qty", message: "expected number" }`. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** Checks a decoded value; an empty list means valid. Generated validators have this shape. */
+export type Validator = (value: unknown) => readonly ValidationIssue[];
+
+export type MethodKind = "call" | "event";
+
+/** What a method declares beyond its types: JSDoc tags turned into options. */
+export interface MethodOptions {
+  /** Deduplicate by idempotency key on the server, replaying the stored reply. Default false. */
+  idempotent?: boolean;
+  /** Default per-attempt timeout for calls of this method, ms. */
+  timeoutMs?: number;
+  /** Default retry count for calls of this method. */
+  retries?: number;
+  /** Dotted path of the request field used as partition and ordering key, e.g. `orderId`. */
+  keyPath?: string;
+  /** Requests go through a durable topic and survive a broker restart. Default false. */
+  durable?: boolean;
+  validateRequest?: Validator;
+  validateResponse?: Validator;
+}
+
+/** A method of a service, as the runtime sees it. `Req` and `Res` exist only for typing. */
+export interface MethodDefinition<Req = unknown, Res = unknown> extends MethodOptions {
+  readonly service: string;
+  readonly name: string;
+  readonly kind: MethodKind;
+  /** Reads the partition key out of a request (compiled from `keyPath`). */
+  readonly keyOf?: (request: Req) => string | undefined;
+  /** Phantom field carrying the request and response types; never set. */
+  readonly types?: { request: Req; response: Res };
+}
+
+/** A method before it knows its service (what `method()` and `event()` return). */
+export interface MethodSpec<Req, Res> extends MethodOptions {
+  readonly kind: MethodKind;
+  readonly types?: { request: Req; response: Res };
+}
+
+export interface ServiceDefinition<M extends Record<string, MethodDefinition<any, any>> = Record<string, MethodDefinition<any, any>>> {
+  readonly name: string;
+  readonly methods: M;
+  /** Hash of the interface the definition was generated from. */
+  readonly schemaHash?: string;
+}
+
+export type RequestOf<M> = M extends MethodDefinition<infer Req, any> ? Req : never;
+export type ResponseOf<M> = M extends MethodDefinition<any, infer Res> ? Res : never;
+
+/** What `serve` needs: one function per method, typed by the definition. */
+export type ServiceHandlers<D extends ServiceDefinition> = {
+  [K in keyof D["methods"]]: (
+    request: RequestOf<D["methods"][K]>,
+    context: CallContext,
+  ) => Promise<ResponseOf<D["methods"][K]>> | ResponseOf<D["methods"][K]>;
+};
+
+/** Declares a request/reply method. */
+export function method<Req, Res>(options: MethodOptions = {}): MethodSpec<Req, Res> {
+  return { ...options, kind: "call" };
+}
+
+/** Declares a fire-and-forget method: confirmed by the broker, no reply. */
+export function event<Req>(options: Omit<MethodOptions, "timeoutMs" | "retries" | "validateResponse"> = {}): MethodSpec<Req, void> {
+  return { ...options, kind: "event" };
+}
+
+const serviceNamePattern = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** Builds a service definition, filling each method's service and name. */
+export function defineService<const S extends Record<string, MethodSpec<any, any>>>(
+  name: string,
+  methods: S,
+  options: { schemaHash?: string } = {},
+): ServiceDefinition<{ [K in keyof S]: S[K] extends MethodSpec<infer Req, infer Res> ? MethodDefinition<Req, Res> : never }> {
+  if (!serviceNamePattern.test(name)) throw new TypeError(`service name ${JSON.stringify(name)} is not a dotted identifier`);
+  const built: Record<string, MethodDefinition<any, any>> = {};
+  for (const [methodName, spec] of Object.entries(methods)) {
+    const { types: _types, ...rest } = spec;
+    const definition: MethodDefinition<any, any> = { ...rest, service: name, name: methodName };
+    built[methodName] = spec.keyPath === undefined ? definition : { ...definition, keyOf: keyReader(spec.keyPath) };
+  }
+  const definition = { name, methods: built, ...options };
+  return definition as unknown as ReturnType<typeof defineService<S>>;
+}
+
+/** Compiles a dotted field path into a reader that turns the value into a key string. */
+function keyReader(path: string): (request: unknown) => string | undefined {
+  const segments = path.split(".");
+  return (request) => {
+    let value: unknown = request;
+    for (const segment of segments) {
+      if (typeof value !== "object" || value === null) return undefined;
+      value = (value as Record<string, unknown>)[segment];
+    }
+    if (typeof value === "string") return value;
+    if (typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
+    return undefined;
+  };
+}

@@ -1,0 +1,69 @@
+import { decodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
+import type { DecodeLimits } from "./codec.js";
+
+/** Something waiting for messages addressed to one correlation id. */
+export interface ReplyTarget {
+  onMessage(envelope: Envelope): void;
+}
+
+export interface ReplyRouterStats {
+  /** Calls registered and not yet removed. */
+  pending: number;
+  /** Replies for no pending call: late (after a timeout or cancel) or duplicated. */
+  unknown: number;
+  /** Messages on the reply queue that failed to decode. */
+  malformed: number;
+}
+
+/**
+ * Routes everything arriving on a client's one reply queue to the call it answers, by
+ * correlation id. Unknown, late and malformed replies are counted and dropped, never thrown:
+ * a misbehaving peer cannot break the caller.
+ */
+export class ReplyRouter {
+  private readonly targets = new Map<string, ReplyTarget>();
+  private unknown = 0;
+  private malformed = 0;
+
+  constructor(private readonly limits: DecodeLimits) {}
+
+  add(correlationId: string, target: ReplyTarget): void {
+    this.targets.set(correlationId, target);
+  }
+
+  remove(correlationId: string): void {
+    this.targets.delete(correlationId);
+  }
+
+  get size(): number {
+    return this.targets.size;
+  }
+
+  route(bytes: Uint8Array): void {
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(bytes, this.limits);
+    } catch {
+      this.malformed++;
+      return;
+    }
+    const isAnswer = envelope.kind === MessageKind.Reply || envelope.kind === MessageKind.Started;
+    const target = isAnswer && envelope.correlationId !== undefined ? this.targets.get(envelope.correlationId) : undefined;
+    if (target === undefined) {
+      this.unknown++;
+      return;
+    }
+    target.onMessage(envelope);
+  }
+
+  /** Hands every target to `settle` (used on close) and forgets them. */
+  drain(settle: (target: ReplyTarget) => void): void {
+    const targets = [...this.targets.values()];
+    this.targets.clear();
+    for (const target of targets) settle(target);
+  }
+
+  stats(): ReplyRouterStats {
+    return { pending: this.targets.size, unknown: this.unknown, malformed: this.malformed };
+  }
+}

@@ -1,0 +1,258 @@
+import { hash } from "node:crypto";
+import { systemClock, type Clock } from "./clock.js";
+import { decodeValue, defaultDecodeLimits, type DecodeLimits } from "./codec.js";
+import type { MethodDefinition, ServiceDefinition } from "./definition.js";
+import { decodeEnvelope, encodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
+import {
+  ErrorCode,
+  FerryError,
+  IdempotencyMismatchError,
+  InvalidArgumentError,
+  toWireError,
+  UnavailableError,
+} from "./errors.js";
+import { HandlerRun, type RunResult } from "./handler-run.js";
+import type { IdempotencyStore, Outcome } from "./idempotency.js";
+import { serviceTopic } from "./topics.js";
+import type { Delivery, ReplyQueue, Subscription, TopicOptions, Transport } from "./transport.js";
+
+export interface ServeOptions {
+  /** Requests handled at once: the consumer's prefetch. Default 64. */
+  concurrency?: number;
+  /** Consumer group. Default: the service name, so every instance of a service shares one queue. */
+  group?: string;
+  /** Check requests with the definition's validators before running a handler. Default true. */
+  validate?: boolean;
+  /** Where outcomes are kept for replay. Default: the runtime's `MemoryIdempotencyStore`. */
+  idempotencyStore?: IdempotencyStore;
+  /** Abort (and redeliver) a handler running longer than this, ms. Default: none; the call's deadline bounds it. */
+  handlerTimeoutMs?: number;
+  /** Delay before redelivering a message whose handler failed with a retryable error, ms. Default 100. */
+  redeliveryDelayMs?: number;
+  /** How long `close()` lets running handlers finish before aborting them, ms. Default 10,000. */
+  drainTimeoutMs?: number;
+  /** Declared on the service's topic when serving starts (partitions, maxLength, maxDeliveries, ...). */
+  topic?: TopicOptions;
+  decodeLimits?: DecodeLimits;
+  clock?: Clock;
+}
+
+export interface ServerStats {
+  /** Handler runs that produced an outcome (success or error reply). */
+  handled: number;
+  /** Replies replayed from the idempotency store. */
+  replayed: number;
+  /** Duplicates that waited for the run in flight and shared its outcome. */
+  joined: number;
+  /** Handler runs that failed retryably and were handed back for redelivery. */
+  redelivered: number;
+  /** Requests refused before their handler: invalid, unknown method, idempotency mismatch. */
+  refused: number;
+  /** Requests dropped because their deadline had passed. */
+  expired: number;
+  /** Messages that could not be decoded (dead-lettered). */
+  malformed: number;
+  /** Handlers running now. */
+  running: number;
+}
+
+type Handlers = Record<string, (request: unknown, context: never) => unknown>;
+
+/**
+ * The service's side: takes requests from its topic, checks them, runs the handler once per
+ * idempotency key, replies, and only then acknowledges. A retryable failure is nacked and
+ * redelivered; the last allowed delivery replies with the error and dead-letters the message.
+ */
+export class RpcServer {
+  private readonly clock: Clock;
+  private readonly decodeLimits: DecodeLimits;
+  private readonly validate: boolean;
+  private readonly redeliveryDelayMs: number;
+  private readonly drainTimeoutMs: number;
+  private readonly runs = new Map<string, HandlerRun>();
+  private subscription: Subscription | undefined;
+  private controlQueue: ReplyQueue | undefined;
+  private active = 0;
+  private draining = false;
+  private drained: (() => void) | undefined;
+  private closing: Promise<void> | undefined;
+  private readonly counters = { handled: 0, replayed: 0, joined: 0, redelivered: 0, refused: 0, expired: 0, malformed: 0 };
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly definition: ServiceDefinition,
+    private readonly handlers: Handlers,
+    private readonly store: IdempotencyStore,
+    private readonly options: ServeOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.decodeLimits = options.decodeLimits ?? defaultDecodeLimits;
+    this.validate = options.validate ?? true;
+    this.redeliveryDelayMs = options.redeliveryDelayMs ?? 100;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+    for (const name of Object.keys(definition.methods)) {
+      if (typeof handlers[name] !== "function") {
+        throw new TypeError(`the implementation of ${definition.name} has no function for method ${name}`);
+      }
+    }
+  }
+
+  async start(): Promise<void> {
+    const topic = serviceTopic(this.definition.name);
+    const durable = Object.values(this.definition.methods).some((method) => method.durable === true);
+    if (this.options.topic !== undefined || durable) {
+      await this.transport.declareTopic(topic, { ...(durable ? { durable: true } : {}), ...this.options.topic });
+    }
+    this.controlQueue = await this.transport.openReplyQueue();
+    this.controlQueue.messages.subscribe((bytes) => this.onControl(bytes));
+    this.subscription = await this.transport.consume(topic, this.options.group ?? this.definition.name, (delivery) => void this.handle(delivery), {
+      prefetch: this.options.concurrency ?? 64,
+      ordered: true,
+    });
+  }
+
+  private async handle(delivery: Delivery): Promise<void> {
+    // While draining, deliveries are left unsettled: leaving the group hands them to other members.
+    if (this.draining) return;
+    this.active++;
+    try {
+      await this.dispatch(delivery);
+    } catch (error) {
+      // Only a failing idempotency store can land here: give the message back.
+      delivery.nack({ delayMs: this.redeliveryDelayMs, error: toWireError(error) });
+    } finally {
+      if (--this.active === 0) this.drained?.();
+    }
+  }
+
+  private async dispatch(delivery: Delivery): Promise<void> {
+    let envelope: Envelope;
+    try {
+      envelope = decodeEnvelope(delivery.bytes, this.decodeLimits);
+      if (envelope.kind !== MessageKind.Request && envelope.kind !== MessageKind.Event) throw new InvalidArgumentError(`message kind ${envelope.kind} is not a request`);
+      if (envelope.method === undefined || envelope.id === undefined) throw new InvalidArgumentError("a request needs a method and an id");
+    } catch (error) {
+      this.counters.malformed++;
+      return delivery.reject(toWireError(error));
+    }
+    const respond = (outcome: Outcome): void => this.respond(envelope, outcome);
+    const refuse = (error: FerryError): void => {
+      this.counters.refused++;
+      respond({ ok: false, error: toWireError(error) });
+      delivery.ack();
+    };
+
+    const method = Object.hasOwn(this.definition.methods, envelope.method) ? this.definition.methods[envelope.method] : undefined;
+    if (method === undefined || envelope.service !== this.definition.name) {
+      return refuse(new FerryError(ErrorCode.Unimplemented, `${envelope.service}.${envelope.method} is not served here`));
+    }
+    if (envelope.deadline !== undefined && envelope.deadline <= this.clock.now()) {
+      this.counters.expired++;
+      return delivery.ack();
+    }
+    let request: unknown;
+    try {
+      request = envelope.body === undefined ? undefined : decodeValue(envelope.body, this.decodeLimits);
+    } catch (error) {
+      return refuse(new InvalidArgumentError(`the request body is malformed: ${(error as Error).message}`));
+    }
+    const issues = this.validate ? (method.validateRequest?.(request) ?? []) : [];
+    if (issues.length > 0) {
+      const detail = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
+      return refuse(new InvalidArgumentError(`invalid request to ${method.service}.${method.name}: ${detail}`, { data: { issues } }));
+    }
+
+    const key = envelope.idempotencyKey === undefined ? undefined : `${method.service}.${method.name}:${envelope.idempotencyKey}`;
+    if (key !== undefined) {
+      const fingerprint = envelope.body === undefined ? "" : hash("sha256", envelope.body, "base64");
+      for (;;) {
+        const claim = await this.store.claim(key, fingerprint);
+        if (claim.status === "new") break;
+        if (claim.status === "mismatch") return refuse(new IdempotencyMismatchError(`idempotency key ${envelope.idempotencyKey} was already used with a different request`));
+        const outcome = claim.status === "done" ? claim.outcome : await claim.outcome;
+        if (outcome === undefined) continue; // the run we joined was handed back: claim again
+        this.counters[claim.status === "done" ? "replayed" : "joined"]++;
+        respond(outcome);
+        return delivery.ack();
+      }
+    }
+
+    const result = await this.run(envelope, method, request, delivery);
+    if (result.kind === "outcome") {
+      this.counters.handled++;
+      if (key !== undefined) await this.store.complete(key, result.outcome);
+      respond(result.outcome);
+      return delivery.ack();
+    }
+    if (key !== undefined) await this.store.release(key);
+    if (result.kind === "cancelled") return delivery.ack(); // the caller is gone and asked us to stop
+    this.counters.redelivered++;
+    const last = delivery.deliveryCount >= delivery.maxDeliveries;
+    // The caller should not wait out its timeout for a message that is about to be dead-lettered.
+    if (last) respond({ ok: false, error: result.error });
+    delivery.nack({ delayMs: last ? 0 : this.redeliveryDelayMs, error: { code: result.error.code, message: result.error.message } });
+  }
+
+  private run(envelope: Envelope, method: MethodDefinition, request: unknown, delivery: Delivery): Promise<RunResult> {
+    const run = new HandlerRun(envelope, delivery.deliveryCount, this.clock, this.options.handlerTimeoutMs);
+    const callId = envelope.id!;
+    this.runs.set(callId, run);
+    if (envelope.cancellable && envelope.replyTo !== undefined && this.controlQueue !== undefined) {
+      this.transport.reply(envelope.replyTo, encodeEnvelope({ kind: MessageKind.Started, correlationId: envelope.correlationId, replyTo: this.controlQueue.name }));
+    }
+    return run.execute(this.handlers, method.name, request).finally(() => {
+      if (this.runs.get(callId) === run) this.runs.delete(callId);
+    });
+  }
+
+  private respond(envelope: Envelope, outcome: Outcome): void {
+    if (envelope.kind !== MessageKind.Request || envelope.replyTo === undefined || envelope.correlationId === undefined) return;
+    const reply: Envelope = { kind: MessageKind.Reply, correlationId: envelope.correlationId };
+    if (envelope.attempt !== undefined) reply.attempt = envelope.attempt;
+    if (outcome.ok) {
+      if (outcome.body !== undefined) reply.body = outcome.body;
+    } else reply.error = outcome.error;
+    this.transport.reply(envelope.replyTo, encodeEnvelope(reply));
+  }
+
+  /** A `Cancel` from a caller aborts its handler's signal. */
+  private onControl(bytes: Uint8Array): void {
+    try {
+      const envelope = decodeEnvelope(bytes, this.decodeLimits);
+      if (envelope.kind === MessageKind.Cancel && envelope.id !== undefined) this.runs.get(envelope.id)?.cancel();
+    } catch {
+      // A malformed control message concerns no run.
+    }
+  }
+
+  stats(): ServerStats {
+    return { ...this.counters, running: this.runs.size };
+  }
+
+  /**
+   * Drains: takes no new requests, lets running handlers finish (up to `drainTimeoutMs`, then
+   * aborts them, and their messages are redelivered), then leaves the group.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.drain();
+    return this.closing;
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    if (this.active > 0) {
+      const finished = new Promise<void>((resolve) => (this.drained = resolve));
+      let timer: unknown;
+      const timedOut = new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, this.drainTimeoutMs)));
+      await Promise.race([finished, timedOut]);
+      this.clock.clearTimeout(timer);
+      if (this.active > 0) {
+        for (const run of this.runs.values()) run.abort(new UnavailableError(`${this.definition.name} is shutting down`));
+        await finished;
+      }
+    }
+    await this.subscription?.unsubscribe();
+    this.controlQueue?.close();
+  }
+}
+

@@ -1,0 +1,139 @@
+import type { Observable } from "rxjs";
+
+/**
+ * The contract every backend implements (in-process broker, TCP broker, NATS). Core speaks only
+ * to this interface; `test/transport-conformance.ts` holds every backend to it.
+ */
+export interface Transport {
+  /**
+   * Appends a message to a topic and resolves once the broker has confirmed it (for durable
+   * topics: after it is on disk). Rejects with `NoRespondersError` when `requireConsumer` is set
+   * and no consumer is subscribed, `QueueFullError` when the partition is full and its overflow
+   * policy is `reject`, `PayloadTooLargeError`, or `ClosedError`.
+   */
+  publish(topic: string, bytes: Uint8Array, options?: PublishOptions): Promise<void>;
+  /** Joins consumer group `group` of `topic`; deliveries arrive in `onDelivery` within the credit of `prefetch`. */
+  consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options?: ConsumeOptions): Promise<Subscription>;
+  /** Opens a queue exclusive to this connection; replies pushed to its name arrive on `messages`. */
+  openReplyQueue(): Promise<ReplyQueue>;
+  /** Sends to a reply queue: at most once, no confirm. A reply to a queue that no longer exists is counted and dropped. */
+  reply(queue: string, bytes: Uint8Array): void;
+  /** Declares a topic with options; topics are otherwise created on first use with defaults. */
+  declareTopic(topic: string, options: TopicOptions): Promise<void>;
+  stats(): Promise<BrokerStats>;
+  /** Connection state changes: `connected`, `reconnecting`, `closed`. */
+  readonly state$: Observable<ConnectionState>;
+  /** Leaves every group (unacked deliveries go back to the broker) and closes reply queues. */
+  close(): Promise<void>;
+}
+
+export type ConnectionState = "connected" | "reconnecting" | "closed";
+
+export interface PublishOptions {
+  /**
+   * Partition and ordering key: messages with the same key go to the same partition, and an
+   * ordered consumer handles them one at a time, in publish order. Without a key, messages are
+   * spread over partitions round-robin and never wait for one another.
+   */
+  key?: string;
+  /** Epoch ms after which the broker drops the message at dequeue instead of delivering it. */
+  expiresAt?: number;
+  /** Reject with `NoRespondersError` when no consumer is subscribed to the topic. Default false. */
+  requireConsumer?: boolean;
+}
+
+export interface ConsumeOptions {
+  /** Most deliveries unacknowledged at once for this consumer. Default 64. */
+  prefetch?: number;
+  /** One message in flight per key (messages without a key are never held back). Default true. */
+  ordered?: boolean;
+}
+
+export interface Delivery {
+  readonly bytes: Uint8Array;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** 1 on first delivery. */
+  readonly deliveryCount: number;
+  /** The topic's limit: a nack on this delivery count sends the message to the dead-letter topic. */
+  readonly maxDeliveries: number;
+  readonly key: string | undefined;
+  /** Done: the message will not be delivered again. Settling twice is ignored. */
+  ack(): void;
+  /**
+   * Not done: deliver again after `delayMs` (default 0), or dead-letter it once `maxDeliveries`
+   * is reached, recording `error`.
+   */
+  nack(options?: { delayMs?: number; error?: { code: string; message: string } }): void;
+  /** Can never succeed (it is malformed): dead-letter it now, whatever the delivery count. */
+  reject(error: { code: string; message: string }): void;
+}
+
+export interface Subscription {
+  /** Leaves the group: unacked deliveries of this consumer are redelivered to the others. */
+  unsubscribe(): Promise<void>;
+}
+
+export interface ReplyQueue {
+  readonly name: string;
+  readonly messages: Observable<Uint8Array>;
+  close(): void;
+}
+
+export type OverflowPolicy = "reject" | "drop-oldest";
+
+export interface TopicOptions {
+  /** Default 8. Fixed once the topic exists. */
+  partitions?: number;
+  /** Kept on disk and confirmed after fsync (brokers that persist). Default false. */
+  durable?: boolean;
+  /** Most messages a partition holds (queued and in flight). Default 100,000. */
+  maxLength?: number;
+  /** What a publish to a full partition does. Default `reject`. */
+  overflow?: OverflowPolicy;
+  /** An unacked delivery is redelivered after this long. Default 30,000 ms. */
+  ackTimeoutMs?: number;
+  /** Deliveries before a message goes to `<topic>.dlq`. Default 5. */
+  maxDeliveries?: number;
+}
+
+export interface BrokerStats {
+  topics: TopicStats[];
+  replyQueues: number;
+  /** Replies sent to a reply queue that did not exist. */
+  repliesDropped: number;
+}
+
+export interface TopicStats {
+  name: string;
+  partitions: PartitionStats[];
+  groups: GroupStats[];
+}
+
+export interface PartitionStats {
+  partition: number;
+  /** Messages held by the partition (queued for some group, or in flight). */
+  depth: number;
+  published: number;
+  /** Dropped by `drop-oldest` overflow. */
+  dropped: number;
+}
+
+export interface GroupStats {
+  group: string;
+  consumers: number;
+  partitions: GroupPartitionStats[];
+}
+
+export interface GroupPartitionStats {
+  partition: number;
+  owner: string | undefined;
+  /** Messages published but not yet acknowledged by this group. */
+  lag: number;
+  inFlight: number;
+  redeliveries: number;
+  deadLettered: number;
+  /** Dropped at dequeue because their deadline had passed. */
+  expired: number;
+}
