@@ -28,6 +28,8 @@ export class HandlerRun {
   ) {}
 
   async execute(handlers: Handlers, method: string, request: unknown): Promise<RunResult> {
+    // Cancelled (or shut down) between delivery and start: the handler never runs.
+    if (this.controller.signal.aborted) return this.abortedResult();
     const { envelope, clock } = this;
     const deadline = envelope.deadline ?? Infinity;
     const timers: unknown[] = [];
@@ -53,15 +55,18 @@ export class HandlerRun {
       const value = await runInContext(context, () => handlers[method]!(request, context as never));
       return { kind: "outcome", outcome: { ok: true, body: value === undefined ? undefined : encodeResponse(value) } };
     } catch (error) {
-      const { signal } = this.controller;
-      if (signal.aborted) {
-        return signal.reason instanceof CancelledError ? { kind: "cancelled" } : { kind: "retry", error: toWireError(signal.reason) };
-      }
+      if (this.controller.signal.aborted) return this.abortedResult();
       const wire = toWireError(error);
       return wire.retryable ? { kind: "retry", error: wire } : { kind: "outcome", outcome: { ok: false, error: wire } };
     } finally {
       for (const timer of timers) clock.clearTimeout(timer);
     }
+  }
+
+  /** A run stopped by its signal: a caller's cancel needs no answer; anything else is worth redelivering. */
+  private abortedResult(): RunResult {
+    const reason: unknown = this.controller.signal.reason;
+    return reason instanceof CancelledError ? { kind: "cancelled" } : { kind: "retry", error: toWireError(reason) };
   }
 
   cancel(): void {

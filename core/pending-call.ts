@@ -131,7 +131,10 @@ export class PendingCall implements ReplyTarget {
   onMessage(envelope: Envelope): void {
     if (this.settled) {
       // Cancelled before the server started: now that it has, tell it to stop.
-      if (envelope.kind === MessageKind.Started && envelope.replyTo !== undefined) this.sendCancel(envelope.replyTo);
+      if (envelope.kind === MessageKind.Started && envelope.replyTo !== undefined) {
+        this.sendCancel(envelope.replyTo);
+        this.finish();
+      }
       return;
     }
     if (envelope.kind === MessageKind.Started) {
@@ -161,8 +164,8 @@ export class PendingCall implements ReplyTarget {
     const reason = this.plan.signal?.reason;
     const error = new CancelledError(reason instanceof Error ? reason.message : "the call was cancelled", { cause: reason });
     if (this.controlQueue !== undefined) {
-      this.sendCancel(this.controlQueue);
-      return this.fail(error);
+      this.fail(error);
+      return this.sendCancel(this.controlQueue);
     }
     // Not started yet (as far as we know): settle the caller, but keep listening until the
     // deadline so a late `Started` still gets its `Cancel`.
@@ -177,7 +180,6 @@ export class PendingCall implements ReplyTarget {
 
   private sendCancel(queue: string): void {
     this.host.reply(queue, encodeEnvelope({ kind: MessageKind.Cancel, id: this.plan.callId, correlationId: this.plan.correlationId }));
-    this.finish();
   }
 
   /** Settles with `error`: used by failures and by close. */

@@ -1,0 +1,29 @@
+import { defineService, event, method } from "../../core/definition.js";
+
+/** Services the conformance suite serves: hand-written definitions of the shape codegen emits. */
+export interface AddRequest {
+  a: number;
+  b: number;
+}
+
+export const Calculator = defineService("Calculator", {
+  add: method<AddRequest, { sum: number }>(),
+  echo: method<unknown, unknown>(),
+  /** Idempotent: the server runs it once per key. */
+  charge: method<{ account: string; cents: number }, { receipt: number }>({ idempotent: true }),
+  slow: method<{ id: string }, string>(),
+  fail: method<{ code?: string; retryable?: boolean }, never>(),
+  note: event<{ text: string }>(),
+});
+
+export const Ledger = defineService("Ledger", {
+  append: method<{ account: string; seq: number }, { ok: true }>({ keyPath: "account" }),
+});
+
+export const Outer = defineService("Outer", {
+  relay: method<{ value: number }, { innerDeadline: number; outerDeadline: number }>(),
+});
+
+export const Inner = defineService("Inner", {
+  deadline: method<{ value: number }, number>(),
+});
