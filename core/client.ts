@@ -1,5 +1,5 @@
 import type { Subscription as RxSubscription } from "rxjs";
-import { v7 as uuidv7 } from "uuid";
+import { newCallId } from "./call-id.js";
 import type { BackoffOptions } from "./backoff.js";
 import { systemClock, type Clock } from "./clock.js";
 import { defaultDecodeLimits, encodeValue, type DecodeLimits } from "./codec.js";
@@ -135,7 +135,7 @@ export class RpcClient {
   async emit<Req>(method: MethodDefinition<Req, void>, payload: Req, options: EmitOptions = {}): Promise<void> {
     if (this.closed) throw new ClosedError("the client");
     const context = currentContext();
-    const callId = uuidv7();
+    const callId = newCallId();
     const key = options.key ?? method.keyOf?.(payload);
     const envelope: Envelope = {
       kind: MessageKind.Event,
@@ -164,7 +164,7 @@ export class RpcClient {
     // A call made inside a handler never outlives the call being handled.
     if (context !== undefined) deadline = Math.min(deadline, context.deadline);
     const signal = combineSignals(options.signal, context?.signal);
-    const callId = uuidv7();
+    const callId = newCallId();
     return {
       topic: serviceTopic(method.service),
       service: method.service,

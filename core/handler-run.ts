@@ -16,57 +16,80 @@ export type RunResult =
 
 type Handlers = Record<string, (request: unknown, context: never) => unknown>;
 
-/** One execution of a handler: its context, its abort signal and the timers that fire it. */
-export class HandlerRun {
-  private readonly controller = new AbortController();
+/**
+ * One execution of a handler: its context, its abort signal and the timers that fire it.
+ *
+ * The signal is made on first use. Most handlers never look at it, and an AbortController plus a
+ * deadline timer per request was the largest single cost of an in-process call; a handler that
+ * reads `context.signal` gets one that is already aborted if the run was, and that aborts at the
+ * deadline.
+ */
+export class HandlerRun implements CallContext {
+  readonly service: string;
+  readonly method: string;
+  readonly callId: string;
+  readonly idempotencyKey: string;
+  readonly deadline: number;
+  readonly attempt: number;
+  readonly headers: Readonly<Record<string, string>>;
+  private controller: AbortController | undefined;
+  private abortReason: Error | undefined;
+  private deadlineTimer: unknown;
+  private handlerTimer: unknown;
 
   constructor(
-    private readonly envelope: Envelope,
-    private readonly deliveryCount: number,
+    envelope: Envelope,
+    method: string,
+    readonly deliveryCount: number,
     private readonly clock: Clock,
     private readonly handlerTimeoutMs: number | undefined,
-  ) {}
+  ) {
+    this.service = envelope.service!;
+    this.method = method;
+    this.callId = envelope.id!;
+    this.idempotencyKey = envelope.idempotencyKey ?? envelope.id!;
+    this.deadline = envelope.deadline ?? Infinity;
+    this.attempt = envelope.attempt ?? 1;
+    this.headers = envelope.headers ?? {};
+  }
 
-  async execute(handlers: Handlers, method: string, request: unknown): Promise<RunResult> {
-    // Cancelled (or shut down) between delivery and start: the handler never runs.
-    if (this.controller.signal.aborted) return this.abortedResult();
-    const { envelope, clock } = this;
-    const deadline = envelope.deadline ?? Infinity;
-    const timers: unknown[] = [];
-    if (deadline !== Infinity) {
-      timers.push(clock.setTimeout(() => this.abort(new DeadlineExceededError("the call's deadline passed while its handler ran")), deadline - clock.now()));
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController();
+      if (this.abortReason !== undefined) this.controller.abort(this.abortReason);
+      else if (this.deadline !== Infinity) {
+        this.deadlineTimer = this.clock.setTimeout(
+          () => this.abort(new DeadlineExceededError("the call's deadline passed while its handler ran")),
+          this.deadline - this.clock.now(),
+        );
+      }
     }
+    return this.controller.signal;
+  }
+
+  async execute(handlers: Handlers, request: unknown): Promise<RunResult> {
+    // Cancelled (or shut down) between delivery and start: the handler never runs.
+    if (this.abortReason !== undefined) return this.abortedResult();
     if (this.handlerTimeoutMs !== undefined) {
       const limit = this.handlerTimeoutMs;
-      timers.push(clock.setTimeout(() => this.abort(new TimeoutError(`the handler ran longer than ${limit} ms`)), limit));
+      this.handlerTimer = this.clock.setTimeout(() => this.abort(new TimeoutError(`the handler ran longer than ${limit} ms`)), limit);
     }
-    const context: CallContext = {
-      service: envelope.service!,
-      method,
-      callId: envelope.id!,
-      idempotencyKey: envelope.idempotencyKey ?? envelope.id!,
-      deadline,
-      attempt: envelope.attempt ?? 1,
-      deliveryCount: this.deliveryCount,
-      headers: envelope.headers ?? {},
-      signal: this.controller.signal,
-    };
     try {
-      const value = await runInContext(context, () => handlers[method]!(request, context as never));
+      const value = await runInContext(this, () => handlers[this.method]!(request, this as never));
       return { kind: "outcome", outcome: { ok: true, body: value === undefined ? undefined : encodeResponse(value) } };
     } catch (error) {
-      if (this.controller.signal.aborted) return this.abortedResult();
+      if (this.abortReason !== undefined) return this.abortedResult();
       const wire = toWireError(error);
       return wire.retryable ? { kind: "retry", error: wire } : { kind: "outcome", outcome: { ok: false, error: wire } };
     } finally {
-      for (const timer of timers) clock.clearTimeout(timer);
+      if (this.deadlineTimer !== undefined) this.clock.clearTimeout(this.deadlineTimer);
+      if (this.handlerTimer !== undefined) this.clock.clearTimeout(this.handlerTimer);
     }
   }
 
   /** A run stopped by its signal: a caller's cancel needs no answer; anything else is worth redelivering. */
   private abortedResult(): RunResult {
-    const reason: unknown = this.controller.signal.reason;
-    return reason instanceof CancelledError ? { kind: "cancelled" } : { kind: "retry", error: toWireError(reason) };
+    return this.abortReason instanceof CancelledError ? { kind: "cancelled" } : { kind: "retry", error: toWireError(this.abortReason) };
   }
 
   cancel(): void {
@@ -74,7 +97,9 @@ export class HandlerRun {
   }
 
   abort(reason: Error): void {
-    if (!this.controller.signal.aborted) this.controller.abort(reason);
+    if (this.abortReason !== undefined) return;
+    this.abortReason = reason;
+    this.controller?.abort(reason);
   }
 }
 

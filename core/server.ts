@@ -194,13 +194,13 @@ export class RpcServer {
   }
 
   private run(envelope: Envelope, method: MethodDefinition, request: unknown, delivery: Delivery): Promise<RunResult> {
-    const run = new HandlerRun(envelope, delivery.deliveryCount, this.clock, this.options.handlerTimeoutMs);
+    const run = new HandlerRun(envelope, method.name, delivery.deliveryCount, this.clock, this.options.handlerTimeoutMs);
     const callId = envelope.id!;
     this.runs.set(callId, run);
     if (envelope.cancellable && envelope.replyTo !== undefined && this.controlQueue !== undefined) {
       this.transport.reply(envelope.replyTo, encodeEnvelope({ kind: MessageKind.Started, correlationId: envelope.correlationId, replyTo: this.controlQueue.name }));
     }
-    return run.execute(this.handlers, method.name, request).finally(() => {
+    return run.execute(this.handlers, request).finally(() => {
       if (this.runs.get(callId) === run) this.runs.delete(callId);
     });
   }
