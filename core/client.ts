@@ -7,7 +7,7 @@ import { currentContext } from "./context.js";
 import type { MethodDefinition } from "./definition.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
 import { ClosedError, InvalidArgumentError, QueueFullError } from "./errors.js";
-import { PendingCall, type CallHost, type CallPlan, type CallTimers } from "./pending-call.js";
+import { PendingCall, type CallHost, type CallPlan } from "./pending-call.js";
 import { ReplyRouter, type ReplyTarget } from "./reply-router.js";
 import { serviceTopic } from "./topics.js";
 import type { ReplyQueue, Transport } from "./transport.js";
@@ -75,7 +75,7 @@ export class RpcClient {
   private readonly backoff: BackoffOptions | undefined;
   private readonly decodeLimits: DecodeLimits;
   private readonly router: ReplyRouter;
-  private readonly activeTimers = new Set<{ handle: unknown }>();
+  private armedTimers = 0;
   private replyQueue: ReplyQueue | undefined;
   private routing: RxSubscription | undefined;
   private host: CallHost | undefined;
@@ -100,13 +100,13 @@ export class RpcClient {
     const queue = await this.transport.openReplyQueue();
     this.replyQueue = queue;
     this.routing = queue.messages.subscribe((bytes) => this.router.route(bytes));
-    const timers = this.countedTimers();
     this.host = {
-      timers,
+      clock: this.clock,
       replyQueue: queue.name,
       decodeLimits: this.decodeLimits,
       publish: (topic, bytes, options) => this.transport.publish(topic, bytes, options),
       reply: (to, bytes) => this.transport.reply(to, bytes),
+      timerCount: (delta) => (this.armedTimers += delta),
       finished: (call) => this.router.remove(call.correlationId),
     };
   }
@@ -187,7 +187,7 @@ export class RpcClient {
 
   stats(): ClientStats {
     const router = this.router.stats();
-    return { pending: router.pending, timers: this.activeTimers.size, unknownReplies: router.unknown, malformedReplies: router.malformed };
+    return { pending: router.pending, timers: this.armedTimers, unknownReplies: router.unknown, malformedReplies: router.malformed };
   }
 
   /** Rejects every pending call with `CLOSED` and closes the reply queue. */
@@ -197,27 +197,6 @@ export class RpcClient {
     this.router.drain((target: ReplyTarget) => (target as PendingCall).fail(new ClosedError("the client")));
     this.routing?.unsubscribe();
     this.replyQueue?.close();
-  }
-
-  /** Clock timers, counted so `stats().timers` proves none outlive their call. */
-  private countedTimers(): CallTimers {
-    const active = this.activeTimers;
-    const clock = this.clock;
-    return {
-      now: () => clock.now(),
-      set: (callback, delayMs) => {
-        const entry = { handle: undefined as unknown };
-        entry.handle = clock.setTimeout(() => {
-          active.delete(entry);
-          callback();
-        }, delayMs);
-        active.add(entry);
-        return entry;
-      },
-      clear: (entry) => {
-        if (active.delete(entry as { handle: unknown })) clock.clearTimeout((entry as { handle: unknown }).handle);
-      },
-    };
   }
 }
 

@@ -20,9 +20,9 @@ export interface CallContext {
 
 const storage = new AsyncLocalStorage<CallContext>();
 
-/** Runs `fn` with `context` as the current call, so nested calls inherit its deadline and signal. */
-export function runInContext<T>(context: CallContext, fn: () => T): T {
-  return storage.run(context, fn);
+/** Runs `fn(...args)` with `context` as the current call, so nested calls inherit its deadline and signal. */
+export function runInContext<A extends unknown[], T>(context: CallContext, fn: (...args: A) => T, ...args: A): T {
+  return storage.run(context, fn, ...args);
 }
 
 /** The call being handled on this async path, if any. */

@@ -1,5 +1,6 @@
-import { encodeValue, decodeValue, defaultDecodeLimits, type DecodeLimits } from "./codec.js";
-import { MalformedMessageError, type WireError } from "./errors.js";
+import { decodeValue, defaultDecodeLimits, encodeValue, type DecodeLimits } from "./codec.js";
+import { MalformedMessageError, PayloadTooLargeError, type WireError } from "./errors.js";
+import { EnvelopeReader, EnvelopeWriter } from "./envelope-io.js";
 
 /** What a message is for. */
 export const MessageKind = {
@@ -11,7 +12,7 @@ export const MessageKind = {
   Reply: 3,
   /** Sent by a server when it starts a cancellable request: `replyTo` is where to send `Cancel`. */
   Started: 4,
-  /** Asks the server running call `correlationId` to abort its handler. */
+  /** Asks the server running call `id` to abort its handler. */
   Cancel: 5,
 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
@@ -43,90 +44,117 @@ export interface Envelope {
   error?: WireError;
 }
 
-// Fixed positions keep the envelope compact (no field names on the wire) and cheap to decode.
+/**
+ * Wire format, version 1: a msgpack array of 16 fields, in this order:
+ *
+ *   version, kind, id, correlationId, replyTo, service, method, key, idempotencyKey,
+ *   deadline, attempt, cancellable, headers, body, error, (reserved)
+ *
+ * Absent fields are nil. `headers`, `body` and `error` are msgpack values carried as `bin`, so
+ * the envelope itself is flat (strings, numbers, booleans, bytes). That is what lets it be
+ * written and read by hand, several times faster than a general msgpack codec, while staying
+ * plain msgpack any tool can inspect. The body is handed on as a view, never copied or decoded
+ * here.
+ */
 const VERSION = 1;
 const FIELD_COUNT = 16;
 
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
-  return encodeValue([
-    VERSION,
-    envelope.kind,
-    envelope.id ?? null,
-    envelope.correlationId ?? null,
-    envelope.replyTo ?? null,
-    envelope.service ?? null,
-    envelope.method ?? null,
-    envelope.key ?? null,
-    envelope.idempotencyKey ?? null,
-    envelope.deadline ?? null,
-    envelope.attempt ?? null,
-    envelope.cancellable === true ? true : null,
-    envelope.headers ?? null,
-    envelope.body ?? null,
-    envelope.error ?? null,
-    null,
-  ]);
+  const headers = envelope.headers === undefined ? undefined : encodeValue(envelope.headers);
+  const error = envelope.error === undefined ? undefined : encodeValue(envelope.error);
+  const writer = new EnvelopeWriter(
+    32 +
+      EnvelopeWriter.stringSize(envelope.id) +
+      EnvelopeWriter.stringSize(envelope.correlationId) +
+      EnvelopeWriter.stringSize(envelope.replyTo) +
+      EnvelopeWriter.stringSize(envelope.service) +
+      EnvelopeWriter.stringSize(envelope.method) +
+      EnvelopeWriter.stringSize(envelope.key) +
+      EnvelopeWriter.stringSize(envelope.idempotencyKey) +
+      EnvelopeWriter.binSize(headers) +
+      EnvelopeWriter.binSize(envelope.body) +
+      EnvelopeWriter.binSize(error),
+  );
+  writer.arrayHeader(FIELD_COUNT);
+  writer.uint(VERSION);
+  writer.uint(envelope.kind);
+  writer.string(envelope.id);
+  writer.string(envelope.correlationId);
+  writer.string(envelope.replyTo);
+  writer.string(envelope.service);
+  writer.string(envelope.method);
+  writer.string(envelope.key);
+  writer.string(envelope.idempotencyKey);
+  writer.float(envelope.deadline);
+  writer.uintOrNil(envelope.attempt);
+  writer.trueOrNil(envelope.cancellable === true);
+  writer.bin(headers);
+  writer.bin(envelope.body);
+  writer.bin(error);
+  writer.nil();
+  return writer.finish();
 }
+
+// Service, method and reply queue repeat from one message to the next; the reader reuses the
+// previous string when the bytes match instead of decoding a new one.
+const repeated = { replyTo: EnvelopeReader.stringCache(), service: EnvelopeReader.stringCache(), method: EnvelopeReader.stringCache() };
 
 /** Decodes and checks an envelope from untrusted bytes; throws `MalformedMessageError` naming the bad field. */
 export function decodeEnvelope(bytes: Uint8Array, limits: DecodeLimits = defaultDecodeLimits): Envelope {
-  const fields = decodeValue(bytes, limits);
-  if (!Array.isArray(fields) || fields.length !== FIELD_COUNT) malformed("envelope", "an array of 16 fields");
-  if (fields[0] !== VERSION) malformed("version", `version ${VERSION}`);
-  const kind = fields[1];
-  if (typeof kind !== "number" || kind < MessageKind.Request || kind > MessageKind.Cancel || !Number.isInteger(kind)) {
-    malformed("kind", "a message kind");
-  }
+  if (bytes.length > limits.maxBytes) throw new PayloadTooLargeError(bytes.length, limits.maxBytes);
+  const reader = new EnvelopeReader(bytes);
+  if (reader.arrayHeader() !== FIELD_COUNT) throw malformed("envelope", "an array of 16 fields");
+  if (reader.uintOrNil("version") !== VERSION) throw malformed("version", `version ${VERSION}`);
+  const kind = reader.uintOrNil("kind");
+  if (kind === undefined || kind < MessageKind.Request || kind > MessageKind.Cancel) throw malformed("kind", "a message kind");
   const envelope: Envelope = { kind: kind as MessageKind };
-  setString(envelope, "id", fields[2]);
-  setString(envelope, "correlationId", fields[3]);
-  setString(envelope, "replyTo", fields[4]);
-  setString(envelope, "service", fields[5]);
-  setString(envelope, "method", fields[6]);
-  setString(envelope, "key", fields[7]);
-  setString(envelope, "idempotencyKey", fields[8]);
-  setNumber(envelope, "deadline", fields[9]);
-  setNumber(envelope, "attempt", fields[10]);
-  if (fields[11] === true) envelope.cancellable = true;
-  else if (fields[11] !== null) malformed("cancellable", "true or nil");
-  if (fields[12] !== null) envelope.headers = checkHeaders(fields[12]);
-  if (fields[13] !== null) {
-    if (!(fields[13] instanceof Uint8Array)) malformed("body", "bytes");
-    envelope.body = fields[13];
-  }
-  if (fields[14] !== null) envelope.error = checkError(fields[14]);
+  const id = reader.string("id");
+  if (id !== undefined) envelope.id = id;
+  const correlationId = reader.string("correlationId");
+  if (correlationId !== undefined) envelope.correlationId = correlationId;
+  const replyTo = reader.string("replyTo", repeated.replyTo);
+  if (replyTo !== undefined) envelope.replyTo = replyTo;
+  const service = reader.string("service", repeated.service);
+  if (service !== undefined) envelope.service = service;
+  const method = reader.string("method", repeated.method);
+  if (method !== undefined) envelope.method = method;
+  const key = reader.string("key");
+  if (key !== undefined) envelope.key = key;
+  const idempotencyKey = reader.string("idempotencyKey");
+  if (idempotencyKey !== undefined) envelope.idempotencyKey = idempotencyKey;
+  const deadline = reader.number("deadline");
+  if (deadline !== undefined) envelope.deadline = deadline;
+  const attempt = reader.uintOrNil("attempt");
+  if (attempt !== undefined) envelope.attempt = attempt;
+  if (reader.trueOrNil("cancellable")) envelope.cancellable = true;
+  const headers = reader.bin("headers");
+  if (headers !== undefined) envelope.headers = checkHeaders(decodeValue(headers, limits));
+  const body = reader.bin("body");
+  if (body !== undefined) envelope.body = body;
+  const error = reader.bin("error");
+  if (error !== undefined) envelope.error = checkError(decodeValue(error, limits));
+  reader.nil("reserved");
+  reader.end();
   return envelope;
 }
 
-function setString(envelope: Envelope, field: "id" | "correlationId" | "replyTo" | "service" | "method" | "key" | "idempotencyKey", value: unknown): void {
-  if (value === null) return;
-  if (typeof value !== "string") malformed(field, "a string");
-  envelope[field] = value;
-}
-
-function setNumber(envelope: Envelope, field: "deadline" | "attempt", value: unknown): void {
-  if (value === null) return;
-  if (typeof value !== "number" || !Number.isFinite(value)) malformed(field, "a finite number");
-  envelope[field] = value;
-}
-
 function checkHeaders(value: unknown): Record<string, string> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) malformed("headers", "a map of strings");
+  if (typeof value !== "object" || value === null || Array.isArray(value)) throw malformed("headers", "a map of strings");
   for (const [name, header] of Object.entries(value as object)) {
-    if (typeof header !== "string") malformed(`headers.${name}`, "a string");
+    if (typeof header !== "string") throw malformed(`headers.${name}`, "a string");
   }
   return value as Record<string, string>;
 }
 
 function checkError(value: unknown): WireError {
   const error = value as Partial<WireError> | null;
-  if (typeof error !== "object" || error === null) malformed("error", "a map");
-  if (typeof error.code !== "string") malformed("error.code", "a string");
-  if (typeof error.message !== "string") malformed("error.message", "a string");
-  if (typeof error.retryable !== "boolean") malformed("error.retryable", "a boolean");
+  if (typeof error !== "object" || error === null) throw malformed("error", "a map");
+  if (typeof error.code !== "string") throw malformed("error.code", "a string");
+  if (typeof error.message !== "string") throw malformed("error.message", "a string");
+  if (typeof error.retryable !== "boolean") throw malformed("error.retryable", "a boolean");
   return error as WireError;
 }
 
-function malformed(field: string, expected: string): never {
-  throw new MalformedMessageError(`envelope field ${field}: expected ${expected}`);
+function malformed(field: string, expected: string): MalformedMessageError {
+  return new MalformedMessageError(`envelope field ${field}: expected ${expected}`);
 }

@@ -1,24 +1,20 @@
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
+import type { Clock } from "./clock.js";
 import { decodeValue, type DecodeLimits } from "./codec.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
 import { CancelledError, DeadlineExceededError, FerryError, fromWireError, TimeoutError } from "./errors.js";
 import type { ReplyTarget } from "./reply-router.js";
-import type { PublishOptions } from "./transport.js";
-
-/** Timers that are counted, so a test can prove none outlive their call. */
-export interface CallTimers {
-  now(): number;
-  set(callback: () => void, delayMs: number): unknown;
-  clear(handle: unknown): void;
-}
+import { confirmed, type PublishOptions } from "./transport.js";
 
 /** What one call needs from its client. */
 export interface CallHost {
-  readonly timers: CallTimers;
+  readonly clock: Clock;
   readonly replyQueue: string;
   readonly decodeLimits: DecodeLimits;
   publish(topic: string, bytes: Uint8Array, options: PublishOptions): Promise<void>;
   reply(queue: string, bytes: Uint8Array): void;
+  /** Counts armed timers (+1 or -1), so a test can prove none outlive their call. */
+  timerCount(delta: number): void;
   /** The call is over (the router entry and the pending slot go). */
   finished(call: PendingCall): void;
 }
@@ -43,22 +39,30 @@ export interface CallPlan {
   requireConsumer: boolean;
 }
 
+/** What the one timer of a call is waiting for. */
+const Waiting = { Reply: 0, Backoff: 1, LateStart: 2 } as const;
+type Waiting = (typeof Waiting)[keyof typeof Waiting];
+
 /**
  * One call, from first attempt to outcome. It is settled exactly once, by a reply, a final
- * failure, cancellation or close, and from then on every timer is cleared and late messages are
+ * failure, cancellation or close, and from then on its timer is cleared and late messages are
  * ignored. Attempts share the correlation id, so a late reply to an earlier attempt still
- * answers the call.
+ * answers the call. A call has at most one timer at a time (attempt timeout, backoff, or the
+ * wait for a cancelled call's start), with one callback made once per call.
  */
 export class PendingCall implements ReplyTarget {
   readonly promise: Promise<unknown>;
   private resolve!: (value: unknown) => void;
   private reject!: (error: Error) => void;
   private attempt = 0;
+  private attemptTimeoutMs = 0;
   private timer: unknown;
+  private waiting: Waiting = Waiting.Reply;
   private settled = false;
   /** Where the server running this call accepts a `Cancel` (learned from its `Started`). */
   private controlQueue: string | undefined;
-  private readonly onAbort = () => this.cancel();
+  private onAbort: (() => void) | undefined;
+  private readonly onTimer = () => this.timerFired();
 
   constructor(
     private readonly plan: CallPlan,
@@ -76,19 +80,21 @@ export class PendingCall implements ReplyTarget {
 
   start(): void {
     const { signal } = this.plan;
-    if (signal?.aborted) return this.fail(new CancelledError("the call was cancelled before it was sent"));
-    signal?.addEventListener("abort", this.onAbort, { once: true });
+    if (signal !== undefined) {
+      if (signal.aborted) return this.fail(new CancelledError("the call was cancelled before it was sent"));
+      this.onAbort = () => this.cancel();
+      signal.addEventListener("abort", this.onAbort, { once: true });
+    }
     this.send();
   }
 
   private send(): void {
-    this.timer = undefined;
-    const now = this.host.timers.now();
+    const now = this.host.clock.now();
     const remaining = this.plan.deadline - now;
     if (remaining <= 0) return this.fail(new DeadlineExceededError(`the deadline passed before attempt ${this.attempt + 1}`));
     this.attempt++;
-    const attemptTimeoutMs = Math.min(this.plan.timeoutMs, remaining);
-    const attemptDeadline = now + attemptTimeoutMs;
+    this.attemptTimeoutMs = Math.min(this.plan.timeoutMs, remaining);
+    const attemptDeadline = now + this.attemptTimeoutMs;
     const envelope: Envelope = {
       kind: MessageKind.Request,
       id: this.plan.callId,
@@ -104,28 +110,35 @@ export class PendingCall implements ReplyTarget {
     if (this.plan.headers !== undefined) envelope.headers = this.plan.headers;
     if (this.plan.body !== undefined) envelope.body = this.plan.body;
     if (this.plan.signal !== undefined) envelope.cancellable = true;
-    const attempt = this.attempt;
-    this.timer = this.host.timers.set(
-      () => this.attemptFailed(attempt, new TimeoutError(`no reply from ${this.plan.service}.${this.plan.method} within ${attemptTimeoutMs} ms`)),
-      attemptTimeoutMs,
-    );
-    this.host
-      .publish(this.plan.topic, encodeEnvelope(envelope), {
-        key: this.plan.key,
-        expiresAt: attemptDeadline,
-        requireConsumer: this.plan.requireConsumer,
-      })
-      .catch((error: unknown) => this.attemptFailed(attempt, asFerryError(error)));
+    this.arm(Waiting.Reply, this.attemptTimeoutMs);
+    const confirmation = this.host.publish(this.plan.topic, encodeEnvelope(envelope), {
+      key: this.plan.key,
+      expiresAt: attemptDeadline,
+      requireConsumer: this.plan.requireConsumer,
+    });
+    if (confirmation !== confirmed) {
+      const attempt = this.attempt;
+      confirmation.catch((error: unknown) => this.attemptFailed(attempt, asFerryError(error)));
+    }
+  }
+
+  private timerFired(): void {
+    this.timer = undefined;
+    this.host.timerCount(-1);
+    if (this.waiting === Waiting.Backoff) return this.send();
+    if (this.waiting === Waiting.LateStart) return this.finish();
+    const timeout = new TimeoutError(`no reply from ${this.plan.service}.${this.plan.method} within ${this.attemptTimeoutMs} ms`);
+    this.attemptFailed(this.attempt, timeout);
   }
 
   /** An attempt failed: retry if the error allows it and the budget remains, else give up. */
   private attemptFailed(attempt: number, error: FerryError): void {
     if (this.settled || attempt !== this.attempt) return;
-    this.clearTimer();
+    this.disarm();
     if (!error.retryable || this.attempt > this.plan.retries) return this.fail(error);
     const delayMs = backoffDelay(this.attempt, this.plan.backoff);
-    if (this.host.timers.now() + delayMs >= this.plan.deadline) return this.fail(error);
-    this.timer = this.host.timers.set(() => this.send(), delayMs);
+    if (this.host.clock.now() + delayMs >= this.plan.deadline) return this.fail(error);
+    this.arm(Waiting.Backoff, delayMs);
   }
 
   onMessage(envelope: Envelope): void {
@@ -161,19 +174,20 @@ export class PendingCall implements ReplyTarget {
   /** The caller's signal aborted: fail now, and stop the handler if it is running. */
   private cancel(): void {
     if (this.settled) return;
-    const reason = this.plan.signal?.reason;
+    const reason: unknown = this.plan.signal?.reason;
     const error = new CancelledError(reason instanceof Error ? reason.message : "the call was cancelled", { cause: reason });
-    if (this.controlQueue !== undefined) {
+    const controlQueue = this.controlQueue;
+    if (controlQueue !== undefined) {
       this.fail(error);
-      return this.sendCancel(this.controlQueue);
+      return this.sendCancel(controlQueue);
     }
     // Not started yet (as far as we know): settle the caller, but keep listening until the
     // deadline so a late `Started` still gets its `Cancel`.
     this.settled = true;
-    this.clearTimer();
-    this.plan.signal?.removeEventListener("abort", this.onAbort);
-    const untilDeadline = this.plan.deadline - this.host.timers.now();
-    if (untilDeadline > 0 && this.attempt > 0) this.timer = this.host.timers.set(() => this.finish(), untilDeadline);
+    this.disarm();
+    this.stopListening();
+    const untilDeadline = this.plan.deadline - this.host.clock.now();
+    if (untilDeadline > 0 && this.attempt > 0) this.arm(Waiting.LateStart, untilDeadline);
     else this.finish();
     this.reject(error);
   }
@@ -184,25 +198,35 @@ export class PendingCall implements ReplyTarget {
 
   /** Settles with `error`: used by failures and by close. */
   fail(error: Error): void {
-    if (this.settled) {
-      this.finish();
-      return;
-    }
+    const wasSettled = this.settled;
     this.finish();
-    this.reject(error);
+    if (!wasSettled) this.reject(error);
   }
 
   private finish(): void {
     this.settled = true;
-    this.clearTimer();
-    this.plan.signal?.removeEventListener("abort", this.onAbort);
+    this.disarm();
+    this.stopListening();
     this.host.finished(this);
   }
 
-  private clearTimer(): void {
+  private arm(waiting: Waiting, delayMs: number): void {
+    this.waiting = waiting;
+    this.timer = this.host.clock.setTimeout(this.onTimer, delayMs);
+    this.host.timerCount(1);
+  }
+
+  private disarm(): void {
     if (this.timer === undefined) return;
-    this.host.timers.clear(this.timer);
+    this.host.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    this.host.timerCount(-1);
+  }
+
+  private stopListening(): void {
+    if (this.onAbort === undefined) return;
+    this.plan.signal?.removeEventListener("abort", this.onAbort);
+    this.onAbort = undefined;
   }
 }
 

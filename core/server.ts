@@ -1,6 +1,7 @@
 import { hash } from "node:crypto";
 import { systemClock, type Clock } from "./clock.js";
-import { decodeValue, defaultDecodeLimits, type DecodeLimits } from "./codec.js";
+import { decodeValue, defaultDecodeLimits, encodeValue, type DecodeLimits } from "./codec.js";
+import { runInContext, type CallContext } from "./context.js";
 import type { MethodDefinition, ServiceDefinition } from "./definition.js";
 import { decodeEnvelope, encodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
 import {
@@ -10,8 +11,9 @@ import {
   InvalidArgumentError,
   toWireError,
   UnavailableError,
+  type WireError,
 } from "./errors.js";
-import { HandlerRun, type RunResult } from "./handler-run.js";
+import { HandlerRun } from "./handler-run.js";
 import type { IdempotencyStore, Outcome } from "./idempotency.js";
 import { serviceTopic } from "./topics.js";
 import type { Delivery, ReplyQueue, Subscription, TopicOptions, Transport } from "./transport.js";
@@ -56,12 +58,15 @@ export interface ServerStats {
   running: number;
 }
 
-type Handlers = Record<string, (request: unknown, context: never) => unknown>;
+type Handler = (request: unknown, context: CallContext) => unknown;
 
 /**
  * The service's side: takes requests from its topic, checks them, runs the handler once per
  * idempotency key, replies, and only then acknowledges. A retryable failure is nacked and
  * redelivered; the last allowed delivery replies with the error and dead-letters the message.
+ *
+ * Checks that need no waiting (decode, method, deadline, validation) run synchronously in the
+ * delivery callback; one async step per request then claims, runs, stores, replies and acks.
  */
 export class RpcServer {
   private readonly clock: Clock;
@@ -69,7 +74,10 @@ export class RpcServer {
   private readonly validate: boolean;
   private readonly redeliveryDelayMs: number;
   private readonly drainTimeoutMs: number;
-  private readonly runs = new Map<string, HandlerRun>();
+  private readonly handlers = new Map<string, Handler>();
+  /** Every run in progress, and (by call id) those a caller may cancel. */
+  private readonly runs = new Set<HandlerRun>();
+  private readonly cancellable = new Map<string, HandlerRun>();
   private subscription: Subscription | undefined;
   private controlQueue: ReplyQueue | undefined;
   private active = 0;
@@ -81,7 +89,7 @@ export class RpcServer {
   constructor(
     private readonly transport: Transport,
     private readonly definition: ServiceDefinition,
-    private readonly handlers: Handlers,
+    implementation: Record<string, unknown>,
     private readonly store: IdempotencyStore,
     private readonly options: ServeOptions = {},
   ) {
@@ -91,9 +99,10 @@ export class RpcServer {
     this.redeliveryDelayMs = options.redeliveryDelayMs ?? 100;
     this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     for (const name of Object.keys(definition.methods)) {
-      if (typeof handlers[name] !== "function") {
-        throw new TypeError(`the implementation of ${definition.name} has no function for method ${name}`);
-      }
+      const handler = implementation[name];
+      if (typeof handler !== "function") throw new TypeError(`the implementation of ${definition.name} has no function for method ${name}`);
+      // Bound once, so class-based implementations keep their `this`.
+      this.handlers.set(name, handler.bind(implementation) as Handler);
     }
   }
 
@@ -105,27 +114,16 @@ export class RpcServer {
     }
     this.controlQueue = await this.transport.openReplyQueue();
     this.controlQueue.messages.subscribe((bytes) => this.onControl(bytes));
-    this.subscription = await this.transport.consume(topic, this.options.group ?? this.definition.name, (delivery) => void this.handle(delivery), {
+    this.subscription = await this.transport.consume(topic, this.options.group ?? this.definition.name, (delivery) => this.accept(delivery), {
       prefetch: this.options.concurrency ?? 64,
       ordered: true,
     });
   }
 
-  private async handle(delivery: Delivery): Promise<void> {
+  /** Checks a delivery and refuses it, or hands it to `process`. */
+  private accept(delivery: Delivery): void {
     // While draining, deliveries are left unsettled: leaving the group hands them to other members.
     if (this.draining) return;
-    this.active++;
-    try {
-      await this.dispatch(delivery);
-    } catch (error) {
-      // Only a failing idempotency store can land here: give the message back.
-      delivery.nack({ delayMs: this.redeliveryDelayMs, error: toWireError(error) });
-    } finally {
-      if (--this.active === 0) this.drained?.();
-    }
-  }
-
-  private async dispatch(delivery: Delivery): Promise<void> {
     let envelope: Envelope;
     try {
       envelope = decodeEnvelope(delivery.bytes, this.decodeLimits);
@@ -135,16 +133,9 @@ export class RpcServer {
       this.counters.malformed++;
       return delivery.reject(toWireError(error));
     }
-    const respond = (outcome: Outcome): void => this.respond(envelope, outcome);
-    const refuse = (error: FerryError): void => {
-      this.counters.refused++;
-      respond({ ok: false, error: toWireError(error) });
-      delivery.ack();
-    };
-
     const method = Object.hasOwn(this.definition.methods, envelope.method) ? this.definition.methods[envelope.method] : undefined;
     if (method === undefined || envelope.service !== this.definition.name) {
-      return refuse(new FerryError(ErrorCode.Unimplemented, `${envelope.service}.${envelope.method} is not served here`));
+      return this.refuse(delivery, envelope, new FerryError(ErrorCode.Unimplemented, `${envelope.service}.${envelope.method} is not served here`));
     }
     if (envelope.deadline !== undefined && envelope.deadline <= this.clock.now()) {
       this.counters.expired++;
@@ -154,55 +145,96 @@ export class RpcServer {
     try {
       request = envelope.body === undefined ? undefined : decodeValue(envelope.body, this.decodeLimits);
     } catch (error) {
-      return refuse(new InvalidArgumentError(`the request body is malformed: ${(error as Error).message}`));
+      return this.refuse(delivery, envelope, new InvalidArgumentError(`the request body is malformed: ${(error as Error).message}`));
     }
-    const issues = this.validate ? (method.validateRequest?.(request) ?? []) : [];
-    if (issues.length > 0) {
-      const detail = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
-      return refuse(new InvalidArgumentError(`invalid request to ${method.service}.${method.name}: ${detail}`, { data: { issues } }));
+    if (this.validate && method.validateRequest !== undefined) {
+      const issues = method.validateRequest(request);
+      if (issues.length > 0) {
+        const detail = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
+        return this.refuse(delivery, envelope, new InvalidArgumentError(`invalid request to ${method.service}.${method.name}: ${detail}`, { data: { issues } }));
+      }
     }
+    this.active++;
+    this.process(delivery, envelope, method, request).then(this.settled, (error: unknown) => {
+      // Only a failing idempotency store can land here: give the message back.
+      delivery.nack({ delayMs: this.redeliveryDelayMs, error: toWireError(error) });
+      this.settled();
+    });
+  }
 
+  private readonly settled = (): void => {
+    if (--this.active === 0) this.drained?.();
+  };
+
+  private refuse(delivery: Delivery, envelope: Envelope, error: FerryError): void {
+    this.counters.refused++;
+    this.respond(envelope, { ok: false, error: toWireError(error) });
+    delivery.ack();
+  }
+
+  private async process(delivery: Delivery, envelope: Envelope, method: MethodDefinition, request: unknown): Promise<void> {
     const key = envelope.idempotencyKey === undefined ? undefined : `${method.service}.${method.name}:${envelope.idempotencyKey}`;
     if (key !== undefined) {
       const fingerprint = envelope.body === undefined ? "" : hash("sha256", envelope.body, "base64");
       for (;;) {
         const claim = await this.store.claim(key, fingerprint);
         if (claim.status === "new") break;
-        if (claim.status === "mismatch") return refuse(new IdempotencyMismatchError(`idempotency key ${envelope.idempotencyKey} was already used with a different request`));
+        if (claim.status === "mismatch") {
+          return this.refuse(delivery, envelope, new IdempotencyMismatchError(`idempotency key ${envelope.idempotencyKey} was already used with a different request`));
+        }
         const outcome = claim.status === "done" ? claim.outcome : await claim.outcome;
         if (outcome === undefined) continue; // the run we joined was handed back: claim again
         this.counters[claim.status === "done" ? "replayed" : "joined"]++;
-        respond(outcome);
+        this.respond(envelope, outcome);
         return delivery.ack();
       }
     }
 
-    const result = await this.run(envelope, method, request, delivery);
-    if (result.kind === "outcome") {
+    const run = new HandlerRun(envelope, method.name, delivery.deliveryCount, this.clock, this.options.handlerTimeoutMs);
+    this.runs.add(run);
+    if (envelope.cancellable) this.startCancellable(envelope, run);
+    let outcome: Outcome | undefined;
+    let retry: WireError | undefined;
+    try {
+      // A run cancelled between delivery and start never calls its handler.
+      if (!run.aborted) {
+        const value = await runInContext(run, this.handlers.get(method.name)!, request, run);
+        outcome = { ok: true, body: value === undefined ? undefined : encodeResponse(value) };
+      }
+    } catch (error) {
+      if (!run.aborted) {
+        const wire = toWireError(error);
+        if (wire.retryable) retry = wire;
+        else outcome = { ok: false, error: wire };
+      }
+    } finally {
+      run.end();
+      this.runs.delete(run);
+      if (envelope.cancellable) this.cancellable.delete(run.callId);
+    }
+    if (outcome === undefined && retry === undefined) retry = run.abortError;
+
+    if (outcome !== undefined) {
       this.counters.handled++;
-      if (key !== undefined) await this.store.complete(key, result.outcome);
-      respond(result.outcome);
+      if (key !== undefined) await this.store.complete(key, outcome);
+      this.respond(envelope, outcome);
       return delivery.ack();
     }
     if (key !== undefined) await this.store.release(key);
-    if (result.kind === "cancelled") return delivery.ack(); // the caller is gone and asked us to stop
+    if (retry === undefined) return delivery.ack(); // the caller cancelled and is gone: nothing to redo
     this.counters.redelivered++;
     const last = delivery.deliveryCount >= delivery.maxDeliveries;
     // The caller should not wait out its timeout for a message that is about to be dead-lettered.
-    if (last) respond({ ok: false, error: result.error });
-    delivery.nack({ delayMs: last ? 0 : this.redeliveryDelayMs, error: { code: result.error.code, message: result.error.message } });
+    if (last) this.respond(envelope, { ok: false, error: retry });
+    delivery.nack({ delayMs: last ? 0 : this.redeliveryDelayMs, error: { code: retry.code, message: retry.message } });
   }
 
-  private run(envelope: Envelope, method: MethodDefinition, request: unknown, delivery: Delivery): Promise<RunResult> {
-    const run = new HandlerRun(envelope, method.name, delivery.deliveryCount, this.clock, this.options.handlerTimeoutMs);
-    const callId = envelope.id!;
-    this.runs.set(callId, run);
-    if (envelope.cancellable && envelope.replyTo !== undefined && this.controlQueue !== undefined) {
+  /** Tells a caller holding an AbortSignal where to send its `Cancel`. */
+  private startCancellable(envelope: Envelope, run: HandlerRun): void {
+    this.cancellable.set(run.callId, run);
+    if (envelope.replyTo !== undefined && this.controlQueue !== undefined) {
       this.transport.reply(envelope.replyTo, encodeEnvelope({ kind: MessageKind.Started, correlationId: envelope.correlationId, replyTo: this.controlQueue.name }));
     }
-    return run.execute(this.handlers, request).finally(() => {
-      if (this.runs.get(callId) === run) this.runs.delete(callId);
-    });
   }
 
   private respond(envelope: Envelope, outcome: Outcome): void {
@@ -219,7 +251,7 @@ export class RpcServer {
   private onControl(bytes: Uint8Array): void {
     try {
       const envelope = decodeEnvelope(bytes, this.decodeLimits);
-      if (envelope.kind === MessageKind.Cancel && envelope.id !== undefined) this.runs.get(envelope.id)?.cancel();
+      if (envelope.kind === MessageKind.Cancel && envelope.id !== undefined) this.cancellable.get(envelope.id)?.cancel();
     } catch {
       // A malformed control message concerns no run.
     }
@@ -256,3 +288,10 @@ export class RpcServer {
   }
 }
 
+function encodeResponse(value: unknown): Uint8Array {
+  try {
+    return encodeValue(value);
+  } catch (error) {
+    throw new FerryError(ErrorCode.Internal, `the handler's response cannot be encoded: ${(error as Error).message}`, { cause: error });
+  }
+}

@@ -1,15 +1,16 @@
 import { BehaviorSubject, Subject, type Observable } from "rxjs";
 import { ClosedError } from "../../core/errors.js";
-import type {
-  BrokerStats,
-  ConnectionState,
-  ConsumeOptions,
-  Delivery,
-  PublishOptions,
-  ReplyQueue,
-  Subscription,
-  TopicOptions,
-  Transport,
+import {
+  confirmed,
+  type BrokerStats,
+  type ConnectionState,
+  type ConsumeOptions,
+  type Delivery,
+  type PublishOptions,
+  type ReplyQueue,
+  type Subscription,
+  type TopicOptions,
+  type Transport,
 } from "../../core/transport.js";
 import { Broker } from "./broker.js";
 
@@ -31,7 +32,7 @@ export class InProcessTransport implements Transport {
     try {
       this.ensureOpen();
       this.broker.publish(topic, bytes, options);
-      return Promise.resolve();
+      return confirmed;
     } catch (error) {
       return Promise.reject(error);
     }
