@@ -57,7 +57,8 @@ export class TypeConverter {
     if (type.isBooleanLiteral()) return { kind: "literal", value: type.getText() === "true" };
     // A template literal type is a string with a pattern: the validator checks only that it is a string.
     if (type.isTemplateLiteral() || (flags & ts.TypeFlags.StringMapping) !== 0) return { kind: "string" };
-    if (type.isUnion()) return this.union(type, at, path);
+    // A named union can be recursive (`type Json = string | Json[]`), so it is guarded like objects.
+    if (type.isUnion()) return type.getAliasSymbol() === undefined ? this.union(type, at, path) : this.guarded(type, at, path, () => this.union(type, at, path));
     if (type.isIntersection()) return this.intersection(type, at, path);
     if ((flags & (ts.TypeFlags.ESSymbolLike | ts.TypeFlags.NonPrimitive)) !== 0) return this.fail(at, `${path} has type ${type.getText()}, which cannot be sent`);
     if (type.isObject()) return this.object(type, at, path);
@@ -75,6 +76,9 @@ export class TypeConverter {
     }
     // The checker splits `boolean` into `true | false`; keep it as written.
     const merged = booleans === 2 ? [...members.filter((m) => !(m.kind === "literal" && typeof m.value === "boolean")), { kind: "boolean" } as const] : members;
+    // Sorted, because the checker orders members by internal type ids, which depend on what was
+    // checked first: a watch-mode rerun could otherwise print a union differently from a cold run.
+    merged.sort((a, b) => rank(a) - rank(b) || compareText(JSON.stringify(a), JSON.stringify(b)));
     return merged.length === 1 ? merged[0]! : { kind: "union", members: merged };
   }
 
@@ -219,4 +223,14 @@ function withoutUndefined(model: TypeModel): TypeModel {
 
 function sameModel(a: TypeModel, b: TypeModel): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+const kindOrder: readonly TypeModel["kind"][] = ["null", "undefined", "void", "boolean", "number", "bigint", "string", "literal", "date", "bytes", "array", "tuple", "object", "record", "ref", "union", "unknown"];
+
+function rank(model: TypeModel): number {
+  return kindOrder.indexOf(model.kind);
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

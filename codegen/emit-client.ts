@@ -17,7 +17,7 @@ export function emitClient(service: ServiceModel, context: EmitContext): string 
     imports.add(context.runtimeImport, method.kind === MethodKind.Event ? "EmitOptions" : "CallOptions", true);
     if (method.request !== null) imports.addTypes(context, method.request.ref.imports);
     if (method.kind === MethodKind.Call) imports.addTypes(context, method.response.ref.imports);
-    bodies.push(methodBody(method, names.definition));
+    bodies.push(methodBody(method, service.name, names.definition));
   }
   return [
     header(context, service.file),
@@ -31,16 +31,17 @@ export function emitClient(service: ServiceModel, context: EmitContext): string 
   ].join("");
 }
 
-function methodBody(method: MethodModel, definition: string): string {
+function methodBody(method: MethodModel, service: string, definition: string): string {
   const event = method.kind === MethodKind.Event;
   const parameters = method.request === null ? [] : [`${method.request.name}: ${method.request.ref.text}`];
   parameters.push(`options?: ${event ? "EmitOptions" : "CallOptions"}`);
-  const result = event ? "void" : method.response.ref.text;
+  // `ReturnType<X["m"]>` reads better than `Promise<Awaited<ReturnType<X["m"]>>>` and means the same.
+  const returns = event ? "Promise<void>" : method.response.ref.viaService ? `ReturnType<${service}["${method.name}"]>` : `Promise<${method.response.ref.text}>`;
   const target = `${definition}.methods.${method.name}`;
   const request = method.request?.name ?? "undefined";
   return [
     docComment(method.doc, "  "),
-    `  ${method.name}(${parameters.join(", ")}): Promise<${result}> {\n`,
+    `  ${method.name}(${parameters.join(", ")}): ${returns} {\n`,
     `    return this.ferry.${event ? "emit" : "call"}(${target}, ${request}, options);\n`,
     "  }\n",
   ].join("");

@@ -18,6 +18,7 @@ export class ValidatorCode {
   /** Whether any emitted code calls `fail`, so the helper is emitted only when used. */
   usesFail = false;
   private predicates = 0;
+  private readonly predicateNames = new Map<string, string>();
   private variables = 0;
 
   constructor(private readonly types: Readonly<Record<string, TypeModel>>) {}
@@ -159,8 +160,14 @@ export class ValidatorCode {
         lines.push(required ? `${indent}else if (${simple.fails}) ${this.fail(propertyPath, simple.message, mode)}` : `${indent}${guard} ${simple.fails}) ${this.fail(propertyPath, simple.message, mode)}`);
         continue;
       }
-      const inner = this.check(property.type, item, propertyPath, mode, `${indent}  `);
-      lines.push(required ? `${indent}else {` : `${indent}if (${item} !== undefined) {`, ...inner, `${indent}}`);
+      if (!required) {
+        lines.push(`${indent}if (${item} !== undefined) {`, ...this.check(property.type, item, propertyPath, mode, `${indent}  `), `${indent}}`);
+        continue;
+      }
+      const chained = this.check(property.type, item, propertyPath, mode, indent);
+      // One if/else chain continues the `is required` test as `else if`; anything else gets a block.
+      if (isOneChain(chained, indent)) lines.push(`${indent}else ${chained[0]!.slice(indent.length)}`, ...chained.slice(1));
+      else lines.push(`${indent}else {`, ...chained.map((line) => `  ${line}`), `${indent}}`);
     }
     return lines;
   }
@@ -221,14 +228,18 @@ export class ValidatorCode {
     return [`${indent}issues = ${check}(${value}, ${renderPath(path)}, issues);`];
   }
 
-  /** A `(value) => boolean` helper for one union member, named in order of first use. */
+  /** A `(value) => boolean` helper for one union member, named in order of first use, shared by equal members. */
   private predicate(type: TypeModel): string {
     if (type.kind === "ref") {
       const name = `is${type.name}`;
       this.helper(name, () => this.testFunction(name, this.types[type.name] ?? { kind: "unknown" }, `Whether a value is a ${type.name}.`));
       return name;
     }
+    const key = JSON.stringify(type);
+    const known = this.predicateNames.get(key);
+    if (known !== undefined) return known;
     const name = `isMember${++this.predicates}`;
+    this.predicateNames.set(key, name);
     this.helper(name, () => this.testFunction(name, type, `Whether a value is ${describe(type)} (one member of a union).`));
     return name;
   }
@@ -259,6 +270,12 @@ export class ValidatorCode {
 }
 
 type ObjectModel = Extract<TypeModel, { kind: "object" }>;
+
+/** Whether `lines` are a single `if ... else ...` statement at `indent`. */
+function isOneChain(lines: readonly string[], indent: string): boolean {
+  if (lines.length === 0 || !lines[0]!.startsWith(`${indent}if (`)) return false;
+  return lines.slice(1).every((line) => line.startsWith(`${indent} `) || line.startsWith(`${indent}else`) || line === `${indent}}`);
+}
 
 /** The field every member of a union of objects has with a distinct literal value, if any. */
 function discriminant(members: readonly TypeModel[]): string | undefined {

@@ -25,21 +25,19 @@ export function validatePlaceRequest(value: unknown): readonly ValidationIssue[]
     else if (typeof v3 !== "string") issues = fail(issues, "req.customerId", "expected string");
     const v4 = o1["items"];
     if (v4 === undefined) issues = fail(issues, "req.items", "is required");
+    else if (!Array.isArray(v4)) issues = fail(issues, "req.items", "expected array");
     else {
-      if (!Array.isArray(v4)) issues = fail(issues, "req.items", "expected array");
-      else {
-        for (let i5 = 0; i5 < v4.length; i5++) {
-          const v6: unknown = v4[i5];
-          if (typeof v6 !== "object" || v6 === null || Array.isArray(v6)) issues = fail(issues, `req.items[${i5}]`, "expected object");
-          else {
-            const o7 = v6 as Record<string, unknown>;
-            const v8 = o7["sku"];
-            if (v8 === undefined) issues = fail(issues, `req.items[${i5}].sku`, "is required");
-            else if (typeof v8 !== "string") issues = fail(issues, `req.items[${i5}].sku`, "expected string");
-            const v9 = o7["qty"];
-            if (v9 === undefined) issues = fail(issues, `req.items[${i5}].qty`, "is required");
-            else if (typeof v9 !== "number") issues = fail(issues, `req.items[${i5}].qty`, "expected number");
-          }
+      for (let i5 = 0; i5 < v4.length; i5++) {
+        const v6: unknown = v4[i5];
+        if (typeof v6 !== "object" || v6 === null || Array.isArray(v6)) issues = fail(issues, `req.items[${i5}]`, "expected object");
+        else {
+          const o7 = v6 as Record<string, unknown>;
+          const v8 = o7["sku"];
+          if (v8 === undefined) issues = fail(issues, `req.items[${i5}].sku`, "is required");
+          else if (typeof v8 !== "string") issues = fail(issues, `req.items[${i5}].sku`, "expected string");
+          const v9 = o7["qty"];
+          if (v9 === undefined) issues = fail(issues, `req.items[${i5}].qty`, "is required");
+          else if (typeof v9 !== "number") issues = fail(issues, `req.items[${i5}].qty`, "expected number");
         }
       }
     }
