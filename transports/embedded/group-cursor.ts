@@ -26,10 +26,12 @@ export interface CursorHost {
   schedule(): void;
   /** The group settled everything below `offset` of this partition. */
   committed(partition: number): void;
-  deadLetter(message: StoredMessage, partition: number, deliveryCount: number, error: { code: string; message: string }): void;
+  deadLetter(message: StoredMessage, partition: number, deliveryCount: number, error: FailureReason): void;
 }
 
-/** A message waiting to be (re)delivered. */
+export type FailureReason = { code: string; message: string };
+
+/** A message waiting to be delivered again (a returned `CursorDelivery` is one). */
 interface Pending {
   readonly message: StoredMessage;
   /** Deliveries made so far. */
@@ -37,13 +39,6 @@ interface Pending {
   /** This message owns its key's turn (ordered mode), so nothing else of that key may go. */
   holdsKey: boolean;
 }
-
-interface InFlight extends Pending {
-  readonly member: Member;
-  readonly ackDeadline: number;
-}
-
-export type FailureReason = { code: string; message: string };
 
 /**
  * One consumer group's progress through one partition: what to deliver next, what is in flight,
@@ -61,9 +56,12 @@ export class GroupCursor {
   private readonly settledAbove = new Set<number>();
   /** Returned messages, delivered before new ones. */
   private readonly ready = new Deque<Pending>();
-  private readonly inFlight = new Map<number, InFlight>();
-  /** Keys held by a message; each maps to the messages of that key parked behind it. */
-  private readonly heldKeys = new Map<string, Deque<Pending>>();
+  private readonly inFlight = new Map<number, CursorDelivery>();
+  /** Keys held by a message, each with the messages of that key parked behind it (made on first park). */
+  private readonly heldKeys = new Map<string, Deque<Pending> | undefined>();
+  /** Set by `takeNext` for the message it returns (saves an object per delivery). */
+  private takenCount = 0;
+  private takenHoldsKey = false;
   redeliveries = 0;
   deadLettered = 0;
   expired = 0;
@@ -95,140 +93,144 @@ export class GroupCursor {
   dispatchOne(now: number): boolean {
     const owner = this.owner;
     if (owner === undefined) return false;
-    const pending = this.takeNext(now);
-    if (pending === undefined) return false;
-    const deliveryCount = pending.deliveryCount + 1;
-    const record: InFlight = {
-      message: pending.message,
-      deliveryCount,
-      holdsKey: pending.holdsKey,
-      member: owner,
-      ackDeadline: now + this.host.ackTimeoutMs,
-    };
-    this.inFlight.set(pending.message.offset, record);
+    const message = this.takeNext(now);
+    if (message === undefined) return false;
+    const delivery = new CursorDelivery(this, message, this.takenCount + 1, this.takenHoldsKey, owner, now + this.host.ackTimeoutMs);
+    this.inFlight.set(message.offset, delivery);
     owner.inFlight++;
-    if (deliveryCount > 1) this.redeliveries++;
-    const delivery = new CursorDelivery(this, record);
+    if (delivery.deliveryCount > 1) this.redeliveries++;
     try {
       owner.onDelivery(delivery);
     } catch (error) {
-      this.nack(record, { code: "CONSUMER_ERROR", message: (error as Error)?.message ?? String(error) }, 0);
+      this.nack(delivery, { code: "CONSUMER_ERROR", message: (error as Error)?.message ?? String(error) }, 0);
     }
     return true;
   }
 
-  private takeNext(now: number): Pending | undefined {
+  /** The next message this group may have now (returned messages first), or undefined. */
+  private takeNext(now: number): StoredMessage | undefined {
     for (;;) {
-      const pending = this.ready.shift() ?? this.nextFromLog();
-      if (pending === undefined) return undefined;
-      const { message } = pending;
+      const pending = this.ready.shift();
+      let message: StoredMessage | undefined;
+      let count = 0;
+      let holdsKey = false;
+      if (pending !== undefined) {
+        ({ message, deliveryCount: count, holdsKey } = pending);
+      } else {
+        message = this.nextFromLog();
+        if (message === undefined) return undefined;
+      }
       if (message.offset < this.log.start) {
         // Dropped by `drop-oldest` overflow while waiting for redelivery.
-        this.finish(pending);
+        this.finish(message, holdsKey);
         continue;
       }
       if (message.expiresAt !== undefined && message.expiresAt <= now) {
         this.expired++;
-        this.finish(pending);
+        this.finish(message, holdsKey);
         continue;
       }
-      if (this.host.ordered && message.key !== undefined && !pending.holdsKey) {
-        const parked = this.heldKeys.get(message.key);
-        if (parked !== undefined) {
-          parked.push(pending);
+      if (this.host.ordered && message.key !== undefined && !holdsKey) {
+        if (this.heldKeys.has(message.key)) {
+          this.park(message.key, pending ?? { message, deliveryCount: count, holdsKey: false });
           continue;
         }
-        this.heldKeys.set(message.key, new Deque());
-        pending.holdsKey = true;
+        this.heldKeys.set(message.key, undefined);
+        holdsKey = true;
       }
-      return pending;
+      this.takenCount = count;
+      this.takenHoldsKey = holdsKey;
+      return message;
     }
   }
 
-  private nextFromLog(): Pending | undefined {
+  private nextFromLog(): StoredMessage | undefined {
     if (this.next < this.log.start) this.next = this.log.start;
     const message = this.log.get(this.next);
-    if (message === undefined) return undefined;
-    this.next++;
-    return { message, deliveryCount: 0, holdsKey: false };
+    if (message !== undefined) this.next++;
+    return message;
   }
 
-  ack(record: InFlight): void {
-    if (!this.release(record)) return;
-    this.finish(record);
+  private park(key: string, pending: Pending): void {
+    let parked = this.heldKeys.get(key);
+    if (parked === undefined) this.heldKeys.set(key, (parked = new Deque()));
+    parked.push(pending);
+  }
+
+  ack(delivery: CursorDelivery): void {
+    if (!this.release(delivery)) return;
+    this.finish(delivery.message, delivery.holdsKey);
     this.host.schedule();
   }
 
-  nack(record: InFlight, reason: FailureReason, delayMs: number): void {
-    if (!this.release(record)) return;
-    this.giveBack(record, reason, delayMs);
+  nack(delivery: CursorDelivery, reason: FailureReason, delayMs: number): void {
+    if (!this.release(delivery)) return;
+    this.giveBack(delivery, reason, delayMs);
     this.host.schedule();
   }
 
-  reject(record: InFlight, reason: FailureReason): void {
-    if (!this.release(record)) return;
-    this.deadLetter(record, reason);
+  reject(delivery: CursorDelivery, reason: FailureReason): void {
+    if (!this.release(delivery)) return;
+    this.deadLetter(delivery, reason);
     this.host.schedule();
   }
 
   /** The member left: everything it held goes back for another member. */
   memberLeft(member: Member): void {
-    for (const record of this.inFlight.values()) {
-      if (record.member === member && this.release(record)) {
-        this.giveBack(record, { code: "CONSUMER_LEFT", message: "the consumer left before acknowledging" }, 0);
+    for (const delivery of this.inFlight.values()) {
+      if (delivery.member === member && this.release(delivery)) {
+        this.giveBack(delivery, { code: "CONSUMER_LEFT", message: "the consumer left before acknowledging" }, 0);
       }
     }
   }
 
   /** Redelivers what has waited longer than the ack timeout. */
   sweep(now: number): void {
-    // Records are inserted in delivery order with one timeout, so deadlines ascend.
-    for (const record of this.inFlight.values()) {
-      if (record.ackDeadline > now) break;
-      if (this.release(record)) {
-        this.giveBack(record, { code: "ACK_TIMEOUT", message: `not acknowledged within ${this.host.ackTimeoutMs} ms` }, 0);
+    // Deliveries are inserted in delivery order with one timeout, so deadlines ascend.
+    for (const delivery of this.inFlight.values()) {
+      if (delivery.ackDeadline > now) break;
+      if (this.release(delivery)) {
+        this.giveBack(delivery, { code: "ACK_TIMEOUT", message: `not acknowledged within ${this.host.ackTimeoutMs} ms` }, 0);
       }
     }
   }
 
-  /** Takes `record` out of flight; false if it was settled already (a stale ack or nack). */
-  private release(record: InFlight): boolean {
-    if (this.inFlight.get(record.message.offset) !== record) return false;
-    this.inFlight.delete(record.message.offset);
-    record.member.inFlight--;
+  /** Takes `delivery` out of flight; false if it was settled already (a stale ack or nack). */
+  private release(delivery: CursorDelivery): boolean {
+    if (this.inFlight.get(delivery.message.offset) !== delivery) return false;
+    this.inFlight.delete(delivery.message.offset);
+    delivery.member.inFlight--;
     return true;
   }
 
-  private giveBack(record: InFlight, reason: FailureReason, delayMs: number): void {
-    if (record.deliveryCount >= this.host.maxDeliveries) return this.deadLetter(record, reason);
-    const pending: Pending = { message: record.message, deliveryCount: record.deliveryCount, holdsKey: record.holdsKey };
+  private giveBack(delivery: CursorDelivery, reason: FailureReason, delayMs: number): void {
+    if (delivery.deliveryCount >= this.host.maxDeliveries) return this.deadLetter(delivery, reason);
     if (delayMs <= 0) {
-      this.ready.push(pending);
+      this.ready.push(delivery);
       return;
     }
     this.delayed++;
     this.host.later(() => {
       this.delayed--;
-      this.ready.push(pending);
+      this.ready.push(delivery);
       this.host.schedule();
     }, delayMs);
   }
 
-  private deadLetter(record: InFlight, reason: FailureReason): void {
+  private deadLetter(delivery: CursorDelivery, reason: FailureReason): void {
     this.deadLettered++;
-    this.host.deadLetter(record.message, this.partition, record.deliveryCount, reason);
-    this.finish(record);
+    this.host.deadLetter(delivery.message, this.partition, delivery.deliveryCount, reason);
+    this.finish(delivery.message, delivery.holdsKey);
   }
 
   /** The message is done for this group: settle its offset and pass its key on. */
-  private finish(pending: Pending): void {
-    this.settle(pending.message.offset);
-    if (pending.holdsKey) this.passKey(pending.message.key!);
+  private finish(message: StoredMessage, holdsKey: boolean): void {
+    this.settle(message.offset);
+    if (holdsKey) this.passKey(message.key!);
   }
 
   private passKey(key: string): void {
-    const parked = this.heldKeys.get(key);
-    const nextOfKey = parked?.shift();
+    const nextOfKey = this.heldKeys.get(key)?.shift();
     if (nextOfKey === undefined) {
       this.heldKeys.delete(key);
       return;
@@ -251,22 +253,21 @@ export class GroupCursor {
     while (this.settledAbove.delete(this.committedOffset)) this.committedOffset++;
     this.host.committed(this.partition);
   }
-
-  /** Whether anything awaits a delivery pass or a timer (for drain and sweep decisions). */
-  get idle(): boolean {
-    return this.inFlight.size === 0 && this.ready.length === 0 && this.delayed === 0 && this.next >= this.log.end;
-  }
 }
 
-/** The handle a consumer settles a message with. */
-class CursorDelivery implements Delivery {
+/** One delivery of a message: the handle a consumer settles it with, and the broker's record of it. */
+class CursorDelivery implements Delivery, Pending {
   constructor(
     private readonly cursor: GroupCursor,
-    private readonly record: InFlight,
+    readonly message: StoredMessage,
+    readonly deliveryCount: number,
+    public holdsKey: boolean,
+    readonly member: Member,
+    readonly ackDeadline: number,
   ) {}
 
   get bytes(): Uint8Array {
-    return this.record.message.bytes;
+    return this.message.bytes;
   }
   get topic(): string {
     return this.cursor.host.topic;
@@ -275,28 +276,25 @@ class CursorDelivery implements Delivery {
     return this.cursor.partition;
   }
   get offset(): number {
-    return this.record.message.offset;
-  }
-  get deliveryCount(): number {
-    return this.record.deliveryCount;
+    return this.message.offset;
   }
   get maxDeliveries(): number {
     return this.cursor.host.maxDeliveries;
   }
   get key(): string | undefined {
-    return this.record.message.key;
+    return this.message.key;
   }
 
   ack(): void {
-    this.cursor.ack(this.record);
+    this.cursor.ack(this);
   }
 
   nack(options: { delayMs?: number; error?: FailureReason } = {}): void {
     const reason = options.error ?? { code: "NACK", message: "the consumer rejected the message" };
-    this.cursor.nack(this.record, reason, options.delayMs ?? 0);
+    this.cursor.nack(this, reason, options.delayMs ?? 0);
   }
 
   reject(error: FailureReason): void {
-    this.cursor.reject(this.record, error);
+    this.cursor.reject(this, error);
   }
 }
