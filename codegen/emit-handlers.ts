@@ -1,11 +1,13 @@
-import { header, ImportSet, importPath, type EmitContext } from "./format.js";
+import { header, ImportSet, type EmitContext } from "./format.js";
 import type { ServiceModel } from "./model.js";
 import { kebabCase, serviceNames } from "./naming.js";
 
 /**
  * `<name>.handlers.ts`: the consumer side. `XHandlers` is what `ferry.serve` expects for the
- * definition; `serveX` accepts the interface itself (or handlers that also read the call context),
- * as an instance, a class or a factory, so an implementation is checked against the interface.
+ * definition; it is derived from the interface's types, so an object implementing the interface is
+ * one (its methods just ignore the context argument). `serveX` takes it as an instance, a class or a
+ * factory. It is deliberately not `X | XHandlers`: a union would leave the parameters of an object
+ * literal's methods without a contextual type (implicitly `any`).
  */
 export function emitHandlers(service: ServiceModel, context: EmitContext): string {
   const names = serviceNames(service.name);
@@ -15,22 +17,21 @@ export function emitHandlers(service: ServiceModel, context: EmitContext): strin
     .add(context.runtimeImport, "RpcServer", true)
     .add(context.runtimeImport, "ServeOptions", true)
     .add(context.runtimeImport, "ServiceHandlers", true)
-    .add(importPath(context, service.file), service.name, true)
     .add(`./${kebabCase(service.name)}.definition.js`, names.definition, false);
   return [
     header(context, service.file),
     imports.render(),
     "\n",
-    `/** One function per method of ${service.name}, each given the request and the call context. */\n`,
+    `/** One function per method of ${service.name}, given the request and the call context; an object implementing ${service.name} is one. */\n`,
     `export type ${names.handlers} = ServiceHandlers<typeof ${names.definition}>;\n`,
     "\n",
     "/**\n",
-    ` * Serves ${service.name}: \`implementation\` is an object implementing the interface (or the\n`,
-    " * context-aware handlers), `{ useClass }` or `{ useFactory }`. Resolves once it consumes requests.\n",
+    ` * Serves ${service.name} with \`implementation\`: an object implementing ${service.name} (or ${names.handlers}),\n`,
+    " * `{ useClass }` or `{ useFactory }`. Resolves once requests are being consumed.\n",
     " */\n",
     `export function ${names.serve}(\n`,
     "  ferry: Ferry,\n",
-    `  implementation: Provider<${service.name} | ${names.handlers}>,\n`,
+    `  implementation: Provider<${names.handlers}>,\n`,
     "  options?: ServeOptions,\n",
     "): Promise<RpcServer> {\n",
     `  return ferry.serve(${names.definition}, implementation, options);\n`,
