@@ -187,12 +187,15 @@ export class GroupCursor {
   /** Redelivers what has waited longer than the ack timeout. */
   sweep(now: number): void {
     // Deliveries are inserted in delivery order with one timeout, so deadlines ascend.
+    let expired = false;
     for (const delivery of this.inFlight.values()) {
       if (delivery.ackDeadline > now) break;
       if (this.release(delivery)) {
         this.giveBack(delivery, { code: "ACK_TIMEOUT", message: `not acknowledged within ${this.host.ackTimeoutMs} ms` }, 0);
+        expired = true;
       }
     }
+    if (expired) this.host.schedule();
   }
 
   /** Takes `delivery` out of flight; false if it was settled already (a stale ack or nack). */
