@@ -139,7 +139,9 @@ export class ValidatorCode {
   private objectOf(value: string, path: readonly PathPart[], mode: CheckMode, indent: string, body: (object: string, indent: string) => string[]): string[] {
     const object = this.variable("o");
     const inner = body(object, `${indent}  `);
-    const lines = [`${indent}if (typeof ${value} !== "object" || ${value} === null || Array.isArray(${value})) ${this.fail(path, "expected object", mode)}`];
+    // Dates and byte arrays decode as objects too, and would pass for an object of optional fields.
+    const notObject = `typeof ${value} !== "object" || ${value} === null || Array.isArray(${value}) || ${value} instanceof Date || ${value} instanceof Uint8Array`;
+    const lines = [`${indent}if (${notObject}) ${this.fail(path, "expected object", mode)}`];
     if (inner.length === 0) return lines;
     return [...lines, `${indent}else {`, `${indent}  const ${object} = ${value} as Record<string, unknown>;`, ...inner, `${indent}}`];
   }
@@ -175,15 +177,15 @@ export class ValidatorCode {
   private union(members: readonly TypeModel[], value: string, path: readonly PathPart[], mode: CheckMode, indent: string): string[] {
     const nullish = members.filter((member) => member.kind === "null" || member.kind === "undefined");
     const rest = members.filter((member) => member.kind !== "null" && member.kind !== "undefined");
-    if (nullish.length > 0 && rest.length > 0) {
+    const tag = mode === "collect" ? discriminant(rest) : undefined;
+    if (nullish.length > 0 && (rest.length === 1 || tag !== undefined)) {
       // `T | null` is the common case: check T, with its own detailed paths, unless the value is absent.
       const guard = nullish.map((member) => `${value} !== ${member.kind}`).join(" && ");
       const inner = this.check(rest.length === 1 ? rest[0]! : { kind: "union", members: rest }, value, path, mode, `${indent}  `);
       return [`${indent}if (${guard}) {`, ...inner, `${indent}}`];
     }
-    const tag = mode === "collect" ? discriminant(rest) : undefined;
     if (tag !== undefined) return this.discriminated(rest as ObjectModel[], tag, value, path, indent);
-    const passes = rest.map((member) => this.simpleCheck(member, value)?.passes ?? `${this.predicate(member)}(${value})`);
+    const passes = members.map((member) => this.simpleCheck(member, value)?.passes ?? `${this.predicate(member)}(${value})`);
     return [`${indent}if (!(${passes.join(" || ")})) ${this.fail(path, `expected ${describe({ kind: "union", members })}`, mode)}`];
   }
 

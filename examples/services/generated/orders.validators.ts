@@ -14,7 +14,7 @@ function fail(issues: ValidationIssue[] | undefined, path: string, message: stri
 /** Checks a request of Orders.place. */
 export function validatePlaceRequest(value: unknown): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) issues = fail(issues, "req", "expected object");
+  if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
     const v2 = o1["orderId"];
@@ -29,7 +29,7 @@ export function validatePlaceRequest(value: unknown): readonly ValidationIssue[]
     else {
       for (let i5 = 0; i5 < v4.length; i5++) {
         const v6: unknown = v4[i5];
-        if (typeof v6 !== "object" || v6 === null || Array.isArray(v6)) issues = fail(issues, `req.items[${i5}]`, "expected object");
+        if (typeof v6 !== "object" || v6 === null || Array.isArray(v6) || v6 instanceof Date || v6 instanceof Uint8Array) issues = fail(issues, `req.items[${i5}]`, "expected object");
         else {
           const o7 = v6 as Record<string, unknown>;
           const v8 = o7["sku"];
@@ -52,7 +52,7 @@ export function validatePlaceRequest(value: unknown): readonly ValidationIssue[]
 /** Checks a response of Orders.place. */
 export function validatePlaceResponse(value: unknown): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) issues = fail(issues, "res", "expected object");
+  if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "res", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
     const v2 = o1["orderId"];
@@ -74,7 +74,7 @@ export function validatePlaceResponse(value: unknown): readonly ValidationIssue[
 /** Checks a request of Orders.quote. */
 export function validateQuoteRequest(value: unknown): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) issues = fail(issues, "req", "expected object");
+  if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
     const v2 = o1["sku"];
@@ -91,7 +91,7 @@ export function validateQuoteRequest(value: unknown): readonly ValidationIssue[]
 export function validateQuoteResponse(value: unknown): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
   if (value !== null) {
-    if (typeof value !== "object" || value === null || Array.isArray(value)) issues = fail(issues, "res", "expected object");
+    if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "res", "expected object");
     else {
       const o1 = value as Record<string, unknown>;
       const v2 = o1["sku"];
@@ -114,7 +114,7 @@ export function validateQuoteResponse(value: unknown): readonly ValidationIssue[
 /** Checks a request of Orders.cancelled. */
 export function validateCancelledRequest(value: unknown): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
-  if (typeof value !== "object" || value === null || Array.isArray(value)) issues = fail(issues, "req", "expected object");
+  if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
     const v2 = o1["orderId"];
