@@ -2,13 +2,16 @@ import { Ferry, type FerryOptions } from "./core/ferry.js";
 import { InvalidArgumentError } from "./core/errors.js";
 import type { Transport } from "./core/transport.js";
 import type { Broker } from "./transports/embedded/broker.js";
+import type { NatsTransportOptions } from "./transports/nats/nats-options.js";
 
 export interface ConnectOptions extends FerryOptions {
   /**
-   * Where the broker is. Default: none, the in-process embedded broker. Schemes: `ferry://` (the
-   * shared TCP broker) and `nats://` arrive with their transports.
+   * Where the broker is. Default: none, the in-process embedded broker. Schemes: `nats://` (a NATS
+   * server or cluster, see `nats`); `ferry://` (the shared TCP broker) arrives with its transport.
    */
   url?: string;
+  /** Options of the NATS transport (connection options, mode, replicas) when `url` is `nats://`. */
+  nats?: NatsTransportOptions;
   /** The in-process broker to join. Default: the process-wide `defaultBroker()`. */
   broker?: Broker;
 }
@@ -33,5 +36,9 @@ async function openTransport(options: ConnectOptions): Promise<Transport> {
     return new InProcessTransport(options.broker ?? defaultBroker());
   }
   const scheme = /^([a-z]+):\/\//.exec(options.url)?.[1];
+  if (scheme === "nats") {
+    const { NatsTransport } = await import("./transports/nats/index.js");
+    return NatsTransport.connect({ ...options.nats, url: options.url });
+  }
   throw new InvalidArgumentError(`connect: unsupported url ${JSON.stringify(options.url)}${scheme === undefined ? "" : ` (scheme ${scheme}: is not available in this version)`}; omit url for the in-process broker`);
 }

@@ -1,0 +1,3 @@
+// The public surface of `ferry/nats`.
+export { NatsMode, type NatsTransportOptions } from "./nats-options.js";
+export { NatsTransport } from "./nats-transport.js";
