@@ -155,16 +155,21 @@ export class RpcServer {
       }
     }
     this.active++;
-    this.process(delivery, envelope, method, request).then(this.settled, (error: unknown) => {
-      // Only a failing idempotency store can land here: give the message back.
-      delivery.nack({ delayMs: this.redeliveryDelayMs, error: toWireError(error) });
-      this.settled();
-    });
+    if (envelope.idempotencyKey === undefined) return this.run(delivery, envelope, method, request, undefined);
+    const key = `${method.service}.${method.name}:${envelope.idempotencyKey}`;
+    this.claimThenRun(delivery, envelope, method, request, key).catch((error: unknown) => this.storeFailed(delivery, error));
   }
 
-  private readonly settled = (): void => {
+  /** A request is over (answered, handed back or refused): count it out for the drain. */
+  private settled(): void {
     if (--this.active === 0) this.drained?.();
-  };
+  }
+
+  /** Only a failing idempotency store lands here: give the message back. */
+  private storeFailed(delivery: Delivery, error: unknown): void {
+    delivery.nack({ delayMs: this.redeliveryDelayMs, error: toWireError(error) });
+    this.settled();
+  }
 
   private refuse(delivery: Delivery, envelope: Envelope, error: FerryError): void {
     this.counters.refused++;
@@ -172,55 +177,90 @@ export class RpcServer {
     delivery.ack();
   }
 
-  private async process(delivery: Delivery, envelope: Envelope, method: MethodDefinition, request: unknown): Promise<void> {
-    const key = envelope.idempotencyKey === undefined ? undefined : `${method.service}.${method.name}:${envelope.idempotencyKey}`;
-    if (key !== undefined) {
-      const fingerprint = envelope.body === undefined ? "" : hash("sha256", envelope.body, "base64");
-      for (;;) {
-        const claim = await this.store.claim(key, fingerprint);
-        if (claim.status === "new") break;
-        if (claim.status === "mismatch") {
-          return this.refuse(delivery, envelope, new IdempotencyMismatchError(`idempotency key ${envelope.idempotencyKey} was already used with a different request`));
-        }
-        const outcome = claim.status === "done" ? claim.outcome : await claim.outcome;
-        if (outcome === undefined) continue; // the run we joined was handed back: claim again
-        this.counters[claim.status === "done" ? "replayed" : "joined"]++;
-        this.respond(envelope, outcome);
-        return delivery.ack();
+  /** Runs the request once per idempotency key: a duplicate joins the run in flight or gets the stored reply. */
+  private async claimThenRun(delivery: Delivery, envelope: Envelope, method: MethodDefinition, request: unknown, key: string): Promise<void> {
+    const fingerprint = envelope.body === undefined ? "" : hash("sha256", envelope.body, "base64");
+    for (;;) {
+      const claim = await this.store.claim(key, fingerprint);
+      if (claim.status === "new") return this.run(delivery, envelope, method, request, key);
+      if (claim.status === "mismatch") {
+        this.refuse(delivery, envelope, new IdempotencyMismatchError(`idempotency key ${envelope.idempotencyKey} was already used with a different request`));
+        return this.settled();
       }
+      const outcome = claim.status === "done" ? claim.outcome : await claim.outcome;
+      if (outcome === undefined) continue; // the run we joined was handed back: claim again
+      this.counters[claim.status === "done" ? "replayed" : "joined"]++;
+      this.respond(envelope, outcome);
+      delivery.ack();
+      return this.settled();
     }
+  }
 
+  /**
+   * Calls the handler. A handler that returns a plain value completes synchronously, with no
+   * promise in between; one that returns a promise completes when it settles.
+   */
+  private run(delivery: Delivery, envelope: Envelope, method: MethodDefinition, request: unknown, key: string | undefined): void {
     const run = new HandlerRun(envelope, method.name, delivery.deliveryCount, this.clock, this.options.handlerTimeoutMs);
     this.runs.add(run);
     if (envelope.cancellable) this.startCancellable(envelope, run);
+    // A run cancelled between delivery and start never calls its handler.
+    if (run.aborted) return this.ran(run, delivery, envelope, key, undefined, true);
+    let result: unknown;
+    try {
+      result = runInContext(run, this.handlers.get(method.name)!, request, run);
+    } catch (error) {
+      return this.ran(run, delivery, envelope, key, error, true);
+    }
+    if (!isPromiseLike(result)) return this.ran(run, delivery, envelope, key, result, false);
+    result.then(
+      (value) => this.ran(run, delivery, envelope, key, value, false),
+      (error: unknown) => this.ran(run, delivery, envelope, key, error, true),
+    );
+  }
+
+  /** The handler returned `value` (or threw it): turn that into an outcome or a redelivery. */
+  private ran(run: HandlerRun, delivery: Delivery, envelope: Envelope, key: string | undefined, value: unknown, threw: boolean): void {
+    run.end();
+    this.runs.delete(run);
+    if (envelope.cancellable) this.cancellable.delete(run.callId);
     let outcome: Outcome | undefined;
     let retry: WireError | undefined;
-    try {
-      // A run cancelled between delivery and start never calls its handler.
-      if (!run.aborted) {
-        const value = await runInContext(run, this.handlers.get(method.name)!, request, run);
+    if (run.aborted) retry = run.abortError;
+    else if (!threw) {
+      try {
         outcome = { ok: true, body: value === undefined ? undefined : encodeResponse(value) };
+      } catch (error) {
+        outcome = { ok: false, error: toWireError(error) };
       }
-    } catch (error) {
-      if (!run.aborted) {
-        const wire = toWireError(error);
-        if (wire.retryable) retry = wire;
-        else outcome = { ok: false, error: wire };
-      }
-    } finally {
-      run.end();
-      this.runs.delete(run);
-      if (envelope.cancellable) this.cancellable.delete(run.callId);
+    } else {
+      const wire = toWireError(value);
+      if (wire.retryable) retry = wire;
+      else outcome = { ok: false, error: wire };
     }
-    if (outcome === undefined && retry === undefined) retry = run.abortError;
+    if (key === undefined) {
+      this.conclude(delivery, envelope, outcome, retry);
+      return this.settled();
+    }
+    this.concludeStored(delivery, envelope, key, outcome, retry).then(
+      () => this.settled(),
+      (error: unknown) => this.storeFailed(delivery, error),
+    );
+  }
 
+  private async concludeStored(delivery: Delivery, envelope: Envelope, key: string, outcome: Outcome | undefined, retry: WireError | undefined): Promise<void> {
+    if (outcome !== undefined) await this.store.complete(key, outcome);
+    else await this.store.release(key);
+    this.conclude(delivery, envelope, outcome, retry);
+  }
+
+  /** Reply then ack; or hand the message back (the last allowed delivery also tells the caller). */
+  private conclude(delivery: Delivery, envelope: Envelope, outcome: Outcome | undefined, retry: WireError | undefined): void {
     if (outcome !== undefined) {
       this.counters.handled++;
-      if (key !== undefined) await this.store.complete(key, outcome);
       this.respond(envelope, outcome);
       return delivery.ack();
     }
-    if (key !== undefined) await this.store.release(key);
     if (retry === undefined) return delivery.ack(); // the caller cancelled and is gone: nothing to redo
     this.counters.redelivered++;
     const last = delivery.deliveryCount >= delivery.maxDeliveries;
@@ -294,4 +334,8 @@ function encodeResponse(value: unknown): Uint8Array {
   } catch (error) {
     throw new FerryError(ErrorCode.Internal, `the handler's response cannot be encoded: ${(error as Error).message}`, { cause: error });
   }
+}
+
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as PromiseLike<unknown> | null)?.then === "function";
 }
