@@ -11,16 +11,17 @@ export function expandGlobs(patterns: readonly string[], cwd: string): { files: 
   const files = new Set<string>();
   const unmatched: string[] = [];
   for (const pattern of patterns) {
-    const before = files.size;
+    const matched = new Set<string>();
     const absolute = (isAbsolute(pattern) ? pattern : resolve(cwd, pattern)).split("\\").join("/");
     const segments = absolute.split("/");
     const firstGlob = segments.findIndex(isGlob);
     if (firstGlob === -1) {
-      if (existsSync(absolute) && statSync(absolute).isFile()) files.add(resolve(absolute));
+      if (existsSync(absolute) && statSync(absolute).isFile()) matched.add(resolve(absolute));
     } else {
-      walk(segments.slice(0, firstGlob).join("/") || "/", segments.slice(firstGlob), files);
+      walk(segments.slice(0, firstGlob).join("/") || "/", segments.slice(firstGlob), matched);
     }
-    if (files.size === before && ![...files].includes(resolve(absolute))) unmatched.push(pattern);
+    if (matched.size === 0) unmatched.push(pattern);
+    for (const file of matched) files.add(file);
   }
   return { files: [...files].sort(), unmatched };
 }
