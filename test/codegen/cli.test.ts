@@ -20,8 +20,16 @@ describe("ferry CLI", () => {
   });
 
   it("exits 2 with usage when codegen arguments are wrong", async () => {
-    expect(await main(["codegen", "src/*.ts"])).to.equal(2);
-    expect(await main(["codegen", "--out", "x", "--frobnicate", "a.ts"])).to.equal(2);
+    const written: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((text: string) => written.push(text) > 0) as typeof process.stderr.write;
+    try {
+      expect(await main(["codegen", "src/*.ts"])).to.equal(2);
+      expect(await main(["codegen", "--out", "x", "--frobnicate", "a.ts"])).to.equal(2);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(written.join("")).to.include("--out <dir> is required").and.to.include("unknown option --frobnicate");
   });
 
   describe("codegen --check", () => {

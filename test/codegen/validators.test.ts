@@ -63,7 +63,7 @@ describe("generated validators", () => {
   it("skip absent optional fields but check present ones", () => {
     expect(validateCancelledRequest({ orderId: "o" })).to.deep.equal([]);
     expect(validateCancelledRequest({ orderId: "o", reason: 3 })).to.deep.equal([{ path: "req.reason", message: "expected string" }]);
-    expect(validateUpdateRequest({ id: "p", nickname: undefined, address: { street: 1 } })).to.deep.equal([{ path: "req.address.street", message: "expected number".replace("number", "string") }]);
+    expect(validateUpdateRequest({ id: "p", nickname: undefined, address: { street: 1 } })).to.deep.equal([{ path: "req.address.street", message: "expected string" }]);
     expect(validateListRequest({ limit: 1, cursor: null })).to.deep.equal([{ path: "req.cursor", message: "expected string" }]);
   });
 
@@ -136,7 +136,7 @@ describe("generated validators", () => {
         fc.property(corrupted, ({ value, target, bad }) => {
           target.set(bad);
           const issues = validatePlaceRequest(value);
-          expect(issues).to.deep.equal([{ path: target.path, message: bad === null && target.message === "expected Date" ? "expected Date" : target.message }]);
+          expect(issues).to.deep.equal([{ path: target.path, message: target.message }]);
         }),
       );
     });
