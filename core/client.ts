@@ -102,7 +102,10 @@ export class RpcClient {
     this.routing = queue.messages.subscribe((bytes) => this.router.route(bytes));
     this.host = {
       clock: this.clock,
-      replyQueue: queue.name,
+      // Read on every attempt: a transport may rename its queue after a long reconnect.
+      get replyQueue() {
+        return queue.name;
+      },
       decodeLimits: this.decodeLimits,
       publish: (topic, bytes, options) => this.transport.publish(topic, bytes, options),
       reply: (to, bytes) => this.transport.reply(to, bytes),
@@ -113,9 +116,9 @@ export class RpcClient {
 
   /** Calls `method` and resolves with its response, or rejects with a `FerryError`. */
   call<Req, Res>(method: MethodDefinition<Req, Res>, request: Req, options: CallOptions = {}): Promise<Res> {
-    if (this.closed) return Promise.reject(new ClosedError("the client"));
+    if (this.closed) return Promise.reject(new ClosedError("the client is closed"));
     const host = this.host;
-    if (host === undefined) return Promise.reject(new ClosedError("the client (not started)"));
+    if (host === undefined) return Promise.reject(new ClosedError("the client is not started"));
     if (this.router.size >= this.maxPendingCalls) {
       return Promise.reject(new QueueFullError(`${this.router.size} calls are pending, the client's maxPendingCalls`));
     }
@@ -133,7 +136,7 @@ export class RpcClient {
 
   /** Publishes a fire-and-forget call; resolves once the broker has confirmed it. */
   async emit<Req>(method: MethodDefinition<Req, void>, payload: Req, options: EmitOptions = {}): Promise<void> {
-    if (this.closed) throw new ClosedError("the client");
+    if (this.closed) throw new ClosedError("the client is closed");
     const context = currentContext();
     const callId = newCallId();
     const key = options.key ?? method.keyOf?.(payload);
@@ -194,7 +197,7 @@ export class RpcClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.router.drain((target: ReplyTarget) => (target as PendingCall).fail(new ClosedError("the client")));
+    this.router.drain((target: ReplyTarget) => (target as PendingCall).fail(new ClosedError("the client is closed")));
     this.routing?.unsubscribe();
     this.replyQueue?.close();
   }

@@ -37,7 +37,7 @@ export function encodeValue(value: unknown): Uint8Array {
 
 /** Decodes one msgpack value from untrusted bytes, within `limits`; never throws anything but a FerryError. */
 export function decodeValue(bytes: Uint8Array, limits: DecodeLimits = defaultDecodeLimits): unknown {
-  if (bytes.length > limits.maxBytes) throw new PayloadTooLargeError(bytes.length, limits.maxBytes);
+  if (bytes.length > limits.maxBytes) throw PayloadTooLargeError.of(bytes.length, limits.maxBytes);
   scanMsgpack(bytes, limits.maxDepth);
   try {
     return packr.unpack(bytes);

@@ -101,7 +101,7 @@ const repeated = { replyTo: EnvelopeReader.stringCache(), service: EnvelopeReade
 
 /** Decodes and checks an envelope from untrusted bytes; throws `MalformedMessageError` naming the bad field. */
 export function decodeEnvelope(bytes: Uint8Array, limits: DecodeLimits = defaultDecodeLimits): Envelope {
-  if (bytes.length > limits.maxBytes) throw new PayloadTooLargeError(bytes.length, limits.maxBytes);
+  if (bytes.length > limits.maxBytes) throw PayloadTooLargeError.of(bytes.length, limits.maxBytes);
   const reader = new EnvelopeReader(bytes);
   if (reader.arrayHeader() !== FIELD_COUNT) throw malformed("envelope", "an array of 16 fields");
   if (reader.uintOrNil("version") !== VERSION) throw malformed("version", `version ${VERSION}`);

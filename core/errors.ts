@@ -61,8 +61,12 @@ export class TimeoutError extends FerryError {
 
 export class NoRespondersError extends FerryError {
   override name = "NoRespondersError";
-  constructor(topic: string, options?: FerryErrorOptions) {
-    super(ErrorCode.NoResponders, `no consumer is subscribed to ${topic}`, options);
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCode.NoResponders, message, options);
+  }
+
+  static forTopic(topic: string): NoRespondersError {
+    return new NoRespondersError(`no consumer is subscribed to ${topic}`);
   }
 }
 
@@ -117,17 +121,19 @@ export class MalformedMessageError extends FerryError {
 
 export class PayloadTooLargeError extends FerryError {
   override name = "PayloadTooLargeError";
-  constructor(sizeBytes: number, maxBytes: number) {
-    super(ErrorCode.PayloadTooLarge, `message of ${sizeBytes} bytes exceeds the limit of ${maxBytes} bytes`, {
-      data: { sizeBytes, maxBytes },
-    });
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCode.PayloadTooLarge, message, options);
+  }
+
+  static of(sizeBytes: number, maxBytes: number): PayloadTooLargeError {
+    return new PayloadTooLargeError(`message of ${sizeBytes} bytes exceeds the limit of ${maxBytes} bytes`, { data: { sizeBytes, maxBytes } });
   }
 }
 
 export class ClosedError extends FerryError {
   override name = "ClosedError";
-  constructor(what: string) {
-    super(ErrorCode.Closed, `${what} is closed`);
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCode.Closed, message, options);
   }
 }
 
@@ -167,6 +173,9 @@ const errorClassByCode: Record<string, new (message: string, options?: FerryErro
   [ErrorCode.DeadlineExceeded]: DeadlineExceededError,
   [ErrorCode.Unavailable]: UnavailableError,
   [ErrorCode.MalformedMessage]: MalformedMessageError,
+  [ErrorCode.NoResponders]: NoRespondersError,
+  [ErrorCode.PayloadTooLarge]: PayloadTooLargeError,
+  [ErrorCode.Closed]: ClosedError,
 };
 
 /** Rebuilds a typed error from its wire form, so `instanceof` works on the caller's side too. */

@@ -69,7 +69,7 @@ export class Ferry {
    * container, so it may `@inject(FERRY)` or your own tokens) or `{ useFactory }`.
    */
   async serve<D extends ServiceDefinition>(definition: D, implementation: Provider<ServiceHandlers<D>>, options: ServeOptions = {}): Promise<RpcServer> {
-    if (this.closing !== undefined) throw new ClosedError("this Ferry");
+    if (this.closing !== undefined) throw new ClosedError("this Ferry is closed");
     const name = `${definition.name}#${options.group ?? definition.name}`;
     if (this.servers.has(name)) throw new TypeError(`${definition.name} is already served by this runtime in group ${options.group ?? definition.name}`);
     const handlers = resolveProvider(this.container, implementation) as Record<string, (request: unknown, context: never) => unknown>;

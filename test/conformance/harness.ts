@@ -26,6 +26,9 @@ export class Harness {
 
   async start(): Promise<void> {
     this.broker = await this.target.start(this.clock);
+    // A broker in another process runs on real time: start the test's clock at real "now", so
+    // deadlines the clients compute are not already past when the broker sees them.
+    this.clock.setNow(Date.now());
   }
 
   /** A started runtime on its own connection, on the harness clock. */

@@ -44,9 +44,9 @@ export function describeIdempotency(target: ConformanceTarget): void {
         charge: () => ({ receipt: ++runs }),
       });
       const client = await harness().runtime({ backoff: { initialMs: 20, jitter: 0 } });
-      const call = client.call(Calculator.methods.charge, { account: "a", cents: 5 }, { timeoutMs: 200, retries: 3 });
+      const call = client.call(Calculator.methods.charge, { account: "a", cents: 5 }, { timeoutMs: 5_000, retries: 3 });
       await until(() => runs === 1, "first run");
-      await harness().clock.tick(200 + 20);
+      await harness().clock.tick(5_000 + 20);
       expect(await call).to.deep.equal({ receipt: 1 });
       expect(runs).to.equal(1);
       expect((await server.stats()).servers["Calculator#Calculator"]).to.include({ handled: 1, replayed: 1 });

@@ -34,10 +34,10 @@ export function describeLimits(target: ConformanceTarget): void {
       const producer = await harness().transport();
       await producer.consume("svc.Calculator", "Calculator", () => undefined, { prefetch: 1 });
       const client = await harness().runtime({ maxPendingCalls: 2 });
-      const pending = [1, 2].map(() => rejection(client.call(Calculator.methods.add, { a: 1, b: 1 }, { timeoutMs: 100 })));
+      const pending = [1, 2].map(() => rejection(client.call(Calculator.methods.add, { a: 1, b: 1 }, { timeoutMs: 5_000 })));
       const error = await rejection(client.call(Calculator.methods.add, { a: 1, b: 1 }));
       expect(error).to.be.instanceOf(QueueFullError);
-      await harness().clock.tick(100);
+      await harness().clock.tick(5_000);
       for (const outcome of pending) expect(await outcome).to.be.instanceOf(TimeoutError);
     });
 
@@ -147,9 +147,9 @@ export function describeLimits(target: ConformanceTarget): void {
         attacker.reply(replyTo!, encodeEnvelope({ kind: MessageKind.Reply, correlationId: "nobody" }));
         delivery.ack();
       });
-      const pending = rejection(client.call("Spy", "peek", {}, { timeoutMs: 50 }));
+      const pending = rejection(client.call("Spy", "peek", {}, { timeoutMs: 5_000 }));
       await until(async () => (await client.stats()).client.unknownReplies === 1, "the stray reply");
-      await harness().clock.tick(50);
+      await harness().clock.tick(5_000);
       expect(await pending).to.be.instanceOf(TimeoutError);
       expect((await client.stats()).client).to.include({ malformedReplies: 1, unknownReplies: 1, pending: 0 });
       expect(await client.call(Calculator.methods.add, { a: 3, b: 4 })).to.deep.equal({ sum: 7 });

@@ -7,6 +7,8 @@ export interface FakeClock extends Clock {
   tick(ms: number): Promise<void>;
   /** Timers armed on this clock and not yet fired or cleared. */
   timers(): number;
+  /** Moves the clock to `ms` without firing timers (to line up with a broker on real time). */
+  setNow(ms: number): void;
 }
 
 export function fakeClock(start = Date.now()): FakeClock {
@@ -19,5 +21,6 @@ export function fakeClock(start = Date.now()): FakeClock {
       await clock.tickAsync(ms);
     },
     timers: () => clock.countTimers(),
+    setNow: (ms) => clock.setSystemTime(ms),
   };
 }

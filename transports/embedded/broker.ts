@@ -82,7 +82,7 @@ export class Broker {
 
   publish(topic: string, bytes: Uint8Array, options: PublishOptions = {}): void {
     this.ensureOpen();
-    if (bytes.length > this.maxMessageBytes) throw new PayloadTooLargeError(bytes.length, this.maxMessageBytes);
+    if (bytes.length > this.maxMessageBytes) throw PayloadTooLargeError.of(bytes.length, this.maxMessageBytes);
     this.topic(topic).publish(bytes, options);
   }
 
@@ -203,6 +203,8 @@ export class Broker {
       }
       if (consumers) this.armSweep();
     }, this.sweepIntervalMs);
+    // Maintenance, not work: the sweep alone never keeps a process alive.
+    (this.sweepTimer as { unref?: () => void }).unref?.();
   }
 
   private deadLetter(origin: string, message: StoredMessage, partition: number, deliveryCount: number, error: { code: string; message: string }): void {
@@ -223,7 +225,7 @@ export class Broker {
   }
 
   private ensureOpen(): void {
-    if (this.closed) throw new ClosedError("the broker");
+    if (this.closed) throw new ClosedError("the broker is closed");
   }
 }
 

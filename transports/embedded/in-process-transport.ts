@@ -91,6 +91,6 @@ export class InProcessTransport implements Transport {
   }
 
   private ensureOpen(): void {
-    if (this.closed) throw new ClosedError("the transport");
+    if (this.closed) throw new ClosedError("the transport is closed");
   }
 }

@@ -42,7 +42,7 @@ export class Topic {
   }
 
   publish(bytes: Uint8Array, options: PublishOptions): void {
-    if (options.requireConsumer && !this.hasConsumers) throw new NoRespondersError(this.name);
+    if (options.requireConsumer && !this.hasConsumers) throw NoRespondersError.forTopic(this.name);
     const partition = options.key === undefined ? this.roundRobin() : hashKey(options.key) % this.logs.length;
     const log = this.logs[partition]!;
     if (log.length >= this.options.maxLength) {

@@ -1,0 +1,15 @@
+import { TcpTransport } from "../../transports/embedded/wire/tcp-transport.js";
+import { startBrokerProcess } from "../support/broker-process.js";
+import { transportConformance } from "../transport-conformance.js";
+
+// The broker runs in its own process; client and server each have their own connection to it.
+transportConformance({
+  name: "TCP broker (separate process)",
+  async start() {
+    const broker = await startBrokerProcess();
+    return {
+      connect: () => TcpTransport.connect({ url: broker.url }),
+      close: () => broker.stop(),
+    };
+  },
+});

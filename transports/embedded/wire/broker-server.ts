@@ -1,0 +1,131 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { isIPv4, isIPv6 } from "node:net";
+import net from "node:net";
+import tls from "node:tls";
+import { systemClock } from "../../../core/clock.js";
+import { InvalidArgumentError } from "../../../core/errors.js";
+import { Broker, type BrokerOptions } from "../broker.js";
+import { BrokerSession, type SessionHost } from "./broker-session.js";
+import { ReplyQueueRegistry } from "./reply-queue-registry.js";
+
+export interface BrokerServerOptions extends BrokerOptions {
+  /** Default 7400; 0 picks a free port. */
+  port?: number;
+  /** Default 127.0.0.1. Any other address requires a `token`. */
+  host?: string;
+  /** Shared secret every connection must present first. Default: none (loopback only). */
+  token?: string;
+  /** PEM certificate and key: serve TLS instead of plain TCP. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Serve this broker (e.g. one the application also uses in-process). Default: a new one. */
+  broker?: Broker;
+  /** Default 1,024. Connections beyond it are refused with a `Fatal` frame. */
+  maxConnections?: number;
+  /** Largest frame accepted, bytes: the message size limit plus framing. Default 1 MiB + 4 KiB. */
+  maxFrameBytes?: number;
+  /** Bytes queued for a connection that is not reading before it is cut off. Default 8 MiB. */
+  maxOutboundBytes?: number;
+  /** Reply queues one connection may hold. Default 1,024. */
+  maxReplyQueuesPerConnection?: number;
+  /** Time a new connection has to authenticate, ms. Default 5,000. */
+  authTimeoutMs?: number;
+  /** A connection silent this long is closed (clients ping every 5 s), ms. Default 30,000. */
+  idleTimeoutMs?: number;
+  /** How long a dropped connection's reply queues wait for it to come back, ms. Default 30,000. */
+  replyQueueGraceMs?: number;
+  /** Where connection and protocol-error lines go (never payloads). Default: stderr. */
+  log?: (line: string) => void;
+}
+
+export interface RunningBroker {
+  readonly broker: Broker;
+  readonly host: string;
+  readonly port: number;
+  /** `ferry://host:port`, for `connect({ url })`. */
+  readonly url: string;
+  readonly connections: number;
+  /** Closes every connection and stops listening; the broker itself closes too unless it was given. */
+  close(): Promise<void>;
+}
+
+const VERSION = "ferry-broker/1";
+
+/** Starts the embedded broker as a TCP (or TLS) server other processes connect to. */
+export async function startBroker(options: BrokerServerOptions = {}): Promise<RunningBroker> {
+  const host = options.host ?? "127.0.0.1";
+  if (!isLoopback(host) && options.token === undefined) {
+    throw new InvalidArgumentError(`refusing to listen on ${host} without a token: only loopback addresses may go unauthenticated`);
+  }
+  const ownsBroker = options.broker === undefined;
+  const broker = options.broker ?? new Broker(options);
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ferry-broker ${line}\n`));
+  const maxConnections = options.maxConnections ?? 1024;
+  const expectedToken = options.token === undefined ? undefined : digest(options.token);
+  const sessions = new Set<BrokerSession>();
+  let nextSession = 0;
+
+  const sessionHost: SessionHost = {
+    broker,
+    replyQueues: new ReplyQueueRegistry(broker, clock, options.replyQueueGraceMs ?? 30_000, 10_000),
+    maxFrameBytes: options.maxFrameBytes ?? broker.maxMessageBytes + 4096,
+    maxOutboundBytes: options.maxOutboundBytes ?? 8 * 1024 * 1024,
+    maxReplyQueuesPerConnection: options.maxReplyQueuesPerConnection ?? 1024,
+    version: VERSION,
+    // Compared as digests in constant time, so neither content nor length leaks through timing.
+    authenticate: (token) => expectedToken === undefined || (token !== null && timingSafeEqual(digest(token), expectedToken)),
+    log,
+    closed: (session) => sessions.delete(session),
+  };
+
+  const onConnection = (socket: net.Socket) => {
+    const id = ++nextSession;
+    log(`connection ${id} opened from ${socket.remoteAddress}:${socket.remotePort}`);
+    if (sessions.size >= maxConnections) {
+      log(`connection ${id} refused: ${maxConnections} connections open`);
+      socket.destroy();
+      return;
+    }
+    sessions.add(new BrokerSession(id, socket, sessionHost, options.authTimeoutMs ?? 5_000, options.idleTimeoutMs ?? 30_000));
+  };
+  const server = options.tls === undefined ? net.createServer(onConnection) : tls.createServer({ cert: options.tls.cert, key: options.tls.key }, onConnection);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 7400, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  log(`listening on ${host}:${port}${options.tls ? " (tls)" : ""}${options.token ? " with token auth" : ""}`);
+
+  return {
+    broker,
+    host,
+    port,
+    url: `ferry://${host.includes(":") ? `[${host}]` : host}:${port}`,
+    get connections() {
+      return sessions.size;
+    },
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const session of [...sessions]) session.close("broker shutting down");
+      sessionHost.replyQueues.closeAll();
+      await closed;
+      if (ownsBroker) broker.close();
+    },
+  };
+}
+
+function digest(token: string): Buffer {
+  return createHash("sha256").update(token).digest();
+}
+
+function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  if (isIPv4(host)) return host.startsWith("127.");
+  if (isIPv6(host)) return host === "::1";
+  return false;
+}
+

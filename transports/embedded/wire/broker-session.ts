@@ -1,0 +1,214 @@
+import type { Socket } from "node:net";
+import { FerryError, InvalidArgumentError, toWireError, type WireError } from "../../../core/errors.js";
+import type { Delivery, TopicOptions } from "../../../core/transport.js";
+import type { Broker } from "../broker.js";
+import type { Member } from "../group-cursor.js";
+import { FrameDecoder } from "./frame-decoder.js";
+import { FrameWriter } from "./frame-writer.js";
+import { decodeFrame, Op, type Frame } from "./protocol.js";
+import type { ReplyQueueRegistry } from "./reply-queue-registry.js";
+
+/** What a session needs from the server that accepted it. */
+export interface SessionHost {
+  readonly broker: Broker;
+  readonly replyQueues: ReplyQueueRegistry;
+  readonly maxFrameBytes: number;
+  readonly maxOutboundBytes: number;
+  readonly maxReplyQueuesPerConnection: number;
+  readonly version: string;
+  /** Whether `token` opens a session (always true when the broker has no token). */
+  authenticate(token: string | null): boolean;
+  log(line: string): void;
+  closed(session: BrokerSession): void;
+}
+
+interface Subscription {
+  topic: string;
+  group: string;
+  member: Member;
+}
+
+/**
+ * One client connection: decodes its frames, runs them against the broker, and sends back
+ * confirms, errors, deliveries and replies. A bad frame closes only this connection, with a
+ * `Fatal` frame saying why; the broker and every other connection carry on.
+ */
+export class BrokerSession {
+  private readonly decoder: FrameDecoder;
+  private readonly writer: FrameWriter;
+  private authenticated = false;
+  private readonly subscriptions = new Map<number, Subscription>();
+  private readonly deliveries = new Map<number, Delivery>();
+  private readonly replyQueues = new Set<string>();
+  private nextTag = 0;
+  private closed = false;
+  private readonly sendReply = (queue: string, bytes: Uint8Array) => this.send([Op.ReplyMessage, queue, bytes]);
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    private readonly host: SessionHost,
+    authTimeoutMs: number,
+    private readonly idleTimeoutMs: number,
+  ) {
+    this.decoder = new FrameDecoder(host.maxFrameBytes);
+    this.writer = new FrameWriter(socket);
+    socket.setNoDelay(true);
+    // Until the first frame authenticates it, a connection gets `authTimeoutMs` and no more.
+    socket.setTimeout(authTimeoutMs, () => this.fail("authentication timed out", "UNAUTHENTICATED"));
+    socket.on("data", (chunk: Buffer) => this.onData(chunk));
+    socket.on("error", () => this.close("socket error"));
+    socket.on("close", () => this.close("connection closed"));
+  }
+
+  private onData(chunk: Buffer): void {
+    let frames: Buffer[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (error) {
+      return this.fail((error as Error).message, (error as FerryError).code ?? "PROTOCOL_ERROR");
+    }
+    for (const bytes of frames) {
+      if (this.closed) return;
+      let frame: Frame;
+      try {
+        frame = decodeFrame(bytes, this.host.maxFrameBytes);
+      } catch (error) {
+        return this.fail((error as Error).message, "PROTOCOL_ERROR");
+      }
+      this.onFrame(frame);
+    }
+  }
+
+  private onFrame(frame: Frame): void {
+    const [op] = frame;
+    if (!this.authenticated) {
+      if (op !== Op.Hello) return this.fail("the first frame must be Hello", "UNAUTHENTICATED");
+      if (!this.host.authenticate(frame[1] as string | null)) return this.fail("bad token", "UNAUTHENTICATED");
+      this.authenticated = true;
+      this.socket.setTimeout(this.idleTimeoutMs, () => this.fail(`no frame for ${this.idleTimeoutMs} ms`, "IDLE"));
+      this.host.log(`connection ${this.id} authenticated as ${frame[2] as string}`);
+      return this.send([Op.Welcome, this.host.version]);
+    }
+    switch (op) {
+      case Op.Publish: return this.answer(frame[1] as number, () => {
+        this.host.broker.publish(frame[2] as string, frame[3] as Uint8Array, {
+          key: (frame[4] as string | null) ?? undefined,
+          expiresAt: (frame[5] as number | null) ?? undefined,
+          requireConsumer: frame[6] as boolean,
+        });
+        return null;
+      });
+      case Op.Consume: return this.answer(frame[1] as number, () => this.consume(frame[2] as number, frame[3] as string, frame[4] as string, frame[5] as number, frame[6] as boolean));
+      case Op.Unsubscribe: return this.answer(frame[1] as number, () => (this.unsubscribe(frame[2] as number), null));
+      case Op.Ack: return this.settle(frame[1] as number, (delivery) => delivery.ack());
+      case Op.Nack: return this.settle(frame[1] as number, (delivery) => {
+        const code = frame[3] as string | null;
+        delivery.nack({ delayMs: frame[2] as number, ...(code === null ? {} : { error: { code, message: (frame[4] as string | null) ?? "" } }) });
+      });
+      case Op.Reject: return this.settle(frame[1] as number, (delivery) => delivery.reject({ code: frame[2] as string, message: frame[3] as string }));
+      case Op.OpenReplyQueue: return this.answer(frame[1] as number, () => this.openReplyQueue(frame[2] as string | null));
+      case Op.CloseReplyQueue: {
+        const name = frame[1] as string;
+        if (this.replyQueues.delete(name)) this.host.replyQueues.close(name);
+        return;
+      }
+      case Op.Reply: return this.host.broker.reply(frame[1] as string, frame[2] as Uint8Array);
+      case Op.DeclareTopic: return this.answer(frame[1] as number, () => (this.host.broker.declareTopic(frame[2] as string, frame[3] as TopicOptions), null));
+      case Op.Stats: return this.answer(frame[1] as number, () => this.host.broker.stats());
+      case Op.Ping: return this.send([Op.Pong]);
+      case Op.Hello: return this.fail("Hello sent twice", "PROTOCOL_ERROR");
+      default: return this.fail(`frame op ${op} is not for the broker`, "PROTOCOL_ERROR");
+    }
+  }
+
+  /** Runs a request and answers it with `Ok` and its result, or `Error` and the typed error. */
+  private answer(requestId: number, run: () => unknown): void {
+    let result: unknown;
+    try {
+      result = run();
+    } catch (error) {
+      return this.send([Op.Error, requestId, toWireError(error)]);
+    }
+    this.send([Op.Ok, requestId, result ?? null]);
+  }
+
+  /**
+   * The client picks the subscription id, so deliveries that overtake the `Ok` (the backlog is
+   * pushed at once) already carry an id it knows.
+   */
+  private consume(subscriptionId: number, topic: string, group: string, prefetch: number, ordered: boolean): number {
+    if (this.subscriptions.has(subscriptionId)) throw new InvalidArgumentError(`subscription ${subscriptionId} already exists on this connection`);
+    const member = this.host.broker.join(topic, group, (delivery) => this.deliver(subscriptionId, delivery), { prefetch, ordered });
+    this.subscriptions.set(subscriptionId, { topic, group, member });
+    return subscriptionId;
+  }
+
+  private deliver(subscriptionId: number, delivery: Delivery): void {
+    const tag = ++this.nextTag;
+    this.deliveries.set(tag, delivery);
+    this.send([Op.Delivery, subscriptionId, tag, delivery.partition, delivery.offset, delivery.deliveryCount, delivery.maxDeliveries, delivery.key ?? null, delivery.bytes]);
+  }
+
+  /** Acks and nacks for unknown tags (settled already, or from before a reconnect) are ignored. */
+  private settle(tag: number, settle: (delivery: Delivery) => void): void {
+    const delivery = this.deliveries.get(tag);
+    if (delivery === undefined) return;
+    this.deliveries.delete(tag);
+    settle(delivery);
+  }
+
+  private unsubscribe(subscriptionId: number): void {
+    const subscription = this.subscriptions.get(subscriptionId);
+    if (subscription === undefined) return;
+    this.subscriptions.delete(subscriptionId);
+    this.host.broker.leave(subscription.topic, subscription.group, subscription.member);
+  }
+
+  private openReplyQueue(name: string | null): string {
+    if (name !== null && this.host.replyQueues.reattach(name, this.sendReply)) {
+      this.replyQueues.add(name);
+      return name;
+    }
+    if (this.replyQueues.size >= this.host.maxReplyQueuesPerConnection) {
+      throw new FerryError("QUEUE_FULL", `a connection may hold ${this.host.maxReplyQueuesPerConnection} reply queues`);
+    }
+    const opened = this.host.replyQueues.open(this.sendReply);
+    this.replyQueues.add(opened);
+    return opened;
+  }
+
+  private send(frame: Frame): void {
+    if (this.closed) return;
+    this.writer.send(frame);
+    // A reader that stops reading is cut off rather than allowed to grow the broker's memory.
+    if (this.writer.bufferedBytes > this.host.maxOutboundBytes) {
+      this.fail(`outbound buffer passed ${this.host.maxOutboundBytes} bytes: the client is not reading`, "SLOW_CONSUMER");
+    }
+  }
+
+  /** Closes this connection after telling the client why. */
+  private fail(reason: string, code: string): void {
+    if (this.closed) return;
+    this.host.log(`connection ${this.id} protocol error ${code}: ${reason}`);
+    const error: WireError = { code, message: reason, retryable: false };
+    this.writer.send([Op.Fatal, error]);
+    this.writer.flush();
+    this.socket.end();
+    this.close(reason);
+    this.socket.destroySoon();
+  }
+
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const id of [...this.subscriptions.keys()]) this.unsubscribe(id);
+    this.deliveries.clear();
+    for (const name of this.replyQueues) this.host.replyQueues.detach(name);
+    this.replyQueues.clear();
+    this.host.log(`connection ${this.id} closed: ${reason}`);
+    this.host.closed(this);
+    if (!this.socket.destroyed && this.socket.writableEnded === false) this.socket.destroy();
+  }
+}
+

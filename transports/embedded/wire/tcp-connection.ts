@@ -1,0 +1,219 @@
+import net from "node:net";
+import tls from "node:tls";
+import { BehaviorSubject } from "rxjs";
+import { backoffDelay } from "../../../core/backoff.js";
+import { ClosedError, FerryError, fromWireError, UnavailableError, type WireError } from "../../../core/errors.js";
+import type { ConnectionState } from "../../../core/transport.js";
+import { FrameDecoder } from "./frame-decoder.js";
+import { FrameWriter } from "./frame-writer.js";
+import { decodeFrame, Op, type Frame } from "./protocol.js";
+
+export interface TcpConnectionOptions {
+  host: string;
+  port: number;
+  token: string | undefined;
+  /** TLS options (e.g. `ca`) when connecting to a TLS broker. */
+  tls: tls.ConnectionOptions | undefined;
+  maxFrameBytes: number;
+  /** A ping goes out this often; a connection silent for 3 intervals is considered dead, ms. */
+  heartbeatMs: number;
+  /** Backoff between reconnect attempts. */
+  reconnectInitialMs: number;
+  reconnectMaxMs: number;
+  /** Frames that are not answers to requests: deliveries and replies. */
+  onPush(frame: Frame): void;
+  /** A new session is up after a reconnect: restore subscriptions and reply queues. */
+  onReconnected(): Promise<void>;
+}
+
+interface PendingRequest {
+  resolve(result: unknown): void;
+  reject(error: Error): void;
+}
+
+/**
+ * A client's link to the TCP broker: one socket at a time, request/answer correlation, heartbeats,
+ * and reconnection with backoff. Requests in flight when the link drops fail with `UNAVAILABLE`
+ * (retryable), so calls retry with their idempotency key. A broker that refuses the client
+ * (bad token) ends the connection for good: no reconnect loop.
+ */
+export class TcpConnection {
+  readonly state = new BehaviorSubject<ConnectionState>("reconnecting");
+  /** Bumped on every new session; deliveries remember theirs, so stale acks are dropped. */
+  generation = 0;
+  private socket: net.Socket | undefined;
+  private writer: FrameWriter | undefined;
+  private readonly pending = new Map<number, PendingRequest>();
+  private nextRequest = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private lastHeard = 0;
+  private reconnectAttempt = 0;
+  private closed = false;
+
+  constructor(private readonly options: TcpConnectionOptions) {}
+
+  /** Connects and authenticates; rejects if the broker is unreachable or refuses. */
+  async open(): Promise<void> {
+    await this.connectOnce();
+    this.heartbeat = setInterval(() => this.beat(), this.options.heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  /** Sends a request frame built around its id; resolves with the broker's result. */
+  request(build: (requestId: number) => Frame): Promise<unknown> {
+    if (this.closed) return Promise.reject(new ClosedError("the connection is closed"));
+    if (this.writer === undefined) return Promise.reject(new UnavailableError("the broker connection is down (reconnecting)"));
+    const requestId = ++this.nextRequest;
+    return new Promise((resolve, reject) => {
+      this.pending.set(requestId, { resolve, reject });
+      this.writer!.send(build(requestId));
+    });
+  }
+
+  /** Sends a frame that needs no answer; dropped while disconnected. */
+  send(frame: Frame): void {
+    this.writer?.send(frame);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    this.writer?.flush();
+    this.socket?.end();
+    this.failPending(new ClosedError("the connection is closed"));
+    this.state.next("closed");
+    this.state.complete();
+  }
+
+  private connectOnce(): Promise<void> {
+    const { host, port } = this.options;
+    return new Promise((resolve, reject) => {
+      const socket = this.options.tls === undefined ? net.connect({ host, port }) : tls.connect({ host, port, ...this.options.tls });
+      const decoder = new FrameDecoder(this.options.maxFrameBytes);
+      const writer = new FrameWriter(socket);
+      let welcomed = false;
+      socket.setNoDelay(true);
+      socket.on(this.options.tls === undefined ? "connect" : "secureConnect", () => writer.send([Op.Hello, this.options.token ?? null, `pid-${process.pid}`]));
+      socket.on("data", (chunk: Buffer) => {
+        this.lastHeard = Date.now();
+        let frames: Buffer[];
+        try {
+          frames = decoder.push(chunk);
+        } catch {
+          socket.destroy();
+          return;
+        }
+        for (const bytes of frames) {
+          let frame: Frame;
+          try {
+            frame = decodeFrame(bytes, this.options.maxFrameBytes);
+          } catch {
+            socket.destroy();
+            return;
+          }
+          if (!welcomed) {
+            if (frame[0] === Op.Welcome) {
+              welcomed = true;
+              this.attach(socket, writer);
+              resolve();
+            } else if (frame[0] === Op.Fatal) {
+              const error = fromWireError(frame[1] as WireError);
+              this.refused(error);
+              reject(error);
+            }
+            continue;
+          }
+          this.onFrame(frame);
+        }
+      });
+      socket.on("error", (error) => {
+        if (!welcomed) reject(new UnavailableError(`cannot reach the broker at ${host}:${port}: ${error.message}`, { cause: error }));
+      });
+      socket.on("close", () => {
+        if (welcomed) this.dropped(socket);
+        else reject(new UnavailableError(`the broker at ${host}:${port} closed the connection during the handshake`));
+      });
+    });
+  }
+
+  private attach(socket: net.Socket, writer: FrameWriter): void {
+    this.socket = socket;
+    this.writer = writer;
+    this.generation++;
+    this.reconnectAttempt = 0;
+    this.lastHeard = Date.now();
+    this.state.next("connected");
+  }
+
+  private onFrame(frame: Frame): void {
+    switch (frame[0]) {
+      case Op.Ok:
+        return this.settle(frame[1] as number, (request) => request.resolve(frame[2]));
+      case Op.Error:
+        return this.settle(frame[1] as number, (request) => request.reject(fromWireError(frame[2] as WireError)));
+      case Op.Fatal:
+        // The broker closes the socket next; a refusal of the client itself ends reconnection.
+        if ((frame[1] as WireError).code === "UNAUTHENTICATED") this.refused(fromWireError(frame[1] as WireError));
+        return;
+      case Op.Pong:
+        return;
+      default:
+        return this.options.onPush(frame);
+    }
+  }
+
+  private settle(requestId: number, settle: (request: PendingRequest) => void): void {
+    const request = this.pending.get(requestId);
+    if (request === undefined) return;
+    this.pending.delete(requestId);
+    settle(request);
+  }
+
+  private beat(): void {
+    if (this.socket === undefined) return;
+    if (Date.now() - this.lastHeard > 3 * this.options.heartbeatMs) {
+      this.socket.destroy(); // silent broker: treat as dropped
+      return;
+    }
+    this.send([Op.Ping]);
+  }
+
+  /** The broker said no (bad token): stop for good. */
+  private refused(error: FerryError): void {
+    this.closed = true;
+    clearInterval(this.heartbeat);
+    this.failPending(error);
+    this.state.next("closed");
+  }
+
+  private dropped(socket: net.Socket): void {
+    if (this.socket !== socket) return;
+    this.socket = undefined;
+    this.writer = undefined;
+    this.failPending(new UnavailableError("the broker connection dropped"));
+    if (this.closed) return;
+    this.state.next("reconnecting");
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    const delayMs = backoffDelay(++this.reconnectAttempt, { initialMs: this.options.reconnectInitialMs, maxMs: this.options.reconnectMaxMs });
+    // Not unref'd: a client waiting on calls must stay alive while it reconnects.
+    setTimeout(async () => {
+      if (this.closed) return;
+      try {
+        await this.connectOnce();
+        await this.options.onReconnected();
+      } catch {
+        if (!this.closed && this.socket === undefined) this.scheduleReconnect();
+      }
+    }, delayMs);
+  }
+
+  private failPending(error: Error): void {
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const request of pending) request.reject(error);
+  }
+}
