@@ -1,4 +1,5 @@
 import { relative, resolve } from "node:path";
+import { usageLines } from "./usage.js";
 import { applyPlan, planOutput } from "../codegen/write.js";
 import { formatDiagnostic } from "../codegen/diagnostic.js";
 import { generate, type GenerateOptions, type GenerateResult } from "../codegen/session.js";
@@ -14,7 +15,7 @@ export const CodegenExit = {
 } as const;
 export type CodegenExit = (typeof CodegenExit)[keyof typeof CodegenExit];
 
-const usage = "usage: ferry codegen <files|globs...> --out <dir> [--check] [--watch] [--runtime-import <specifier>]";
+const usage = `usage: ${usageLines.codegen}`;
 
 interface CodegenArgs {
   patterns: string[];

@@ -3,14 +3,23 @@
 // loaded only when asked for, so `ferry codegen` does not pay for a broker and vice versa.
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
+import { usageLines } from "./usage.js";
 
 /** A subcommand: gets its own arguments, resolves with the process exit code. */
 export type Command = (args: readonly string[]) => Promise<number>;
 
 const commands: Readonly<Record<string, { summary: string; load: () => Promise<Command> }>> = {
   codegen: {
-    summary: "ferry codegen <files|globs...> --out <dir> [--check] [--watch] [--runtime-import <specifier>]",
+    summary: usageLines.codegen,
     load: async () => (await import("./codegen-command.js")).codegenCommand,
+  },
+  broker: {
+    summary: usageLines.broker,
+    load: async () => (await import("./broker-command.js")).brokerCommand,
+  },
+  stats: {
+    summary: usageLines.stats,
+    load: async () => (await import("./stats-command.js")).statsCommand,
   },
 };
 
