@@ -1,6 +1,6 @@
 import type { ConnectionOptions } from "nats";
 
-/** How requests travel by default: core NATS (at-most-once, fastest) or JetStream (durable). */
+/** How topics travel unless declared otherwise: core NATS (at-most-once, fastest) or JetStream (durable). */
 export const NatsMode = { Core: "core", Durable: "durable" } as const;
 export type NatsMode = (typeof NatsMode)[keyof typeof NatsMode];
 
@@ -9,6 +9,33 @@ export type NatsMode = (typeof NatsMode)[keyof typeof NatsMode];
  * `token`, `tls`, `reconnectTimeWait`, ...) plus Ferry's own.
  */
 export interface NatsTransportOptions extends ConnectionOptions {
-  /** A `nats://host:port` url, added to `servers`. */
+  /** A `nats://host:port` url, put in front of `servers`. */
   url?: string;
+  /**
+   * Default `core`: topics are core NATS subjects unless declared `durable`. `durable`: every
+   * topic is a JetStream stream (a service's topic is also made durable by `@durable` methods).
+   */
+  mode?: NatsMode;
+  /**
+   * First token of every subject, stream, consumer and bucket name, so several Ferry
+   * deployments (or tests) share one NATS without seeing each other. Default `ferry`.
+   * Letters, digits, `-` and `_` only.
+   */
+  prefix?: string;
+  /** Copies of each stream and of the idempotency bucket on a cluster (1, 3 or 5). Default 1. */
+  replicas?: number;
+  /**
+   * How long JetStream remembers a publish id to drop a resent duplicate, ms. Default 120,000.
+   */
+  duplicateWindowMs?: number;
+  /** How long a durable publish keeps resending through a leader election or reconnect, ms. Default 10,000. */
+  publishRetryMs?: number;
+}
+
+export interface ResolvedNatsOptions {
+  mode: NatsMode;
+  prefix: string;
+  replicas: number;
+  duplicateWindowMs: number;
+  publishRetryMs: number;
 }

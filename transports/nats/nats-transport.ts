@@ -1,10 +1,310 @@
-import { UnavailableError } from "../../core/errors.js";
-import type { Transport } from "../../core/transport.js";
-import type { NatsTransportOptions } from "./nats-options.js";
+import { connect as natsConnect, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
+import { BehaviorSubject, type Observable } from "rxjs";
+import { encodeDeadLetter, type DeadLetter } from "../../core/dead-letter.js";
+import { decodeEnvelope, MessageKind } from "../../core/envelope.js";
+import { ClosedError, InvalidArgumentError, NoRespondersError, PayloadTooLargeError } from "../../core/errors.js";
+import type {
+  BrokerStats,
+  ConnectionState,
+  ConsumeOptions,
+  Delivery,
+  PublishOptions,
+  ReplyQueue,
+  Subscription,
+  TopicOptions,
+  TopicStats,
+  Transport,
+} from "../../core/transport.js";
+import { CoreConsumer } from "./core-consumer.js";
+import { CorePublisher } from "./core-publisher.js";
+import { DurableConsumer } from "./durable-consumer.js";
+import { publishDurable, PublishWindow } from "./durable-publisher.js";
+import { DurableTopics, type DurableTopic } from "./durable-topics.js";
+import { buildHeaders, Header } from "./headers.js";
+import { NatsMode, type NatsTransportOptions, type ResolvedNatsOptions } from "./nats-options.js";
+import { durableTopicStats } from "./durable-stats.js";
+import { openReplyInbox } from "./reply-inbox.js";
+import { partitionOf, Subjects, unkeyedLane } from "./subjects.js";
 
-/** The NATS transport (work in progress). */
-export class NatsTransport {
-  static connect(options: NatsTransportOptions): Promise<Transport> {
-    return Promise.reject(new UnavailableError(`nats transport is not available yet (${options.url ?? "no url"})`));
+/** How long a topic found not durable is trusted before asking JetStream again, ms. */
+const recheckDurableMs = 5_000;
+
+/**
+ * The NATS transport. Core topics are plain subjects with queue groups (fast, at most once);
+ * durable topics are JetStream work-queue streams (stored, acknowledged, redelivered). A topic
+ * is durable when declared so, when the transport's mode is `durable`, or when its stream
+ * exists, so a caller needs no configuration to reach a durable service.
+ */
+export class NatsTransport implements Transport {
+  private readonly state = new BehaviorSubject<ConnectionState>("connected");
+  readonly state$: Observable<ConnectionState> = this.state.asObservable();
+  private readonly subjects: Subjects;
+  private readonly publisher: CorePublisher;
+  private readonly js: JetStreamClient;
+  private jsmPromise: Promise<JetStreamManager> | undefined;
+  private topicsPromise: Promise<DurableTopics> | undefined;
+  /** What is known of each topic published or consumed: durable for good, or core until `checkedAt` is stale. */
+  private readonly durability = new Map<string, { durable: boolean | undefined; answer: Promise<boolean>; checkedAt: number }>();
+  private readonly coreTopicOptions = new Map<string, TopicOptions>();
+  private readonly coreConsumers = new Map<CoreConsumer, string>();
+  private readonly durableConsumers = new Set<DurableConsumer>();
+  private readonly replyQueues = new Set<ReplyQueue>();
+  private readonly window = new PublishWindow();
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    private readonly options: ResolvedNatsOptions,
+  ) {
+    this.subjects = new Subjects(options.prefix);
+    this.publisher = new CorePublisher(nc);
+    this.js = nc.jetstream();
+    void this.watchStatus();
   }
+
+  /** Connects to NATS. Reconnects forever by default: calls wait (within their timeouts) meanwhile. */
+  static async connect(options: NatsTransportOptions = {}): Promise<NatsTransport> {
+    const { url, mode, prefix, replicas, duplicateWindowMs, publishRetryMs, servers, ...connection } = options;
+    const resolved: ResolvedNatsOptions = {
+      mode: mode ?? NatsMode.Core,
+      prefix: prefix ?? "ferry",
+      replicas: replicas ?? 1,
+      duplicateWindowMs: duplicateWindowMs ?? 120_000,
+      publishRetryMs: publishRetryMs ?? 10_000,
+    };
+    if (!Object.values(NatsMode).includes(resolved.mode)) throw new InvalidArgumentError(`nats: mode must be core or durable, got ${String(mode)}`);
+    if (![1, 3, 5].includes(resolved.replicas)) throw new InvalidArgumentError(`nats: replicas must be 1, 3 or 5, got ${resolved.replicas}`);
+    const list = [...(url === undefined ? [] : [url]), ...(servers === undefined ? [] : Array.isArray(servers) ? servers : [servers])];
+    const nc = await natsConnect({ maxReconnectAttempts: -1, reconnectTimeWait: 250, ...connection, ...(list.length > 0 ? { servers: list } : {}) });
+    return new NatsTransport(nc, resolved);
+  }
+
+  publish(topic: string, bytes: Uint8Array, options: PublishOptions = {}): Promise<void> {
+    if (this.closing !== undefined) return Promise.reject(new ClosedError("the transport"));
+    const maxPayload = this.nc.info?.max_payload ?? 1024 * 1024;
+    if (bytes.length > maxPayload) return Promise.reject(PayloadTooLargeError.of(bytes.length, maxPayload));
+    const known = this.durability.get(topic);
+    // The hot path: a topic known to be core is published without awaiting anything else.
+    if (known?.durable === false && Date.now() - known.checkedAt < recheckDurableMs) return this.publishCore(topic, bytes, options);
+    if (known?.durable === true) return this.publishToStream(topic, bytes, options);
+    return this.isDurable(topic).then((durable) => (durable ? this.publishToStream(topic, bytes, options) : this.publishCore(topic, bytes, options)));
+  }
+
+  private publishCore(topic: string, bytes: Uint8Array, options: PublishOptions): Promise<void> {
+    const headers = options.key === undefined ? undefined : buildHeaders({ [Header.Key]: options.key });
+    return this.publisher.publish(this.subjects.subject(topic), topic, bytes, headers, options.requireConsumer === true);
+  }
+
+  private async publishToStream(topic: string, bytes: Uint8Array, options: PublishOptions): Promise<void> {
+    const topics = await this.durableTopics();
+    const described = await topics.lookup(topic, options.requireConsumer !== true);
+    if (described === undefined) throw new NoRespondersError(topic);
+    const lane = options.key === undefined ? unkeyedLane : partitionOf(options.key, described.partitions);
+    const headers = buildHeaders({
+      [Header.Key]: options.key,
+      [Header.ExpiresAt]: options.expiresAt === undefined ? undefined : String(options.expiresAt),
+    });
+    const subject = this.subjects.lane(topic, lane);
+    await this.window.run(() => publishDurable(this.js, subject, topic, bytes, headers, publishId(bytes), this.options.publishRetryMs));
+  }
+
+  async consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<Subscription> {
+    this.ensureOpen();
+    this.subjects.check(topic);
+    const prefetch = options.prefetch ?? 64;
+    const ordered = options.ordered ?? true;
+    const deadLettersOf = this.subjects.deadLetterOf(topic);
+    if (deadLettersOf !== undefined) return this.consumeDeadLetters(deadLettersOf, group, onDelivery, prefetch);
+    if (await this.isDurable(topic)) {
+      const topics = await this.durableTopics();
+      const described = (await topics.lookup(topic, true))!;
+      const lanes = [{ consumer: await topics.ensureConsumer(described, group, unkeyedLane, ordered), partition: described.partitions }];
+      for (let p = 0; p < described.partitions; p++) lanes.push({ consumer: await topics.ensureConsumer(described, group, p, ordered), partition: p });
+      return this.startDurable(described, lanes, prefetch, onDelivery);
+    }
+    const consumer = new CoreConsumer(
+      this.nc,
+      {
+        topic,
+        subject: this.subjects.subject(topic),
+        group,
+        prefetch,
+        ordered,
+        maxDeliveries: this.coreTopicOptions.get(topic)?.maxDeliveries ?? 5,
+        deadLetter: (from, partition, record) => this.nc.publish(this.subjects.deadLetterSubject(from, partition), encodeDeadLetter(record)),
+      },
+      onDelivery,
+    );
+    this.coreConsumers.set(consumer, group);
+    return {
+      unsubscribe: async () => {
+        if (this.coreConsumers.delete(consumer)) await consumer.close();
+      },
+    };
+  }
+
+  /** `<topic>.dlq`: the dead-letter stream when the topic is durable, else the core dead-letter subjects. */
+  private async consumeDeadLetters(topic: string, group: string, onDelivery: (delivery: Delivery) => void, prefetch: number): Promise<Subscription> {
+    const dlqTopic = this.subjects.deadLetterTopic(topic);
+    if (!(await this.isDurable(topic))) {
+      const subscription = this.nc.subscribe(`${this.subjects.subject(dlqTopic)}.*`, {
+        queue: group,
+        callback: (error, msg) => error === null && onDelivery(plainDelivery(dlqTopic, msg.data)),
+      });
+      return { unsubscribe: async () => subscription.unsubscribe() };
+    }
+    const topics = await this.durableTopics();
+    const stream = await topics.ensureDeadLetterStream(topic);
+    const jsm = await this.jsm();
+    const consumer = this.subjects.consumer(group, "dlq");
+    await jsm.consumers.add(stream, { durable_name: consumer, ack_policy: "explicit" as never, filter_subject: `${this.subjects.subject(dlqTopic)}.*` });
+    const described: DurableTopic = { topic: dlqTopic, stream, partitions: 1, ackTimeoutMs: 30_000, maxDeliveries: Number.MAX_SAFE_INTEGER };
+    return this.startDurable(described, [{ consumer, partition: 0 }], prefetch, onDelivery);
+  }
+
+  private async startDurable(described: DurableTopic, lanes: { consumer: string; partition: number }[], prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
+    const consumer = new DurableConsumer(this.js, { topic: described, lanes, prefetch, deadLetter: (topic, partition, record) => this.storeDeadLetter(topic, partition, record) }, onDelivery);
+    this.durableConsumers.add(consumer);
+    await consumer.start();
+    return {
+      unsubscribe: async () => {
+        if (this.durableConsumers.delete(consumer)) await consumer.close();
+      },
+    };
+  }
+
+  private async storeDeadLetter(topic: string, partition: number, record: DeadLetter): Promise<void> {
+    await publishDurable(this.js, this.subjects.deadLetterSubject(topic, partition), `${topic}.dlq`, encodeDeadLetter(record), undefined, undefined, this.options.publishRetryMs);
+  }
+
+  async openReplyQueue(): Promise<ReplyQueue> {
+    this.ensureOpen();
+    const queue = openReplyInbox(this.nc, (closed) => this.replyQueues.delete(closed));
+    this.replyQueues.add(queue);
+    return queue;
+  }
+
+  reply(queue: string, bytes: Uint8Array): void {
+    if (this.closing !== undefined || this.nc.isClosed()) return;
+    try {
+      this.nc.publish(queue, bytes);
+    } catch {
+      // An invalid reply subject came from a malformed request: the reply has nowhere to go.
+    }
+  }
+
+  async declareTopic(topic: string, options: TopicOptions): Promise<void> {
+    this.ensureOpen();
+    this.subjects.check(topic);
+    if (options.durable === true || this.options.mode === NatsMode.Durable) {
+      await (await this.durableTopics()).declare(topic, options);
+      this.durability.set(topic, { durable: true, answer: Promise.resolve(true), checkedAt: Date.now() });
+      return;
+    }
+    this.coreTopicOptions.set(topic, options);
+  }
+
+  async stats(): Promise<BrokerStats> {
+    const topics = new Map<string, TopicStats>();
+    for (const [consumer, group] of this.coreConsumers) {
+      const name = consumer.settings.topic;
+      const topic = topics.get(name) ?? { name, partitions: [{ partition: 0, depth: 0, published: 0, dropped: 0 }], groups: [] };
+      topic.groups.push({ group, consumers: 1, partitions: [consumer.stats()] });
+      topics.set(name, topic);
+    }
+    if (this.jsmPromise !== undefined || this.options.mode === NatsMode.Durable) {
+      for (const topic of await durableTopicStats(await this.jsm(), this.subjects)) topics.set(topic.name, topic);
+    }
+    return { topics: [...topics.values()], replyQueues: this.replyQueues.size, repliesDropped: 0 };
+  }
+
+  /** Leaves every group (JetStream takes back what was held), closes reply queues and the connection. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const consumer of [...this.coreConsumers.keys()]) await consumer.close();
+      this.coreConsumers.clear();
+      for (const consumer of [...this.durableConsumers]) await consumer.close();
+      this.durableConsumers.clear();
+      for (const queue of [...this.replyQueues]) queue.close();
+      this.publisher.close();
+      await this.nc.drain().catch(() => this.nc.close());
+      this.state.next("closed");
+      this.state.complete();
+    })();
+    return this.closing;
+  }
+
+  /** Whether `topic` is durable: declared here, the transport's mode, or a stream exists for it. */
+  private isDurable(topic: string): Promise<boolean> {
+    if (this.options.mode === NatsMode.Durable) return Promise.resolve(true);
+    const known = this.durability.get(topic);
+    if (known !== undefined && (known.durable === true || Date.now() - known.checkedAt < recheckDurableMs)) return known.answer;
+    const answer = this.durableTopics()
+      .then((topics) => topics.lookup(topic, false))
+      .then(
+        (found) => found !== undefined,
+        () => false, // JetStream is not enabled on this server: every topic is core
+      );
+    // A durable topic stays durable; a core one is checked again now and then, since a durable
+    // server may declare its stream later.
+    const entry: { durable: boolean | undefined; answer: Promise<boolean>; checkedAt: number } = { durable: known?.durable, answer, checkedAt: Date.now() };
+    this.durability.set(topic, entry);
+    void answer.then((durable) => {
+      entry.durable = durable;
+      entry.checkedAt = Date.now();
+    });
+    return answer;
+  }
+
+  private jsm(): Promise<JetStreamManager> {
+    this.jsmPromise ??= this.nc.jetstreamManager();
+    this.jsmPromise.catch(() => (this.jsmPromise = undefined));
+    return this.jsmPromise;
+  }
+
+  private durableTopics(): Promise<DurableTopics> {
+    this.topicsPromise ??= this.jsm().then((jsm) => new DurableTopics(jsm, this.subjects, this.options));
+    this.topicsPromise.catch(() => (this.topicsPromise = undefined));
+    return this.topicsPromise;
+  }
+
+  private async watchStatus(): Promise<void> {
+    void this.nc.closed().then(() => {
+      if (!this.state.closed) {
+        this.state.next("closed");
+        this.state.complete();
+      }
+    });
+    for await (const status of this.nc.status()) {
+      if (this.state.closed) return;
+      if (status.type === "disconnect" || status.type === "reconnecting") {
+        if (this.state.value !== "reconnecting") this.state.next("reconnecting");
+      } else if (status.type === "reconnect") this.state.next("connected");
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closing !== undefined) throw new ClosedError("the transport");
+  }
+}
+
+/**
+ * The JetStream publish id. An event is deduped by its idempotency key (or call id); a request
+ * by call id and attempt: a retry after a lost reply must reach a server, which replays it from
+ * the idempotency store, while a resent copy of the same attempt is dropped by the stream.
+ */
+function publishId(bytes: Uint8Array): string | undefined {
+  try {
+    const envelope = decodeEnvelope(bytes);
+    if (envelope.id === undefined) return undefined;
+    if (envelope.kind === MessageKind.Event) return envelope.idempotencyKey ?? envelope.id;
+    return `${envelope.id}:${envelope.attempt ?? 1}`;
+  } catch {
+    return undefined; // not an envelope: raw transport use, no dedupe
+  }
+}
+
+/** A dead letter received on core NATS: nothing to acknowledge. */
+function plainDelivery(topic: string, bytes: Uint8Array): Delivery {
+  return { bytes, topic, partition: 0, offset: 0, deliveryCount: 1, maxDeliveries: 1, key: undefined, ack() {}, nack() {}, reject() {} };
 }

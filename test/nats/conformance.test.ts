@@ -1,0 +1,53 @@
+import { NatsMode, type NatsMode as Mode } from "../../transports/nats/nats-options.js";
+import { NatsTransport } from "../../transports/nats/nats-transport.js";
+import { transportConformance } from "../transport-conformance.js";
+import { NatsServer, natsServerAvailable } from "./nats-server.js";
+import { skipNamed } from "./skip-named.js";
+
+/** Neither mode: NATS consumers pull from shared consumers, nobody owns a partition. */
+const bothModes = {
+  "splits partitions between the members of a group and hands them over when one leaves":
+    "NATS has no partition ownership: members pull from one shared consumer per lane (durable) or a queue group (core)",
+  "drops a request whose deadline passed while it waited in the queue":
+    "the message is dropped, but the count lives in the consumer that dropped it: JetStream keeps no expired counter",
+  "drops the oldest message of a full drop-oldest partition":
+    "the oldest message is dropped, but JetStream keeps no dropped counter to report",
+};
+
+/** Core NATS has no broker-side storage, acks or redelivery. */
+const coreOnly = {
+  "redelivers what a consumer held when it leaves mid-handling": "core NATS: no broker-side redelivery (a leaving member republishes, but nothing counts lag)",
+  "dead-letters a message after maxDeliveries, with its error, attempts and origin": "core NATS: dead letters are published, but no broker counts them",
+  "holds back later messages of a key while an earlier one waits for redelivery": "core NATS: a nacked message is republished behind later ones",
+  "rejects a publish to a full partition with QUEUE_FULL, and keeps what it held": "core NATS: no maxLength (nothing is stored)",
+};
+
+const skips: Record<Mode, Record<string, string>> = {
+  [NatsMode.Core]: { ...bothModes, ...coreOnly },
+  [NatsMode.Durable]: bothModes,
+};
+
+for (const mode of [NatsMode.Core, NatsMode.Durable]) {
+  describe(`nats ${mode} mode`, function () {
+    let server: NatsServer | undefined;
+    let tests = 0;
+    before(async function () {
+      if (!natsServerAvailable()) return this.skip();
+      server = await NatsServer.start();
+    });
+    after(async () => server?.stop());
+    beforeEach(skipNamed(skips[mode]));
+
+    transportConformance({
+      name: `NATS (${mode} mode)`,
+      async start() {
+        // Each test gets its own namespace on the shared server: its own subjects, streams and consumers.
+        const prefix = `t${mode[0]}${++tests}`;
+        return {
+          connect: async () => NatsTransport.connect({ url: server!.url, mode, prefix }),
+          close: async () => undefined,
+        };
+      },
+    });
+  });
+}

@@ -1,0 +1,75 @@
+import { createInbox, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from "nats";
+import { NoRespondersError } from "../../core/errors.js";
+
+interface Probe {
+  topic: string;
+  noResponders: boolean;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Core NATS publishes with a confirm. Core NATS acknowledges nothing, so `publish` resolves after
+ * a PING/PONG round trip (`flush`): the server has then processed the message. One flush covers
+ * every publish made in the same tick, so 64 calls in flight cost one round trip, not 64.
+ *
+ * `requireConsumer` sends the message with a reply subject under one muxed probe inbox: NATS then
+ * answers a message nobody subscribes to with a 503 status, which arrives before the PONG.
+ */
+export class CorePublisher {
+  private readonly inbox = createInbox();
+  private readonly probes = new Map<number, Probe>();
+  private readonly subscription: NatsSubscription;
+  private nextProbe = 0;
+  private batch: Promise<void> | undefined;
+
+  constructor(private readonly nc: NatsConnection) {
+    const prefixLength = this.inbox.length + 1;
+    this.subscription = nc.subscribe(`${this.inbox}.*`, {
+      callback: (error, msg) => {
+        if (error !== null || msg.headers?.code !== 503) return;
+        const probe = this.probes.get(Number(msg.subject.slice(prefixLength)));
+        if (probe !== undefined) probe.noResponders = true;
+      },
+    });
+  }
+
+  publish(subject: string, topic: string, bytes: Uint8Array, headers: MsgHdrs | undefined, requireConsumer: boolean): Promise<void> {
+    if (!requireConsumer) {
+      this.nc.publish(subject, bytes, headers === undefined ? undefined : { headers });
+      return this.flushed();
+    }
+    const id = this.nextProbe++;
+    const reply = `${this.inbox}.${id}`;
+    this.nc.publish(subject, bytes, headers === undefined ? { reply } : { reply, headers });
+    return new Promise<void>((resolve, reject) => {
+      this.probes.set(id, { topic, noResponders: false, resolve, reject });
+      void this.flushed().then(
+        () => this.settle(id, undefined),
+        (error: unknown) => this.settle(id, error as Error),
+      );
+    });
+  }
+
+  private settle(id: number, error: Error | undefined): void {
+    const probe = this.probes.get(id);
+    if (probe === undefined) return;
+    this.probes.delete(id);
+    if (error !== undefined) probe.reject(error);
+    else if (probe.noResponders) probe.reject(new NoRespondersError(probe.topic));
+    else probe.resolve();
+  }
+
+  /** One flush for everything published before it is sent. */
+  private flushed(): Promise<void> {
+    this.batch ??= Promise.resolve().then(() => {
+      this.batch = undefined;
+      return this.nc.flush();
+    });
+    return this.batch;
+  }
+
+  close(): void {
+    if (!this.subscription.isClosed()) this.subscription.unsubscribe();
+  }
+}

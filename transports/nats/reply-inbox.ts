@@ -1,0 +1,29 @@
+import { createInbox, type NatsConnection, type Subscription as NatsSubscription } from "nats";
+import { Subject } from "rxjs";
+import type { ReplyQueue } from "../../core/transport.js";
+
+/**
+ * A reply queue on core NATS: one inbox subject and one subscription, whatever the number of
+ * calls waiting on it (the runtime's reply router matches replies to calls by correlation id).
+ * Like every core subscription it survives reconnects: the client resubscribes.
+ */
+export function openReplyInbox(nc: NatsConnection, onClose: (queue: ReplyQueue) => void): ReplyQueue {
+  const name = createInbox();
+  const messages = new Subject<Uint8Array>();
+  const subscription: NatsSubscription = nc.subscribe(name, {
+    callback: (error, msg) => {
+      if (error === null) messages.next(msg.data);
+    },
+  });
+  const queue: ReplyQueue = {
+    name,
+    messages: messages.asObservable(),
+    close: () => {
+      if (subscription.isClosed()) return;
+      subscription.unsubscribe();
+      messages.complete();
+      onClose(queue);
+    },
+  };
+  return queue;
+}
