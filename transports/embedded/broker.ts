@@ -5,6 +5,8 @@ import type { BrokerStats, Delivery, PublishOptions, TopicOptions } from "../../
 import type { ConsumerGroup } from "./consumer-group.js";
 import type { Member } from "./group-cursor.js";
 import type { StoredMessage } from "./partition-log.js";
+import type { BrokerStorage } from "./storage/broker-storage.js";
+import type { RecoveredTopic, TopicStore } from "./storage/topic-store.js";
 import { Topic, type ResolvedTopicOptions } from "./topic.js";
 
 export interface BrokerOptions {
@@ -18,6 +20,11 @@ export interface BrokerOptions {
   maxReplyQueues?: number;
   /** How often unacknowledged deliveries are checked against their ack timeout, ms. Default 250. */
   sweepIntervalMs?: number;
+  /**
+   * Where durable topics live (`startBroker({ dataDir })` makes one). Without it, `durable` is
+   * accepted but everything stays in memory.
+   */
+  storage?: BrokerStorage;
 }
 
 const defaultTopicOptions: ResolvedTopicOptions = {
@@ -64,7 +71,13 @@ export class Broker {
     this.maxMessageBytes = options.maxMessageBytes ?? 1024 * 1024;
     this.maxReplyQueues = options.maxReplyQueues ?? 100_000;
     this.sweepIntervalMs = options.sweepIntervalMs ?? 250;
+    this.storage = options.storage;
+    for (const [name, recovered] of this.storage?.recovered ?? []) {
+      this.createTopic(name, recovered.options, this.storage!.topic(name, recovered.options), recovered);
+    }
   }
+
+  private readonly storage: BrokerStorage | undefined;
 
   /** Declares a topic; a topic that exists keeps its partitions, and takes the other options. */
   declareTopic(name: string, options: TopicOptions): void {
@@ -75,15 +88,21 @@ export class Broker {
         throw new InvalidArgumentError(`topic ${name} already has ${existing.options.partitions} partitions`);
       }
       Object.assign(existing.options, resolveTopicOptions(options, existing.options));
+      if (existing.options.durable && this.storage !== undefined) existing.persistTo(this.storage.topic(name, existing.options));
       return;
     }
-    this.createTopic(name, resolveTopicOptions(options, this.topicDefaults));
+    const resolved = resolveTopicOptions(options, this.topicDefaults);
+    this.createTopic(name, resolved, resolved.durable ? this.storage?.topic(name, resolved) : undefined);
   }
 
-  publish(topic: string, bytes: Uint8Array, options: PublishOptions = {}): void {
+  /**
+   * Appends a message. Returns a promise for durable topics (settled once the message is on disk
+   * as the fsync policy says: that is the confirm), nothing for in-memory ones (confirmed now).
+   */
+  publish(topic: string, bytes: Uint8Array, options: PublishOptions = {}): Promise<void> | undefined {
     this.ensureOpen();
     if (bytes.length > this.maxMessageBytes) throw PayloadTooLargeError.of(bytes.length, this.maxMessageBytes);
-    this.topic(topic).publish(bytes, options);
+    return this.topic(topic).publish(bytes, options);
   }
 
   /** Adds a consumer to `group` of `topic`; returns what `leave` takes. */
@@ -135,7 +154,13 @@ export class Broker {
     };
   }
 
-  /** Stops every timer and refuses further work. Messages still queued are discarded. */
+  /** Closes, then waits for durable topics to finish writing and sync. */
+  async shutdown(): Promise<void> {
+    this.close();
+    await this.storage?.close();
+  }
+
+  /** Stops every timer and refuses further work. Messages still queued in memory are discarded. */
   close(): void {
     this.closed = true;
     for (const handle of this.timers) this.clock.clearTimeout(handle);
@@ -150,14 +175,14 @@ export class Broker {
     return this.topics.get(name) ?? this.createTopic(name, this.topicDefaults);
   }
 
-  private createTopic(name: string, options: ResolvedTopicOptions): Topic {
+  private createTopic(name: string, options: ResolvedTopicOptions, store?: TopicStore, recovered?: RecoveredTopic): Topic {
     checkName("topic", name);
     const topic = new Topic(name, { ...options }, {
       now: () => this.clock.now(),
       later: (callback, delayMs) => this.later(callback, delayMs),
       requestPump: (group) => this.requestPump(group),
       deadLetter: (origin, message, partition, count, error) => this.deadLetter(origin, message, partition, count, error),
-    });
+    }, store, recovered);
     this.topics.set(name, topic);
     return topic;
   }
@@ -210,8 +235,9 @@ export class Broker {
   private deadLetter(origin: string, message: StoredMessage, partition: number, deliveryCount: number, error: { code: string; message: string }): void {
     const target = origin.endsWith(deadLetterSuffix) ? origin : origin + deadLetterSuffix;
     if (!this.topics.has(target)) {
-      // Dead letters must not be refused for space: the oldest make way.
-      this.createTopic(target, { ...this.topicDefaults, partitions: 1, overflow: "drop-oldest" });
+      // Dead letters must not be refused for space: the oldest make way. They are as durable as their origin.
+      const options: ResolvedTopicOptions = { ...this.topicDefaults, partitions: 1, overflow: "drop-oldest", durable: this.topics.get(origin)?.durable === true };
+      this.createTopic(target, options, options.durable ? this.storage?.topic(target, options) : undefined);
     }
     const record = encodeDeadLetter({
       origin: { topic: origin, partition, offset: message.offset },

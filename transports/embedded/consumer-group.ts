@@ -17,9 +17,10 @@ export class ConsumerGroup {
     logs: readonly PartitionLog[],
     host: Omit<CursorHost, "schedule">,
     private readonly requestPump: (group: ConsumerGroup) => void,
+    recovered?: readonly { committed: number; settled: ReadonlySet<number> }[],
   ) {
     const cursorHost: CursorHost = Object.assign(Object.create(host) as CursorHost, { schedule: () => this.schedule() });
-    this.cursors = logs.map((log, partition) => new GroupCursor(partition, log, cursorHost));
+    this.cursors = logs.map((log, partition) => new GroupCursor(partition, log, cursorHost, recovered?.[partition]));
   }
 
   get size(): number {

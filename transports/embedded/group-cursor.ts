@@ -26,6 +26,8 @@ export interface CursorHost {
   schedule(): void;
   /** The group settled everything below `offset` of this partition. */
   committed(partition: number): void;
+  /** The group settled `offset` (durable topics journal it). */
+  settled(partition: number, offset: number): void;
   deadLetter(message: StoredMessage, partition: number, deliveryCount: number, error: FailureReason): void;
 }
 
@@ -71,9 +73,17 @@ export class GroupCursor {
     readonly partition: number,
     private readonly log: PartitionLog,
     readonly host: CursorHost,
+    recovered?: { committed: number; settled: ReadonlySet<number> },
   ) {
-    this.next = log.start;
-    this.committedOffset = log.start;
+    // After a restart, everything not settled before it is delivered again.
+    this.committedOffset = Math.max(recovered?.committed ?? 0, log.start);
+    this.next = this.committedOffset;
+    for (const offset of recovered?.settled ?? []) if (offset >= this.committedOffset) this.settledAbove.add(offset);
+  }
+
+  /** What this group has settled, for the durable ack journal's snapshot. */
+  settledState(): { committed: number; settled: Set<number> } {
+    return { committed: this.committed, settled: new Set(this.settledAbove) };
   }
 
   get committed(): number {
@@ -146,9 +156,18 @@ export class GroupCursor {
 
   private nextFromLog(): StoredMessage | undefined {
     if (this.next < this.log.start) this.next = this.log.start;
-    const message = this.log.get(this.next);
-    if (message !== undefined) this.next++;
-    return message;
+    for (;;) {
+      const message = this.log.get(this.next);
+      if (message === undefined) return undefined;
+      this.next++;
+      // Settled before a restart, or lost to disk damage: never (re)delivered.
+      if (this.settledAbove.has(message.offset)) continue;
+      if (message.lost) {
+        this.settle(message.offset);
+        continue;
+      }
+      return message;
+    }
   }
 
   private park(key: string, pending: Pending): void {
@@ -243,6 +262,7 @@ export class GroupCursor {
   }
 
   private settle(offset: number): void {
+    this.host.settled(this.partition, offset);
     if (this.committedOffset < this.log.start) {
       this.committedOffset = this.log.start;
       for (const settled of this.settledAbove) if (settled < this.committedOffset) this.settledAbove.delete(settled);

@@ -31,8 +31,7 @@ export class InProcessTransport implements Transport {
   publish(topic: string, bytes: Uint8Array, options?: PublishOptions): Promise<void> {
     try {
       this.ensureOpen();
-      this.broker.publish(topic, bytes, options);
-      return confirmed;
+      return this.broker.publish(topic, bytes, options) ?? confirmed;
     } catch (error) {
       return Promise.reject(error);
     }

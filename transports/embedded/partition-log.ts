@@ -6,6 +6,8 @@ export interface StoredMessage {
   readonly bytes: Uint8Array;
   readonly key: string | undefined;
   readonly expiresAt: number | undefined;
+  /** A record lost to disk damage: its offset exists, its message is never served. */
+  readonly lost?: true;
 }
 
 /**
@@ -37,6 +39,18 @@ export class PartitionLog {
     this.messages.push(message);
     this.published++;
     return message;
+  }
+
+  /**
+   * Loads messages read back from disk. `nextOffset` is where appending resumes; an offset
+   * missing between two recovered messages (a damaged record) becomes a `lost` placeholder.
+   */
+  restore(messages: readonly { offset: number; key: string | undefined; expiresAt: number | undefined; bytes: Uint8Array }[], nextOffset: number): void {
+    this.startOffset = messages[0]?.offset ?? nextOffset;
+    for (const message of messages) {
+      while (this.end < message.offset) this.messages.push({ offset: this.end, bytes: new Uint8Array(0), key: undefined, expiresAt: undefined, lost: true });
+      this.messages.push({ offset: message.offset, bytes: message.bytes, key: message.key, expiresAt: message.expiresAt });
+    }
   }
 
   /** The message at `offset`, or undefined once trimmed or not yet written. */

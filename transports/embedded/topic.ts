@@ -3,6 +3,7 @@ import type { OverflowPolicy, PublishOptions, TopicStats } from "../../core/tran
 import { ConsumerGroup } from "./consumer-group.js";
 import type { CursorHost } from "./group-cursor.js";
 import { PartitionLog, type StoredMessage } from "./partition-log.js";
+import type { RecoveredTopic, SettledState, TopicStore } from "./storage/topic-store.js";
 
 /** Topic options with every default applied. */
 export interface ResolvedTopicOptions {
@@ -22,18 +23,40 @@ export interface TopicHost {
   deadLetter(topic: string, message: StoredMessage, partition: number, deliveryCount: number, error: { code: string; message: string }): void;
 }
 
-/** A named stream of messages split into partitions, read by consumer groups. */
+/**
+ * A named stream of messages split into partitions, read by consumer groups. A durable topic
+ * also has a `TopicStore`: messages are written to it before their publish is confirmed, and
+ * settled offsets are journaled, so a restarted broker redelivers exactly what was not settled.
+ */
 export class Topic {
   readonly logs: PartitionLog[];
   readonly groups = new Map<string, ConsumerGroup>();
+  private readonly groupModes = new Map<string, { ordered: boolean }>();
   private nextPartition = 0;
+  private settlesSinceCompaction = 0;
 
   constructor(
     readonly name: string,
     readonly options: ResolvedTopicOptions,
     private readonly host: TopicHost,
+    private store?: TopicStore,
+    recovered?: RecoveredTopic,
   ) {
     this.logs = Array.from({ length: options.partitions }, () => new PartitionLog());
+    if (recovered === undefined) return;
+    recovered.partitions.forEach(({ messages, nextOffset }, partition) => this.logs[partition]!.restore(messages, nextOffset));
+    for (const [group, mode] of recovered.groups) this.createGroup(group, mode.ordered, recovered.settled.get(group));
+    for (let partition = 0; partition < this.logs.length; partition++) this.trim(partition);
+  }
+
+  get durable(): boolean {
+    return this.store !== undefined;
+  }
+
+  /** Starts persisting this topic (declared durable after it was first used in memory). */
+  persistTo(store: TopicStore): void {
+    this.store ??= store;
+    this.store.saveMeta(this.options, this.groupModes);
   }
 
   get hasConsumers(): boolean {
@@ -41,7 +64,8 @@ export class Topic {
     return false;
   }
 
-  publish(bytes: Uint8Array, options: PublishOptions): void {
+  /** Appends a message; for a durable topic, resolves once it is on disk as the fsync policy says. */
+  publish(bytes: Uint8Array, options: PublishOptions): Promise<void> | undefined {
     if (options.requireConsumer && !this.hasConsumers) throw NoRespondersError.forTopic(this.name);
     const partition = options.key === undefined ? this.roundRobin() : hashKey(options.key) % this.logs.length;
     const log = this.logs[partition]!;
@@ -53,40 +77,58 @@ export class Topic {
       }
       log.dropOldest();
     }
-    log.append(bytes, options.key, options.expiresAt);
+    const message = log.append(bytes, options.key, options.expiresAt);
     for (const group of this.groups.values()) group.schedule();
+    return this.store?.append(partition, message);
   }
 
   group(name: string, ordered: boolean): ConsumerGroup {
-    let group = this.groups.get(name);
-    if (group === undefined) {
-      const options = this.options;
-      const host: Omit<CursorHost, "schedule"> = {
-        topic: this.name,
-        ordered,
-        // Read through, so options declared after the group exists still apply.
-        get ackTimeoutMs() {
-          return options.ackTimeoutMs;
-        },
-        get maxDeliveries() {
-          return options.maxDeliveries;
-        },
-        now: () => this.host.now(),
-        later: (callback, delayMs) => this.host.later(callback, delayMs),
-        committed: (partition) => this.trim(partition),
-        deadLetter: (message, partition, count, error) => this.host.deadLetter(this.name, message, partition, count, error),
-      };
-      group = new ConsumerGroup(name, this.logs, host, (g) => this.host.requestPump(g));
-      this.groups.set(name, group);
-    }
+    const existing = this.groups.get(name);
+    if (existing !== undefined) return existing;
+    const group = this.createGroup(name, ordered, undefined);
+    this.store?.saveMeta(this.options, this.groupModes);
     return group;
+  }
+
+  private createGroup(name: string, ordered: boolean, recovered: SettledState[] | undefined): ConsumerGroup {
+    const options = this.options;
+    const host: Omit<CursorHost, "schedule"> = {
+      topic: this.name,
+      ordered,
+      // Read through, so options declared after the group exists still apply.
+      get ackTimeoutMs() {
+        return options.ackTimeoutMs;
+      },
+      get maxDeliveries() {
+        return options.maxDeliveries;
+      },
+      now: () => this.host.now(),
+      later: (callback, delayMs) => this.host.later(callback, delayMs),
+      committed: (partition) => this.trim(partition),
+      settled: (partition, offset) => this.journal(name, partition, offset),
+      deadLetter: (message, partition, count, error) => this.host.deadLetter(this.name, message, partition, count, error),
+    };
+    const group = new ConsumerGroup(name, this.logs, host, (g) => this.host.requestPump(g), recovered);
+    this.groups.set(name, group);
+    this.groupModes.set(name, { ordered });
+    return group;
+  }
+
+  private journal(group: string, partition: number, offset: number): void {
+    if (this.store === undefined) return;
+    this.store.settled(group, partition, offset);
+    if (++this.settlesSinceCompaction < 10_000) return;
+    this.settlesSinceCompaction = 0;
+    this.store.compactAcks(() => new Map([...this.groups].map(([name, g]) => [name, g.cursors.map((cursor) => cursor.settledState())])));
   }
 
   /** Forgets messages every group has settled. Without groups, messages wait for the first one. */
   private trim(partition: number): void {
     let lowest = Infinity;
     for (const group of this.groups.values()) lowest = Math.min(lowest, group.cursors[partition]!.committed);
-    if (lowest !== Infinity) this.logs[partition]!.trimTo(lowest);
+    if (lowest === Infinity) return;
+    this.logs[partition]!.trimTo(lowest);
+    this.store?.trimTo(partition, lowest);
   }
 
   private roundRobin(): number {

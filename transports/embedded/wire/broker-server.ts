@@ -7,6 +7,8 @@ import { InvalidArgumentError } from "../../../core/errors.js";
 import { Broker, type BrokerOptions } from "../broker.js";
 import { BrokerSession, type SessionHost } from "./broker-session.js";
 import { ReplyQueueRegistry } from "./reply-queue-registry.js";
+import type { FsyncPolicy } from "../storage/append-file.js";
+import { BrokerStorage } from "../storage/broker-storage.js";
 
 export interface BrokerServerOptions extends BrokerOptions {
   /** Default 7400; 0 picks a free port. */
@@ -35,6 +37,10 @@ export interface BrokerServerOptions extends BrokerOptions {
   replyQueueGraceMs?: number;
   /** Where connection and protocol-error lines go (never payloads). Default: stderr. */
   log?: (line: string) => void;
+  /** Directory for durable topics (segments, acks). Default: none, everything in memory. */
+  dataDir?: string;
+  /** With `dataDir`: `always` (default; confirm after fsync, one per batch), `interval` (every 100 ms) or `never`. */
+  fsync?: FsyncPolicy;
 }
 
 export interface RunningBroker {
@@ -57,9 +63,13 @@ export async function startBroker(options: BrokerServerOptions = {}): Promise<Ru
     throw new InvalidArgumentError(`refusing to listen on ${host} without a token: only loopback addresses may go unauthenticated`);
   }
   const ownsBroker = options.broker === undefined;
-  const broker = options.broker ?? new Broker(options);
-  const clock = options.clock ?? systemClock;
   const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ferry-broker ${line}\n`));
+  const storage =
+    options.dataDir === undefined
+      ? undefined
+      : new BrokerStorage({ dataDir: options.dataDir, fsync: options.fsync ?? "always", report: log }, (options.maxMessageBytes ?? 1024 * 1024) + 1024);
+  const broker = options.broker ?? new Broker({ ...options, ...(storage === undefined ? {} : { storage }) });
+  const clock = options.clock ?? systemClock;
   const maxConnections = options.maxConnections ?? 1024;
   const expectedToken = options.token === undefined ? undefined : digest(options.token);
   const sessions = new Set<BrokerSession>();
@@ -98,7 +108,7 @@ export async function startBroker(options: BrokerServerOptions = {}): Promise<Ru
     });
   });
   const port = (server.address() as net.AddressInfo).port;
-  log(`listening on ${host}:${port}${options.tls ? " (tls)" : ""}${options.token ? " with token auth" : ""}`);
+  log(`listening on ${host}:${port}${options.tls ? " (tls)" : ""}${options.token ? " with token auth" : ""}${options.dataDir ? ` with data in ${options.dataDir} (fsync ${options.fsync ?? "always"})` : ""}`);
 
   return {
     broker,
@@ -113,7 +123,7 @@ export async function startBroker(options: BrokerServerOptions = {}): Promise<Ru
       for (const session of [...sessions]) session.close("broker shutting down");
       sessionHost.replyQueues.closeAll();
       await closed;
-      if (ownsBroker) broker.close();
+      if (ownsBroker) await broker.shutdown();
     },
   };
 }

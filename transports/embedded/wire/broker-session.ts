@@ -91,14 +91,13 @@ export class BrokerSession {
       return this.send([Op.Welcome, this.host.version]);
     }
     switch (op) {
-      case Op.Publish: return this.answer(frame[1] as number, () => {
+      case Op.Publish: return this.answer(frame[1] as number, () =>
         this.host.broker.publish(frame[2] as string, frame[3] as Uint8Array, {
           key: (frame[4] as string | null) ?? undefined,
           expiresAt: (frame[5] as number | null) ?? undefined,
           requireConsumer: frame[6] as boolean,
-        });
-        return null;
-      });
+        }),
+      );
       case Op.Consume: return this.answer(frame[1] as number, () => this.consume(frame[2] as number, frame[3] as string, frame[4] as string, frame[5] as number, frame[6] as boolean));
       case Op.Unsubscribe: return this.answer(frame[1] as number, () => (this.unsubscribe(frame[2] as number), null));
       case Op.Ack: return this.settle(frame[1] as number, (delivery) => delivery.ack());
@@ -122,13 +121,23 @@ export class BrokerSession {
     }
   }
 
-  /** Runs a request and answers it with `Ok` and its result, or `Error` and the typed error. */
+  /**
+   * Runs a request and answers it with `Ok` and its result, or `Error` and the typed error. A
+   * promise (a durable publish waiting for its fsync) is answered when it settles.
+   */
   private answer(requestId: number, run: () => unknown): void {
     let result: unknown;
     try {
       result = run();
     } catch (error) {
       return this.send([Op.Error, requestId, toWireError(error)]);
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (value: unknown) => this.send([Op.Ok, requestId, value ?? null]),
+        (error: unknown) => this.send([Op.Error, requestId, toWireError(error)]),
+      );
+      return;
     }
     this.send([Op.Ok, requestId, result ?? null]);
   }

@@ -1,0 +1,79 @@
+import { closeSync, fdatasync, fstatSync, openSync, write } from "node:fs";
+import { promisify } from "node:util";
+
+const writeAsync = promisify(write);
+const datasyncAsync = promisify(fdatasync);
+
+/** When appended bytes are forced to disk. */
+export type FsyncPolicy = "always" | "interval" | "never";
+
+/**
+ * An append-only file with group commit: records appended while a write is under way go out
+ * together in the next one, with one `fdatasync` for the whole batch under `always`. Each append
+ * resolves once its batch is written (and, under `always`, synced): that is the confirm.
+ * Opening is synchronous so a segment can roll over between two appends without reordering them.
+ */
+export class AppendFile {
+  private queued: Buffer[] = [];
+  private queuedBytes = 0;
+  private settlers: { resolve: () => void; reject: (error: Error) => void }[] = [];
+  private writing: Promise<void> | undefined;
+  private dirty = false;
+  private closed = false;
+  size: number;
+
+  constructor(
+    readonly path: string,
+    private readonly policy: FsyncPolicy,
+  ) {
+    this.fd = openSync(path, "a");
+    this.size = fstatSync(this.fd).size;
+  }
+
+  private readonly fd: number;
+
+  append(record: Buffer): Promise<void> {
+    this.queued.push(record);
+    this.queuedBytes += record.length;
+    this.size += record.length;
+    const done = new Promise<void>((resolve, reject) => this.settlers.push({ resolve, reject }));
+    this.writing ??= this.writeBatches();
+    return done;
+  }
+
+  /** Forces written bytes to disk (the `interval` policy calls this on its timer). */
+  async sync(): Promise<void> {
+    if (!this.dirty || this.closed) return;
+    this.dirty = false;
+    await datasyncAsync(this.fd);
+  }
+
+  private async writeBatches(): Promise<void> {
+    while (this.queued.length > 0) {
+      const batch = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued, this.queuedBytes);
+      const settlers = this.settlers;
+      this.queued = [];
+      this.queuedBytes = 0;
+      this.settlers = [];
+      try {
+        let written = 0;
+        while (written < batch.length) written += (await writeAsync(this.fd, batch, written, batch.length - written)).bytesWritten;
+        if (this.policy === "always") await datasyncAsync(this.fd);
+        else this.dirty = true;
+        for (const settler of settlers) settler.resolve();
+      } catch (error) {
+        for (const settler of settlers) settler.reject(error as Error);
+      }
+    }
+    this.writing = undefined;
+  }
+
+  /** Waits for queued appends, syncs (unless `never`), and closes. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    while (this.writing !== undefined) await this.writing;
+    if (this.policy !== "never") await this.sync();
+    this.closed = true;
+    closeSync(this.fd);
+  }
+}

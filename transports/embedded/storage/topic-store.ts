@@ -1,0 +1,149 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { decodeValue, encodeValue } from "../../../core/codec.js";
+import type { StoredMessage } from "../partition-log.js";
+import type { ResolvedTopicOptions } from "../topic.js";
+import { AppendFile, type FsyncPolicy } from "./append-file.js";
+import { PartitionStore, type RecoveredMessage } from "./partition-store.js";
+import { encodeRecord, readRecords } from "./record-format.js";
+
+/** What a group had settled of a partition when the broker stopped. */
+export interface SettledState {
+  /** Every offset below this was settled. */
+  committed: number;
+  /** Settled offsets at or above `committed`. */
+  settled: Set<number>;
+}
+
+export interface RecoveredTopic {
+  options: ResolvedTopicOptions;
+  /** Consumer groups and whether they consume in key order. */
+  groups: Map<string, { ordered: boolean }>;
+  partitions: { messages: RecoveredMessage[]; nextOffset: number }[];
+  /** group -> partition -> settled state. */
+  settled: Map<string, SettledState[]>;
+}
+
+const ACK = 0;
+const COMMITTED = 1;
+/** The ack journal is rewritten as a snapshot once it grows past this. */
+const COMPACT_ACKS_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A durable topic's directory: `meta.json` (options, groups), one directory of segments per
+ * partition, and `acks.log`, the journal of settled offsets per group, so acknowledged messages
+ * are not redelivered after a restart and unacknowledged ones are.
+ */
+export class TopicStore {
+  private readonly partitions: PartitionStore[];
+  private acks: AppendFile;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly policy: FsyncPolicy,
+    partitions: PartitionStore[],
+    private readonly report: (line: string) => void,
+  ) {
+    this.partitions = partitions;
+    this.acks = new AppendFile(join(dir, "acks.log"), policy);
+  }
+
+  /** Creates the directory of a new durable topic. */
+  static create(dir: string, policy: FsyncPolicy, segmentBytes: number, maxRecordBytes: number, options: ResolvedTopicOptions, report: (line: string) => void): TopicStore {
+    mkdirSync(dir, { recursive: true });
+    writeMeta(dir, options, new Map());
+    const partitions = Array.from({ length: options.partitions }, (_, p) => PartitionStore.recover(join(dir, String(p)), policy, segmentBytes, maxRecordBytes, report).store);
+    return new TopicStore(dir, policy, partitions, report);
+  }
+
+  static recover(dir: string, policy: FsyncPolicy, segmentBytes: number, maxRecordBytes: number, report: (line: string) => void): { store: TopicStore; recovered: RecoveredTopic } {
+    const meta = JSON.parse(readFileSync(join(dir, "meta.json"), "utf8")) as { options: ResolvedTopicOptions; groups: Record<string, { ordered: boolean }> };
+    const partitions: PartitionStore[] = [];
+    const messages: RecoveredTopic["partitions"] = [];
+    for (let p = 0; p < meta.options.partitions; p++) {
+      const { store, messages: recovered, nextOffset } = PartitionStore.recover(join(dir, String(p)), policy, segmentBytes, maxRecordBytes, report);
+      partitions.push(store);
+      messages.push({ messages: recovered, nextOffset });
+    }
+    const settled = readAcks(join(dir, "acks.log"), meta.options.partitions, report);
+    const store = new TopicStore(dir, policy, partitions, report);
+    return { store, recovered: { options: meta.options, groups: new Map(Object.entries(meta.groups)), partitions: messages, settled } };
+  }
+
+  append(partition: number, message: StoredMessage): Promise<void> {
+    return this.partitions[partition]!.append(message);
+  }
+
+  /** Journals a settled offset. Not awaited: a lost ack means one more delivery, never a lost message. */
+  settled(group: string, partition: number, offset: number): void {
+    this.acks.append(encodeRecord(encodeValue([ACK, group, partition, offset]))).catch((error: Error) => this.report(`ack journal write failed: ${error.message}`));
+  }
+
+  saveMeta(options: ResolvedTopicOptions, groups: Map<string, { ordered: boolean }>): void {
+    writeMeta(this.dir, options, groups);
+  }
+
+  trimTo(partition: number, offset: number): void {
+    this.partitions[partition]!.trimTo(offset);
+  }
+
+  /**
+   * Rewrites the ack journal as a snapshot of `state` once it has grown past its limit. Done
+   * synchronously, so no ack is appended to the old file after the snapshot was taken (an ack
+   * still being written to it can only cause one more delivery).
+   */
+  compactAcks(state: () => Map<string, SettledState[]>): void {
+    if (this.acks.size < COMPACT_ACKS_BYTES) return;
+    const records: Buffer[] = [];
+    for (const [group, partitions] of state()) {
+      partitions.forEach((settled, partition) => {
+        records.push(encodeRecord(encodeValue([COMMITTED, group, partition, settled.committed])));
+        for (const offset of settled.settled) records.push(encodeRecord(encodeValue([ACK, group, partition, offset])));
+      });
+    }
+    const path = join(this.dir, "acks.log");
+    writeFileSync(`${path}.tmp`, Buffer.concat(records));
+    renameSync(`${path}.tmp`, path);
+    const old = this.acks;
+    this.acks = new AppendFile(path, this.policy);
+    void old.close();
+  }
+
+  async sync(): Promise<void> {
+    await Promise.all([...this.partitions.map((partition) => partition.sync()), this.acks.sync()]);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.partitions.map((partition) => partition.close()), this.acks.close()]);
+  }
+}
+
+function writeMeta(dir: string, options: ResolvedTopicOptions, groups: Map<string, { ordered: boolean }>): void {
+  const path = join(dir, "meta.json");
+  writeFileSync(`${path}.tmp`, JSON.stringify({ options, groups: Object.fromEntries(groups) }, null, 2));
+  renameSync(`${path}.tmp`, path);
+}
+
+function readAcks(path: string, partitions: number, report: (line: string) => void): Map<string, SettledState[]> {
+  const settled = new Map<string, SettledState[]>();
+  if (!existsSync(path)) return settled;
+  const file = readFileSync(path);
+  const { payloads, validBytes, damage } = readRecords(file, 1024 * 1024);
+  if (damage !== undefined) report(`recovered ${path}: ${damage}; ignored ${file.length - validBytes} bytes (those acks will be redelivered)`);
+  for (const payload of payloads) {
+    const [kind, group, partition, offset] = decodeValue(payload) as [number, string, number, number];
+    if (partition < 0 || partition >= partitions) continue;
+    let states = settled.get(group);
+    if (states === undefined) settled.set(group, (states = Array.from({ length: partitions }, () => ({ committed: 0, settled: new Set<number>() }))));
+    const state = states[partition]!;
+    if (kind === COMMITTED) state.committed = Math.max(state.committed, offset);
+    else state.settled.add(offset);
+  }
+  for (const states of settled.values()) {
+    for (const state of states) {
+      while (state.settled.delete(state.committed)) state.committed++;
+      for (const offset of state.settled) if (offset < state.committed) state.settled.delete(offset);
+    }
+  }
+  return settled;
+}
