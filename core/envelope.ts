@@ -1,6 +1,6 @@
 import { decodeValue, defaultDecodeLimits, encodeValue, type DecodeLimits } from "./codec.js";
 import { MalformedMessageError, PayloadTooLargeError, type WireError } from "./errors.js";
-import { EnvelopeReader, EnvelopeWriter } from "./envelope-io.js";
+import { FlatReader, FlatWriter } from "./flat-msgpack.js";
 
 /** What a message is for. */
 export const MessageKind = {
@@ -62,18 +62,18 @@ const FIELD_COUNT = 16;
 export function encodeEnvelope(envelope: Envelope): Uint8Array {
   const headers = envelope.headers === undefined ? undefined : encodeValue(envelope.headers);
   const error = envelope.error === undefined ? undefined : encodeValue(envelope.error);
-  const writer = new EnvelopeWriter(
+  const writer = new FlatWriter(
     32 +
-      EnvelopeWriter.stringSize(envelope.id) +
-      EnvelopeWriter.stringSize(envelope.correlationId) +
-      EnvelopeWriter.stringSize(envelope.replyTo) +
-      EnvelopeWriter.stringSize(envelope.service) +
-      EnvelopeWriter.stringSize(envelope.method) +
-      EnvelopeWriter.stringSize(envelope.key) +
-      EnvelopeWriter.stringSize(envelope.idempotencyKey) +
-      EnvelopeWriter.binSize(headers) +
-      EnvelopeWriter.binSize(envelope.body) +
-      EnvelopeWriter.binSize(error),
+      FlatWriter.stringSize(envelope.id) +
+      FlatWriter.stringSize(envelope.correlationId) +
+      FlatWriter.stringSize(envelope.replyTo) +
+      FlatWriter.stringSize(envelope.service) +
+      FlatWriter.stringSize(envelope.method) +
+      FlatWriter.stringSize(envelope.key) +
+      FlatWriter.stringSize(envelope.idempotencyKey) +
+      FlatWriter.binSize(headers) +
+      FlatWriter.binSize(envelope.body) +
+      FlatWriter.binSize(error),
   );
   writer.arrayHeader(FIELD_COUNT);
   writer.uint(VERSION);
@@ -97,12 +97,12 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
 
 // Service, method and reply queue repeat from one message to the next; the reader reuses the
 // previous string when the bytes match instead of decoding a new one.
-const repeated = { replyTo: EnvelopeReader.stringCache(), service: EnvelopeReader.stringCache(), method: EnvelopeReader.stringCache() };
+const repeated = { replyTo: FlatReader.stringCache(), service: FlatReader.stringCache(), method: FlatReader.stringCache() };
 
 /** Decodes and checks an envelope from untrusted bytes; throws `MalformedMessageError` naming the bad field. */
 export function decodeEnvelope(bytes: Uint8Array, limits: DecodeLimits = defaultDecodeLimits): Envelope {
   if (bytes.length > limits.maxBytes) throw PayloadTooLargeError.of(bytes.length, limits.maxBytes);
-  const reader = new EnvelopeReader(bytes);
+  const reader = new FlatReader(bytes, "envelope");
   if (reader.arrayHeader() !== FIELD_COUNT) throw malformed("envelope", "an array of 16 fields");
   if (reader.uintOrNil("version") !== VERSION) throw malformed("version", `version ${VERSION}`);
   const kind = reader.uintOrNil("kind");

@@ -75,10 +75,3 @@ export class FrameDecoder {
     return out;
   }
 }
-
-/** Prefixes `frame` with its length. */
-export function frameHeader(length: number): Buffer {
-  const header = Buffer.allocUnsafe(FRAME_HEADER_BYTES);
-  header.writeUInt32BE(length, 0);
-  return header;
-}

@@ -13,13 +13,12 @@ export class FrameWriter {
   constructor(private readonly socket: Socket) {}
 
   send(frame: Frame): void {
-    for (const part of encodeFrame(frame)) {
-      this.queued.push(part);
-      this.queuedBytes += part.length;
-    }
+    const bytes = encodeFrame(frame);
+    this.queued.push(bytes);
+    this.queuedBytes += bytes.length;
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(this.flush);
+    process.nextTick(this.flush);
   }
 
   /** Bytes accepted but not yet taken by the kernel: what a slow reader makes grow. */

@@ -1,10 +1,10 @@
 import { decodeValue, encodeValue } from "../../../core/codec.js";
 import { MalformedMessageError } from "../../../core/errors.js";
-import { frameHeader } from "./frame-decoder.js";
+import { FlatReader, FlatWriter, type StringCache } from "../../../core/flat-msgpack.js";
 
 /**
- * Frames between a client and the TCP broker. Each is a msgpack array `[op, ...fields]` behind
- * a 4-byte length. Requests carry a `requestId` the broker answers with `Ok` or `Error`; the rest
+ * Frames between a client and the TCP broker. Each is a flat msgpack array `[op, ...fields]`
+ * behind a 4-byte length. Requests carry a `requestId` the broker answers with `Ok` or `Error`; the rest
  * need no answer. Message bytes ride as msgpack `bin`, untouched.
  */
 export const Op = {
@@ -63,39 +63,80 @@ const layouts: Record<Op, string[]> = {
 /** A decoded frame: its op and fields, checked against the op's layout. */
 export type Frame = [Op, ...unknown[]];
 
-/** Nesting a frame may have (stats are the deepest: topics, groups, partitions). */
-const FRAME_MAX_DEPTH = 12;
+/** Nesting a map field may have (stats are the deepest: topics, groups, partitions). */
+const NESTED_MAX_DEPTH = 12;
+/** Bytes reserved for the length prefix. */
+const PREFIX_BYTES = 4;
 
-/** Encodes a frame with its length prefix, ready to write. */
-export function encodeFrame(frame: Frame): Buffer[] {
-  const body = encodeValue(frame) as Buffer;
-  return [frameHeader(body.length), body];
+/**
+ * Encodes a frame with its length prefix, ready to write. Fields are written flat, by hand (as
+ * envelopes are); a map field (`o`, `a`) rides as msgpack inside bin.
+ */
+export function encodeFrame(frame: Frame): Buffer {
+  const layout = layouts[frame[0]];
+  const values: unknown[] = [];
+  let size = 16;
+  for (let i = 1; i < frame.length; i++) {
+    let value = frame[i];
+    const kind = layout[i - 1]![0];
+    if ((kind === "o" || kind === "a") && value !== null && value !== undefined) value = encodeValue(value);
+    values.push(value);
+    size += typeof value === "string" ? FlatWriter.stringSize(value) : value instanceof Uint8Array ? FlatWriter.binSize(value) : 9;
+  }
+  const writer = new FlatWriter(size, PREFIX_BYTES);
+  writer.arrayHeader(frame.length);
+  writer.uint(frame[0]);
+  for (const value of values) {
+    if (value === null || value === undefined) writer.nil();
+    else if (typeof value === "string") writer.string(value);
+    else if (typeof value === "number") writer.number(value);
+    else if (typeof value === "boolean") writer.bool(value);
+    else writer.bin(value as Uint8Array);
+  }
+  return writer.finishFramed();
 }
+
+// Topic and queue names repeat frame after frame: decoded once per distinct value.
+const stringCaches = new Map<number, StringCache>();
 
 /** Decodes and checks one frame; throws `MalformedMessageError` naming what is wrong. */
 export function decodeFrame(bytes: Uint8Array, maxFrameBytes: number): Frame {
-  const frame = decodeValue(bytes, { maxBytes: maxFrameBytes, maxDepth: FRAME_MAX_DEPTH });
-  if (!Array.isArray(frame) || frame.length === 0) throw new MalformedMessageError("a frame must be a non-empty array");
-  const op = frame[0] as Op;
-  const layout = layouts[op];
+  const reader = new FlatReader(bytes, "frame");
+  const count = reader.arrayHeader();
+  const op = reader.uintOrNil("op") as Op | undefined;
+  const layout = op === undefined ? undefined : layouts[op];
   if (layout === undefined) throw new MalformedMessageError(`unknown frame op ${String(op)}`);
-  if (frame.length !== layout.length + 1) throw new MalformedMessageError(`frame op ${op} needs ${layout.length} fields, got ${frame.length - 1}`);
+  if (count !== layout.length + 1) throw new MalformedMessageError(`frame op ${op} needs ${layout.length} fields, got ${count - 1}`);
+  const frame: Frame = [op!];
   for (let i = 0; i < layout.length; i++) {
-    if (!fits(frame[i + 1], layout[i]!)) throw new MalformedMessageError(`frame op ${op} field ${i + 1}: expected ${describe(layout[i]!)}`);
+    const spec = layout[i]!;
+    const field = `${op}.${i + 1}`;
+    if (reader.nilNext()) {
+      if (!spec.endsWith("?") && spec[0] !== "a") throw new MalformedMessageError(`frame op ${op} field ${i + 1}: expected ${describe(spec)}`);
+      frame.push(null);
+      continue;
+    }
+    switch (spec[0]) {
+      case "s": {
+        let cache = stringCaches.get(op! * 32 + i);
+        if (cache === undefined) stringCaches.set(op! * 32 + i, (cache = FlatReader.stringCache()));
+        frame.push(reader.string(field, cache));
+        break;
+      }
+      case "n": frame.push(reader.number(field)); break;
+      case "b": frame.push(reader.bin(field)); break;
+      case "B": frame.push(reader.bool(field)); break;
+      default: {
+        const nested = decodeValue(reader.bin(field)!, { maxBytes: maxFrameBytes, maxDepth: NESTED_MAX_DEPTH });
+        if (spec[0] === "o" && (typeof nested !== "object" || nested === null || Array.isArray(nested))) {
+          throw new MalformedMessageError(`frame op ${op} field ${i + 1}: expected a map`);
+        }
+        frame.push(nested);
+      }
+    }
   }
-  return frame as Frame;
-}
-
-function fits(value: unknown, spec: string): boolean {
-  if (value === null && spec.endsWith("?")) return true;
-  switch (spec[0]) {
-    case "s": return typeof value === "string";
-    case "n": return typeof value === "number" && Number.isFinite(value);
-    case "b": return value instanceof Uint8Array;
-    case "B": return typeof value === "boolean";
-    case "o": return typeof value === "object" && value !== null && !Array.isArray(value);
-    default: return true;
-  }
+  reader.end();
+  return frame;
 }
 
 function describe(spec: string): string {

@@ -5,16 +5,20 @@ import { MalformedMessageError } from "./errors.js";
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
 /**
- * Writes the flat msgpack the envelope is made of (nil, unsigned ints, float64, true, strings,
- * bin). Single-threaded use only: one writer at a time, from `begin` to `finish`.
+ * Writes flat msgpack: an array of nil, numbers, booleans, strings and bin, which is what
+ * envelopes and broker frames are made of. Nested values ride as msgpack inside bin, so they
+ * never need a general encoder here. One writer at a time (it uses a shared scratch buffer).
  */
-export class EnvelopeWriter {
+export class FlatWriter {
   private readonly out: Buffer;
-  private pos = 0;
+  private pos: number;
 
-  constructor(maxBytes: number) {
-    if (scratch.length < maxBytes) scratch = Buffer.allocUnsafe(Math.max(maxBytes, scratch.length * 2));
+  /** `prefixBytes` are reserved at the start for `finishFramed` to fill with the length. */
+  constructor(maxBytes: number, private readonly prefixBytes = 0) {
+    const needed = maxBytes + prefixBytes;
+    if (scratch.length < needed) scratch = Buffer.allocUnsafe(Math.max(needed, scratch.length * 2));
     this.out = scratch;
+    this.pos = prefixBytes;
   }
 
   /** Worst-case encoded size of a string (3 UTF-8 bytes per UTF-16 unit, plus a str32 header). */
@@ -53,6 +57,16 @@ export class EnvelopeWriter {
   uintOrNil(value: number | undefined): void {
     if (value === undefined) this.nil();
     else this.uint(value);
+  }
+
+  bool(value: boolean): void {
+    this.out[this.pos++] = value ? 0xc3 : 0xc2;
+  }
+
+  /** A number as an unsigned int when it is one below 2^32, else as float64 (exact up to 2^53). */
+  number(value: number): void {
+    if (Number.isInteger(value) && value >= 0 && value < 0x1_0000_0000) this.uint(value);
+    else this.float(value);
   }
 
   float(value: number | undefined): void {
@@ -118,10 +132,16 @@ export class EnvelopeWriter {
   }
 
   /** The encoded bytes, copied out of the scratch buffer. */
-  finish(): Uint8Array {
+  finish(): Buffer {
     const bytes = Buffer.allocUnsafe(this.pos);
     bytes.set(this.out.subarray(0, this.pos));
     return bytes;
+  }
+
+  /** Like `finish`, with the reserved prefix holding the length of what follows (u32 big-endian). */
+  finishFramed(): Buffer {
+    this.out.writeUInt32BE(this.pos - this.prefixBytes, 0);
+    return this.finish();
   }
 }
 
@@ -132,14 +152,18 @@ export interface StringCache {
 }
 
 /**
- * Reads the envelope's flat msgpack from untrusted bytes. Every read is bounds-checked, and
- * every unexpected byte is a `MalformedMessageError` naming the field.
+ * Reads flat msgpack from untrusted bytes. Every read is bounds-checked, and every unexpected
+ * byte is a `MalformedMessageError` naming the field.
  */
-export class EnvelopeReader {
+export class FlatReader {
   private readonly buf: Buffer;
   private pos = 0;
 
-  constructor(bytes: Uint8Array) {
+  /** `what` names the message in errors ("envelope", "frame"). */
+  constructor(
+    bytes: Uint8Array,
+    private readonly what: string,
+  ) {
     this.buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -148,15 +172,29 @@ export class EnvelopeReader {
   }
 
   arrayHeader(): number {
-    const head = this.byte("envelope");
+    const head = this.byte("header");
     if (head >= 0x90 && head <= 0x9f) return head & 0x0f;
-    if (head === 0xdc) return this.u16("envelope");
-    if (head === 0xdd) return this.u32("envelope");
-    throw this.malformed("envelope", "an array");
+    if (head === 0xdc) return this.u16("header");
+    if (head === 0xdd) return this.u32("header");
+    throw new MalformedMessageError(`${this.what}: expected an array`);
   }
 
   nil(field: string): void {
     if (this.byte(field) !== 0xc0) throw this.malformed(field, "nil");
+  }
+
+  bool(field: string): boolean {
+    const head = this.byte(field);
+    if (head === 0xc3) return true;
+    if (head === 0xc2) return false;
+    throw this.malformed(field, "a boolean");
+  }
+
+  /** Whether the next value is nil (consumed if so). */
+  nilNext(): boolean {
+    if (this.buf[this.pos] !== 0xc0) return false;
+    this.pos++;
+    return true;
   }
 
   trueOrNil(field: string): boolean {
@@ -243,7 +281,7 @@ export class EnvelopeReader {
   }
 
   end(): void {
-    if (this.pos !== this.buf.length) throw new MalformedMessageError(`envelope: ${this.buf.length - this.pos} trailing bytes`);
+    if (this.pos !== this.buf.length) throw new MalformedMessageError(`${this.what}: ${this.buf.length - this.pos} trailing bytes`);
   }
 
   private byte(field: string): number {
@@ -261,13 +299,13 @@ export class EnvelopeReader {
   /** Claims `length` bytes and returns where they start. */
   private advance(length: number, field: string): number {
     const start = this.pos;
-    if (start + length > this.buf.length) throw new MalformedMessageError(`envelope field ${field}: truncated`);
+    if (start + length > this.buf.length) throw new MalformedMessageError(`${this.what} field ${field}: truncated`);
     this.pos = start + length;
     return start;
   }
 
   private malformed(field: string, expected: string): MalformedMessageError {
-    return new MalformedMessageError(`envelope field ${field}: expected ${expected}`);
+    return new MalformedMessageError(`${this.what} field ${field}: expected ${expected}`);
   }
 }
 
