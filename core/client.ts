@@ -153,7 +153,7 @@ export class RpcClient {
     const headers = mergeHeaders(context?.headers, options.headers);
     if (headers !== undefined) envelope.headers = headers;
     if (payload !== undefined) envelope.body = encodeRequest(payload);
-    await this.transport.publish(serviceTopic(method.service), encodeEnvelope(envelope), { key });
+    await this.transport.publish(serviceTopic(method.service), encodeEnvelope(envelope), { key, messageId: idempotencyKey ?? callId });
   }
 
   private plan<Req>(method: MethodDefinition<Req, unknown>, request: Req, options: CallOptions): CallPlan {

@@ -115,6 +115,7 @@ export class PendingCall implements ReplyTarget {
       key: this.plan.key,
       expiresAt: attemptDeadline,
       requireConsumer: this.plan.requireConsumer,
+      messageId: `${this.plan.callId}:${this.attempt}`,
     });
     if (confirmation !== confirmed) {
       const attempt = this.attempt;

@@ -46,6 +46,12 @@ export interface PublishOptions {
   expiresAt?: number;
   /** Reject with `NoRespondersError` when no consumer is subscribed to the topic. Default false. */
   requireConsumer?: boolean;
+  /**
+   * Identifies this publish: a transport that deduplicates (JetStream's `Nats-Msg-Id`) drops a
+   * second message with the same id. Requests use `<call id>:<attempt>` (a retry must reach a
+   * server, which replays from its idempotency store); events their idempotency key.
+   */
+  messageId?: string;
 }
 
 export interface ConsumeOptions {

@@ -14,6 +14,11 @@ export interface ConformanceTarget {
   name: string;
   /** Starts a fresh broker for one test. `clock` drives its timers where the broker runs in this process. */
   start(clock: FakeClock): Promise<ConformanceBroker>;
+  /**
+   * Tests this transport cannot pass, by exact title, each with the reason: a transport says by
+   * name what it does not do, and everything else still runs.
+   */
+  skip?: Readonly<Record<string, string>>;
 }
 
 /** Per-test state: a fake clock, a broker, and every runtime and connection opened, closed afterwards. */
@@ -56,7 +61,9 @@ export class Harness {
 /** Registers beforeEach/afterEach for a harness and returns an accessor for the current one. */
 export function useHarness(target: ConformanceTarget): () => Harness {
   let harness: Harness | undefined;
-  beforeEach(async () => {
+  beforeEach(async function () {
+    const title = this.currentTest?.title;
+    if (title !== undefined && target.skip !== undefined && Object.hasOwn(target.skip, title)) return this.skip();
     harness = new Harness(target);
     await harness.start();
   });

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { InvalidArgumentError, ClosedError } from "../../core/errors.js";
 import type { Delivery } from "../../core/transport.js";
 import { Broker } from "../../transports/embedded/broker.js";
-import { hashKey } from "../../transports/embedded/topic.js";
+import { hashKey } from "../../core/partition.js";
 import { fakeClock } from "../support/fake-clock.js";
 import { until } from "../support/wait.js";
 

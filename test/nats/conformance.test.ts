@@ -2,7 +2,6 @@ import { NatsMode, type NatsMode as Mode } from "../../transports/nats/nats-opti
 import { NatsTransport } from "../../transports/nats/nats-transport.js";
 import { transportConformance } from "../transport-conformance.js";
 import { NatsServer, natsServerAvailable } from "./nats-server.js";
-import { skipNamed } from "./skip-named.js";
 
 /** Neither mode: NATS consumers pull from shared consumers, nobody owns a partition. */
 const bothModes = {
@@ -36,10 +35,10 @@ for (const mode of [NatsMode.Core, NatsMode.Durable]) {
       server = await NatsServer.start();
     });
     after(async () => server?.stop());
-    beforeEach(skipNamed(skips[mode]));
 
     transportConformance({
       name: `NATS (${mode} mode)`,
+      skip: skips[mode],
       async start() {
         // Each test gets its own namespace on the shared server: its own subjects, streams and consumers.
         const prefix = `t${mode[0]}${++tests}`;

@@ -1,5 +1,6 @@
 import { NoRespondersError, QueueFullError } from "../../core/errors.js";
 import type { OverflowPolicy, PublishOptions, TopicStats } from "../../core/transport.js";
+import { hashKey } from "../../core/partition.js";
 import { ConsumerGroup } from "./consumer-group.js";
 import type { CursorHost } from "./group-cursor.js";
 import { PartitionLog, type StoredMessage } from "./partition-log.js";
@@ -149,14 +150,4 @@ export class Topic {
       groups: [...this.groups.values()].map((group) => group.stats()),
     };
   }
-}
-
-/** FNV-1a over UTF-16 code units: stable across processes and versions, which the partition map relies on. */
-export function hashKey(key: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) {
-    hash ^= key.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }

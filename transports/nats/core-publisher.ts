@@ -56,7 +56,7 @@ export class CorePublisher {
     if (probe === undefined) return;
     this.probes.delete(id);
     if (error !== undefined) probe.reject(error);
-    else if (probe.noResponders) probe.reject(new NoRespondersError(probe.topic));
+    else if (probe.noResponders) probe.reject(NoRespondersError.forTopic(probe.topic));
     else probe.resolve();
   }
 

@@ -28,7 +28,7 @@ export async function publishDurable(
       if (/maximum messages|maximum bytes|discard new/i.test(text)) throw new QueueFullError(`${topic} is full: ${text}`, { cause: error });
       if (/message size exceeds|max_payload|maximum payload/i.test(text)) throw new PayloadTooLargeError(`${topic}: ${text}`, { cause: error });
       if (Date.now() + delayMs >= giveUpAt) {
-        if (apiError === undefined && /503|no responders/i.test(text)) throw new NoRespondersError(topic, { cause: error });
+        if (apiError === undefined && /503|no responders/i.test(text)) throw new NoRespondersError(`no consumer is subscribed to ${topic}`, { cause: error });
         throw new UnavailableError(`publishing to ${topic} failed: ${text}`, { cause: error });
       }
       await new Promise((resolve) => setTimeout(resolve, delayMs));

@@ -1,7 +1,6 @@
 import { connect as natsConnect, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
 import { BehaviorSubject, type Observable } from "rxjs";
 import { encodeDeadLetter, type DeadLetter } from "../../core/dead-letter.js";
-import { decodeEnvelope, MessageKind } from "../../core/envelope.js";
 import { ClosedError, InvalidArgumentError, NoRespondersError, PayloadTooLargeError } from "../../core/errors.js";
 import type {
   BrokerStats,
@@ -98,14 +97,14 @@ export class NatsTransport implements Transport {
   private async publishToStream(topic: string, bytes: Uint8Array, options: PublishOptions): Promise<void> {
     const topics = await this.durableTopics();
     const described = await topics.lookup(topic, options.requireConsumer !== true);
-    if (described === undefined) throw new NoRespondersError(topic);
+    if (described === undefined) throw NoRespondersError.forTopic(topic);
     const lane = options.key === undefined ? unkeyedLane : partitionOf(options.key, described.partitions);
     const headers = buildHeaders({
       [Header.Key]: options.key,
       [Header.ExpiresAt]: options.expiresAt === undefined ? undefined : String(options.expiresAt),
     });
     const subject = this.subjects.lane(topic, lane);
-    await this.window.run(() => publishDurable(this.js, subject, topic, bytes, headers, publishId(bytes), this.options.publishRetryMs));
+    await this.window.run(() => publishDurable(this.js, subject, topic, bytes, headers, options.messageId, this.options.publishRetryMs));
   }
 
   async consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<Subscription> {
@@ -285,22 +284,6 @@ export class NatsTransport implements Transport {
 
   private ensureOpen(): void {
     if (this.closing !== undefined) throw new ClosedError("the transport");
-  }
-}
-
-/**
- * The JetStream publish id. An event is deduped by its idempotency key (or call id); a request
- * by call id and attempt: a retry after a lost reply must reach a server, which replays it from
- * the idempotency store, while a resent copy of the same attempt is dropped by the stream.
- */
-function publishId(bytes: Uint8Array): string | undefined {
-  try {
-    const envelope = decodeEnvelope(bytes);
-    if (envelope.id === undefined) return undefined;
-    if (envelope.kind === MessageKind.Event) return envelope.idempotencyKey ?? envelope.id;
-    return `${envelope.id}:${envelope.attempt ?? 1}`;
-  } catch {
-    return undefined; // not an envelope: raw transport use, no dedupe
   }
 }
 

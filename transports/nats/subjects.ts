@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from "../../core/errors.js";
-import { hashKey } from "../../transports/embedded/topic.js";
+import { hashKey } from "../../core/partition.js";
 
 /** The lane of a durable topic that carries messages without a key: never held back by ordering. */
 export const unkeyedLane = "u";
