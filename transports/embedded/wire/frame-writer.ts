@@ -1,6 +1,9 @@
 import type { Socket } from "node:net";
 import { encodeFrame, type Frame } from "./protocol.js";
 
+/** A batch past this many bytes is written at once instead of at the end of the tick. */
+const EARLY_FLUSH_BYTES = 4096;
+
 /**
  * Queues frames and writes everything queued in one event-loop turn as a single socket write,
  * so a burst of small frames (deliveries, confirms, replies) costs one system call.
@@ -16,6 +19,9 @@ export class FrameWriter {
     const bytes = encodeFrame(frame);
     this.queued.push(bytes);
     this.queuedBytes += bytes.length;
+    // A large batch goes out in parts, so the next process starts on the first part while this
+    // one encodes the rest (one write per tick makes every call in flight move as one wave).
+    if (this.queuedBytes >= EARLY_FLUSH_BYTES) return this.flush();
     if (this.scheduled) return;
     this.scheduled = true;
     process.nextTick(this.flush);
