@@ -21,6 +21,12 @@ export interface ClientOptions {
   backoff?: BackoffOptions;
   /** Limits on decoding replies. Default 1 MiB, depth 64. */
   decodeLimits?: DecodeLimits;
+  /**
+   * Check each reply with its method's `validateResponse` (generated from the interface), and
+   * refuse one that breaks the contract with `INTERNAL`, naming the path. Default false: it costs
+   * a validation per reply; turn it on in development and tests.
+   */
+  validateResponses?: boolean;
   clock?: Clock;
 }
 
@@ -74,6 +80,7 @@ export class RpcClient {
   private readonly maxPendingCalls: number;
   private readonly backoff: BackoffOptions | undefined;
   private readonly decodeLimits: DecodeLimits;
+  private readonly validateResponses: boolean;
   private readonly router: ReplyRouter;
   private armedTimers = 0;
   private replyQueue: ReplyQueue | undefined;
@@ -91,6 +98,7 @@ export class RpcClient {
     this.maxPendingCalls = checkCount("maxPendingCalls", options.maxPendingCalls ?? 50_000, 1);
     this.backoff = options.backoff;
     this.decodeLimits = options.decodeLimits ?? defaultDecodeLimits;
+    this.validateResponses = options.validateResponses ?? false;
     this.router = new ReplyRouter(this.decodeLimits);
   }
 
@@ -185,6 +193,7 @@ export class RpcClient {
       backoff,
       signal,
       requireConsumer: method.durable !== true,
+      validateResponse: this.validateResponses ? method.validateResponse : undefined,
     };
   }
 

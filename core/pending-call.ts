@@ -2,7 +2,8 @@ import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import type { Clock } from "./clock.js";
 import { decodeValue, type DecodeLimits } from "./codec.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
-import { CancelledError, DeadlineExceededError, FerryError, fromWireError, TimeoutError } from "./errors.js";
+import type { Validator } from "./definition.js";
+import { CancelledError, DeadlineExceededError, ErrorCode, FerryError, fromWireError, TimeoutError } from "./errors.js";
 import type { ReplyTarget } from "./reply-router.js";
 import { confirmed, type PublishOptions } from "./transport.js";
 
@@ -37,6 +38,8 @@ export interface CallPlan {
   backoff: BackoffOptions | undefined;
   signal: AbortSignal | undefined;
   requireConsumer: boolean;
+  /** Checks the reply when the client validates responses. */
+  validateResponse: Validator | undefined;
 }
 
 /** What the one timer of a call is waiting for. */
@@ -167,6 +170,11 @@ export class PendingCall implements ReplyTarget {
       value = envelope.body === undefined ? undefined : decodeValue(envelope.body, this.host.decodeLimits);
     } catch (error) {
       return this.fail(asFerryError(error));
+    }
+    const issues = this.plan.validateResponse?.(value) ?? [];
+    if (issues.length > 0) {
+      const detail = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
+      return this.fail(new FerryError(ErrorCode.Internal, `${this.plan.service}.${this.plan.method} replied outside its contract: ${detail}`, { data: { issues } }));
     }
     this.finish();
     this.resolve(value);

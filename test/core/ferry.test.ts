@@ -3,6 +3,7 @@ import { expect } from "chai";
 import { container as globalContainer, type DependencyContainer } from "tsyringe";
 import { connect } from "../../connect.js";
 import type { CallContext } from "../../core/context.js";
+import { defineService, method } from "../../core/definition.js";
 import { FERRY, IDEMPOTENCY_STORE, inject, injectable } from "../../core/di.js";
 import { ClosedError, InvalidArgumentError } from "../../core/errors.js";
 import type { Ferry } from "../../core/ferry.js";
@@ -108,6 +109,23 @@ describe("Ferry runtime", () => {
     const error = await rejection(client.call(Calculator.methods.add, { a: 1, b: 1 }, { timeoutMs: -5 }));
     expect(error).to.be.instanceOf(InvalidArgumentError);
     expect(error.message).to.contain("timeoutMs");
+  });
+
+  it("refuses a reply outside the method's contract when validateResponses is on, naming the path", async () => {
+    const Strict = defineService("StrictReply", {
+      get: method<{ id: string }, { total: number }>({
+        validateResponse: (value) => (typeof (value as { total?: unknown })?.total === "number" ? [] : [{ path: "res.total", message: "expected number" }]),
+      }),
+    });
+    const server = await runtime();
+    await server.serve(Strict, { get: ({ id }: { id: string }) => (id === "bad" ? ({ total: "7" } as never) : { total: 7 }) });
+    const checking = await runtime({ validateResponses: true });
+    expect(await checking.call(Strict.methods.get, { id: "good" })).to.deep.equal({ total: 7 });
+    const error = await rejection(checking.call(Strict.methods.get, { id: "bad" }));
+    expect(error.code).to.equal("INTERNAL");
+    expect(error.message).to.contain("res.total: expected number");
+    const trusting = await runtime();
+    expect(await trusting.call(Strict.methods.get, { id: "bad" })).to.deep.equal({ total: "7" });
   });
 
   it("refuses an unknown url scheme, saying what is supported", async () => {
