@@ -3,20 +3,11 @@ import type { CallContext } from "../../core/context.js";
 import { defineService, method } from "../../core/definition.js";
 import { CancelledError, FerryError, NoRespondersError, RemoteError, TimeoutError } from "../../core/errors.js";
 import { lossy } from "../support/lossy-transport.js";
-import { Calculator, Inner, Outer } from "../support/services.js";
+import { Calculator, calculatorImpl, Inner, Outer } from "../support/services.js";
 import { gate, rejection, until } from "../support/wait.js";
 import { useHarness, type ConformanceTarget } from "./harness.js";
 
-const calculator = {
-  add: ({ a, b }: { a: number; b: number }) => ({ sum: a + b }),
-  echo: (value: unknown) => value,
-  charge: () => ({ receipt: 1 }),
-  slow: () => "slow",
-  fail: ({ code, retryable }: { code?: string; retryable?: boolean }): never => {
-    throw code === undefined ? new Error("plain failure") : new FerryError(code, `failed with ${code}`, { retryable: retryable ?? false, data: { why: "test" } });
-  },
-  note: () => undefined,
-};
+const calculator = calculatorImpl;
 
 export function describeCalls(target: ConformanceTarget): void {
   describe("calls", () => {

@@ -4,20 +4,11 @@ import { decodeDeadLetter } from "../../core/dead-letter.js";
 import { decodeEnvelope, encodeEnvelope, MessageKind } from "../../core/envelope.js";
 import { PayloadTooLargeError, QueueFullError, TimeoutError } from "../../core/errors.js";
 import type { Delivery } from "../../core/transport.js";
-import { Calculator } from "../support/services.js";
+import { Calculator, calculatorImpl } from "../support/services.js";
 import { rejection, until } from "../support/wait.js";
 import { useHarness, type ConformanceTarget } from "./harness.js";
 
-const calculator = {
-  add: ({ a, b }: { a: number; b: number }) => ({ sum: a + b }),
-  echo: (value: unknown) => value,
-  charge: () => ({ receipt: 0 }),
-  slow: () => "",
-  fail: (): never => {
-    throw new Error("unused");
-  },
-  note: () => undefined,
-};
+const calculator = calculatorImpl;
 
 /** Nests `depth` arrays: [[[...]]]. */
 function nested(depth: number): Uint8Array {

@@ -8,7 +8,7 @@ import { Ferry } from "../../core/ferry.js";
 import { startBroker, type RunningBroker } from "../../transports/embedded/wire/broker-server.js";
 import { Op } from "../../transports/embedded/wire/protocol.js";
 import { TcpTransport } from "../../transports/embedded/wire/tcp-transport.js";
-import { Calculator } from "../support/services.js";
+import { Calculator, calculatorImpl } from "../support/services.js";
 import { startTcpProxy } from "../support/tcp-proxy.js";
 import { gate, rejection, until } from "../support/wait.js";
 
@@ -38,16 +38,7 @@ function fatalCode(bytes: Buffer): string | undefined {
 }
 
 const hello = (token: string | null = null) => frame([Op.Hello, token, "test"]);
-const calculator = {
-  add: ({ a, b }: { a: number; b: number }) => ({ sum: a + b }),
-  echo: (value: unknown) => value,
-  charge: () => ({ receipt: 0 }),
-  slow: () => "",
-  fail: (): never => {
-    throw new Error("unused");
-  },
-  note: () => undefined,
-};
+const calculator = calculatorImpl;
 
 describe("TCP broker: protocol errors, limits and reconnects", () => {
   let running: RunningBroker;

@@ -1,4 +1,5 @@
 import { defineService, event, method } from "../../core/definition.js";
+import { FerryError } from "../../core/errors.js";
 
 /** Services the conformance suite serves: hand-written definitions of the shape codegen emits. */
 export interface AddRequest {
@@ -27,3 +28,16 @@ export const Outer = defineService("Outer", {
 export const Inner = defineService("Inner", {
   deadline: method<{ value: number }, number>(),
 });
+
+/** A plain implementation of every Calculator method; tests replace the methods they study. */
+export const calculatorImpl = {
+  add: ({ a, b }: AddRequest) => ({ sum: a + b }),
+  echo: (value: unknown) => value,
+  charge: () => ({ receipt: 1 }),
+  slow: () => "slow",
+  /** Throws a FerryError with `code` (and `retryable`), or a plain Error without one. */
+  fail: ({ code, retryable }: { code?: string; retryable?: boolean }): never => {
+    throw code === undefined ? new Error("plain failure") : new FerryError(code, `failed with ${code}`, { retryable: retryable ?? false, data: { why: "test" } });
+  },
+  note: () => undefined,
+};
