@@ -12,7 +12,10 @@ export function parseFlags(
       positional.push(arg);
       continue;
     }
-    const [name, inline] = arg.slice(2).split("=", 2) as [string, string | undefined];
+    const body = arg.slice(2);
+    const equals = body.indexOf("=");
+    const name = equals < 0 ? body : body.slice(0, equals);
+    const inline = equals < 0 ? undefined : body.slice(equals + 1);
     if (spec.flags.includes(name)) flags.add(name);
     else if (spec.values.includes(name)) {
       const value = inline ?? args[++i];

@@ -181,7 +181,8 @@ const errorClassByCode: Record<string, new (message: string, options?: FerryErro
 /** Rebuilds a typed error from its wire form, so `instanceof` works on the caller's side too. */
 export function fromWireError(wire: WireError): FerryError {
   const options = { retryable: wire.retryable, data: wire.data };
-  const ErrorClass = errorClassByCode[wire.code];
+  // Own properties only: a code such as "constructor" must not find Object's.
+  const ErrorClass = Object.hasOwn(errorClassByCode, wire.code) ? errorClassByCode[wire.code] : undefined;
   if (ErrorClass) return new ErrorClass(wire.message, options);
   return new RemoteError(wire.message, { ...options, code: wire.code });
 }

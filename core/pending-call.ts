@@ -147,11 +147,10 @@ export class PendingCall implements ReplyTarget {
 
   onMessage(envelope: Envelope): void {
     if (this.settled) {
-      // Cancelled before the server started: now that it has, tell it to stop.
-      if (envelope.kind === MessageKind.Started && envelope.replyTo !== undefined) {
-        this.sendCancel(envelope.replyTo);
-        this.finish();
-      }
+      // Cancelled before the server started: now that it has, tell it to stop. A reply means the
+      // run is over anyway. Either way there is nothing left to wait for.
+      if (envelope.kind === MessageKind.Started && envelope.replyTo !== undefined) this.sendCancel(envelope.replyTo);
+      this.finish();
       return;
     }
     if (envelope.kind === MessageKind.Started) {

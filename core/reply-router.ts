@@ -53,7 +53,13 @@ export class ReplyRouter {
       this.unknown++;
       return;
     }
-    target.onMessage(envelope);
+    try {
+      target.onMessage(envelope);
+    } catch {
+      // A reply that cannot be turned into an outcome must not throw into the reply queue's
+      // stream (rxjs would rethrow it outside any caller): count it as malformed.
+      this.malformed++;
+    }
   }
 
   /** Hands every target to `settle` (used on close) and forgets them. */

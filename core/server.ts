@@ -31,7 +31,10 @@ export interface ServeOptions {
   handlerTimeoutMs?: number;
   /** Delay before redelivering a message whose handler failed with a retryable error, ms. Default 100. */
   redeliveryDelayMs?: number;
-  /** How long `close()` lets running handlers finish before aborting them, ms. Default 10,000. */
+  /**
+   * How long `close()` lets running handlers finish before aborting them, and then how long it
+   * waits for the aborted ones before leaving without them, ms. Default 10,000.
+   */
   drainTimeoutMs?: number;
   /** Declared on the service's topic when serving starts (partitions, maxLength, maxDeliveries, ...). */
   topic?: TopicOptions;
@@ -204,7 +207,8 @@ export class RpcServer {
     const run = new HandlerRun(envelope, method.name, delivery.deliveryCount, this.clock, this.options.handlerTimeoutMs);
     this.runs.add(run);
     if (envelope.cancellable) this.startCancellable(envelope, run);
-    // A run cancelled between delivery and start never calls its handler.
+    // A run cancelled between delivery and start never calls its handler (in-process, the
+    // Started -> Cancel round trip above completes synchronously).
     if (run.aborted) return this.ran(run, delivery, envelope, key, undefined, true);
     let result: unknown;
     try {
@@ -314,17 +318,23 @@ export class RpcServer {
     this.draining = true;
     if (this.active > 0) {
       const finished = new Promise<void>((resolve) => (this.drained = resolve));
-      let timer: unknown;
-      const timedOut = new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, this.drainTimeoutMs)));
-      await Promise.race([finished, timedOut]);
-      this.clock.clearTimeout(timer);
+      await this.within(finished, this.drainTimeoutMs);
       if (this.active > 0) {
         for (const run of this.runs.values()) run.abort(new UnavailableError(`${this.definition.name} is shutting down`));
-        await finished;
+        // A handler that ignores its signal is left behind: leaving the group below hands its
+        // message to another member, and whatever it does later is ignored.
+        await this.within(finished, this.drainTimeoutMs);
       }
     }
     await this.subscription?.unsubscribe();
     this.controlQueue?.close();
+  }
+
+  private async within(promise: Promise<void>, ms: number): Promise<void> {
+    let timer: unknown;
+    const timedOut = new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, ms)));
+    await Promise.race([promise, timedOut]);
+    this.clock.clearTimeout(timer);
   }
 }
 

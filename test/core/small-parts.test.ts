@@ -65,10 +65,27 @@ describe("errors on the wire", () => {
     expect(toWireError("a string")).to.deep.equal({ code: "REMOTE", message: "a string", retryable: false });
   });
 
+  it("survive a handler's code that names an Object property (toString, constructor, __proto__)", () => {
+    for (const code of ["toString", "constructor", "__proto__", "hasOwnProperty"]) {
+      const back = fromWireError({ code, message: "boom", retryable: false });
+      expect(back, code).to.be.instanceOf(RemoteError);
+      expect(back.code).to.equal(code);
+    }
+  });
+
   it("mark exactly the transient codes retryable by default", () => {
     const retryable = ["TIMEOUT", "NO_RESPONDERS", "QUEUE_FULL", "UNAVAILABLE"];
     for (const code of [...retryable, "REMOTE", "INVALID_ARGUMENT", "CANCELLED", "DEADLINE_EXCEEDED"]) {
       expect(new FerryError(code, "x").retryable, code).to.equal(retryable.includes(code));
     }
+  });
+});
+
+describe("command-line flags", () => {
+  it("keep every '=' of a --name=value value", async () => {
+    const { parseFlags } = await import("../../cli/args.js");
+    const { values } = parseFlags(["--token=abc==", "--port", "7400"], { values: ["token", "port"], flags: [] });
+    expect(values.get("token")).to.equal("abc==");
+    expect(values.get("port")).to.equal("7400");
   });
 });

@@ -123,6 +123,38 @@ describe("TCP broker: protocol errors, limits and reconnects", () => {
     expect((await good.stats()).replyQueues).to.equal(0);
   });
 
+  it("closes a connection that trickles bytes without ever authenticating, at the auth deadline", async () => {
+    const socket = net.connect({ host: "127.0.0.1", port: running.port });
+    await once(socket, "connect");
+    socket.on("error", () => undefined); // the broker hangs up mid-trickle (EPIPE)
+    const closed = new Promise((resolve) => socket.on("close", resolve));
+    let trickled = 0;
+    const hello = frame([Op.Hello, null, "slow"]);
+    const timer = setInterval(() => {
+      if (trickled < hello.length - 1 && !socket.destroyed) socket.write(hello.subarray(trickled, ++trickled)); // never the last byte
+    }, 20);
+    await closed;
+    clearInterval(timer);
+    expect(logs.some((line) => line.includes("authentication timed out"))).to.equal(true);
+  });
+
+  it("gives a dropped client's reply queue back only to the holder of its secret", async () => {
+    const owner = net.connect({ host: "127.0.0.1", port: running.port });
+    await once(owner, "connect");
+    owner.write(hello());
+    owner.write(frame([Op.OpenReplyQueue, 1, null, null]));
+    let name: string | undefined;
+    owner.on("data", (chunk: Buffer) => (name ??= /_reply\.[0-9]+\.[a-z0-9]+/.exec(chunk.toString("latin1"))?.[0]));
+    await until(() => name !== undefined, "the reply queue");
+    owner.destroy();
+    await until(() => running.connections === 0, "the owner to go");
+    // Another client knows the name (it travels in every request) but not the secret.
+    const thief = await TcpTransport.connect({ url: running.url });
+    opened.push(thief);
+    const taken = (await (thief as unknown as { connection: { request(build: (id: number) => unknown[]): Promise<{ name: string }> } }).connection.request((id) => [Op.OpenReplyQueue, id, name!, "00".repeat(16)])) as { name: string };
+    expect(taken.name).to.not.equal(name);
+  });
+
   it("refuses to listen beyond loopback without a token", async () => {
     expect(await rejection(startBroker({ port: 0, host: "0.0.0.0", log: () => undefined }))).to.be.instanceOf(InvalidArgumentError);
   });
@@ -131,7 +163,7 @@ describe("TCP broker: protocol errors, limits and reconnects", () => {
     const reader = net.connect({ host: "127.0.0.1", port: running.port });
     await once(reader, "connect");
     reader.write(hello());
-    reader.write(frame([Op.OpenReplyQueue, 1, null]));
+    reader.write(frame([Op.OpenReplyQueue, 1, null, null]));
     let name: string | undefined;
     reader.on("data", (chunk: Buffer) => {
       name ??= /_reply\.[0-9]+\.[a-z0-9]+/.exec(chunk.toString("latin1"))?.[0];

@@ -36,6 +36,8 @@ const defaultTopicOptions: ResolvedTopicOptions = {
   maxDeliveries: 5,
 };
 
+/** Longest partition key, in UTF-16 units: a durable record holds the key beside the message. */
+const MAX_KEY_LENGTH = 1024;
 const topicNamePattern = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const maxTopicNameLength = 255;
 const deadLetterSuffix = ".dlq";
@@ -87,6 +89,7 @@ export class Broker {
       if (options.partitions !== undefined && options.partitions !== existing.options.partitions) {
         throw new InvalidArgumentError(`topic ${name} already has ${existing.options.partitions} partitions`);
       }
+      if (existing.durable && options.durable === false) throw new InvalidArgumentError(`topic ${name} is durable and cannot be made memory-only`);
       Object.assign(existing.options, resolveTopicOptions(options, existing.options));
       if (existing.options.durable && this.storage !== undefined) existing.persistTo(this.storage.topic(name, existing.options));
       return;
@@ -102,6 +105,9 @@ export class Broker {
   publish(topic: string, bytes: Uint8Array, options: PublishOptions = {}): Promise<void> | undefined {
     this.ensureOpen();
     if (bytes.length > this.maxMessageBytes) throw PayloadTooLargeError.of(bytes.length, this.maxMessageBytes);
+    if (options.key !== undefined && options.key.length > MAX_KEY_LENGTH) {
+      throw new InvalidArgumentError(`a partition key may have at most ${MAX_KEY_LENGTH} characters, this one has ${options.key.length}`);
+    }
     return this.topic(topic).publish(bytes, options);
   }
 

@@ -76,10 +76,6 @@ export class ConsumerGroup {
     for (const cursor of this.cursors) cursor.sweep(now);
   }
 
-  get busy(): boolean {
-    return this.cursors.some((cursor) => cursor.inFlightCount > 0);
-  }
-
   stats(): GroupStats {
     return {
       group: this.name,

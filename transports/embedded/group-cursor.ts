@@ -67,7 +67,6 @@ export class GroupCursor {
   redeliveries = 0;
   deadLettered = 0;
   expired = 0;
-  private delayed = 0;
 
   constructor(
     readonly partition: number,
@@ -75,10 +74,12 @@ export class GroupCursor {
     readonly host: CursorHost,
     recovered?: { committed: number; settled: ReadonlySet<number> },
   ) {
-    // After a restart, everything not settled before it is delivered again.
-    this.committedOffset = Math.max(recovered?.committed ?? 0, log.start);
+    // After a restart, everything not settled before it is delivered again. The ack journal can
+    // be ahead of the segments (an ack synced before a record that was lost in the crash): acks
+    // at or past the recovered log's end belong to offsets that will be reused, so they are dropped.
+    this.committedOffset = Math.min(Math.max(recovered?.committed ?? 0, log.start), log.end);
     this.next = this.committedOffset;
-    for (const offset of recovered?.settled ?? []) if (offset >= this.committedOffset) this.settledAbove.add(offset);
+    for (const offset of recovered?.settled ?? []) if (offset >= this.committedOffset && offset < log.end) this.settledAbove.add(offset);
   }
 
   /** What this group has settled, for the durable ack journal's snapshot. */
@@ -205,10 +206,11 @@ export class GroupCursor {
 
   /** Redelivers what has waited longer than the ack timeout. */
   sweep(now: number): void {
-    // Deliveries are inserted in delivery order with one timeout, so deadlines ascend.
+    // Every delivery is looked at: deadlines are not in order once ackTimeoutMs changes, and
+    // what is in flight is bounded by the members' prefetch.
     let expired = false;
     for (const delivery of this.inFlight.values()) {
-      if (delivery.ackDeadline > now) break;
+      if (delivery.ackDeadline > now) continue;
       if (this.release(delivery)) {
         this.giveBack(delivery, { code: "ACK_TIMEOUT", message: `not acknowledged within ${this.host.ackTimeoutMs} ms` }, 0);
         expired = true;
@@ -231,9 +233,7 @@ export class GroupCursor {
       this.ready.push(delivery);
       return;
     }
-    this.delayed++;
     this.host.later(() => {
-      this.delayed--;
       this.ready.push(delivery);
       this.host.schedule();
     }, delayMs);

@@ -45,7 +45,11 @@ export class Topic {
   ) {
     this.logs = Array.from({ length: options.partitions }, () => new PartitionLog());
     if (recovered === undefined) return;
-    recovered.partitions.forEach(({ messages, nextOffset }, partition) => this.logs[partition]!.restore(messages, nextOffset));
+    recovered.partitions.forEach(({ messages, nextOffset }, partition) => {
+      // Messages dropped by `drop-oldest` before the restart stay dropped.
+      const start = recovered.starts[partition] ?? 0;
+      this.logs[partition]!.restore(start > 0 ? messages.filter((message) => message.offset >= start) : messages, nextOffset);
+    });
     for (const [group, mode] of recovered.groups) this.createGroup(group, mode.ordered, recovered.settled.get(group));
     for (let partition = 0; partition < this.logs.length; partition++) this.trim(partition);
   }
@@ -54,10 +58,20 @@ export class Topic {
     return this.store !== undefined;
   }
 
-  /** Starts persisting this topic (declared durable after it was first used in memory). */
+  /**
+   * Starts persisting this topic (declared durable after it was first used in memory): what it
+   * already holds is written out first, so nothing it confirmed from now on is memory-only.
+   */
   persistTo(store: TopicStore): void {
-    this.store ??= store;
-    this.store.saveMeta(this.options, this.groupModes);
+    if (this.store !== undefined) return;
+    this.store = store;
+    store.saveMeta(this.options, this.groupModes);
+    this.logs.forEach((log, partition) => {
+      for (let offset = log.start; offset < log.end; offset++) {
+        const message = log.get(offset);
+        if (message !== undefined && !message.lost) store.append(partition, message).catch(() => undefined);
+      }
+    });
   }
 
   get hasConsumers(): boolean {
@@ -77,6 +91,7 @@ export class Topic {
         });
       }
       log.dropOldest();
+      this.store?.startsAt(partition, log.start);
     }
     const message = log.append(bytes, options.key, options.expiresAt);
     for (const group of this.groups.values()) group.schedule();

@@ -1,5 +1,6 @@
 import { closeSync, fdatasync, fstatSync, openSync, write } from "node:fs";
 import { promisify } from "node:util";
+import { UnavailableError } from "../../../core/errors.js";
 
 const writeAsync = promisify(write);
 const datasyncAsync = promisify(fdatasync);
@@ -20,6 +21,7 @@ export class AppendFile {
   private writing: Promise<void> | undefined;
   private dirty = false;
   private closed = false;
+  private failure: Error | undefined;
   size: number;
 
   constructor(
@@ -33,6 +35,7 @@ export class AppendFile {
   private readonly fd: number;
 
   append(record: Buffer): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
     this.queued.push(record);
     this.queuedBytes += record.length;
     this.size += record.length;
@@ -55,6 +58,10 @@ export class AppendFile {
       this.queued = [];
       this.queuedBytes = 0;
       this.settlers = [];
+      if (this.failure !== undefined) {
+        for (const settler of settlers) settler.reject(this.failure);
+        continue;
+      }
       try {
         let written = 0;
         while (written < batch.length) written += (await writeAsync(this.fd, batch, written, batch.length - written)).bytesWritten;
@@ -62,7 +69,10 @@ export class AppendFile {
         else this.dirty = true;
         for (const settler of settlers) settler.resolve();
       } catch (error) {
-        for (const settler of settlers) settler.reject(error as Error);
+        // Part of the batch may be on disk: anything appended after it would sit behind a torn
+        // record that recovery truncates. The file takes no more appends.
+        this.failure = new UnavailableError(`writing ${this.path} failed: ${(error as Error).message}`, { cause: error });
+        for (const settler of settlers) settler.reject(this.failure);
       }
     }
     this.writing = undefined;

@@ -17,6 +17,9 @@ export interface BrokerStorageOptions {
   report?: (line: string) => void;
 }
 
+/** Room in a record for the offset, expiry and key (at most 1,024 characters) written beside the message. */
+const RECORD_OVERHEAD_BYTES = 4096;
+
 /** The durable topics of a broker: created, recovered, synced and closed together. */
 export class BrokerStorage {
   private readonly stores = new Map<string, TopicStore>();
@@ -26,10 +29,14 @@ export class BrokerStorage {
   private readonly timer: NodeJS.Timeout | undefined;
   readonly recovered = new Map<string, RecoveredTopic>();
 
+  private readonly maxRecordBytes: number;
+
+  /** `maxMessageBytes` is the broker's message limit; a record adds its offset, key and framing. */
   constructor(
     private readonly options: BrokerStorageOptions,
-    private readonly maxRecordBytes: number,
+    maxMessageBytes: number,
   ) {
+    this.maxRecordBytes = maxMessageBytes + RECORD_OVERHEAD_BYTES;
     this.policy = options.fsync ?? "always";
     this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
     this.report = options.report ?? (() => undefined);
@@ -37,7 +44,7 @@ export class BrokerStorage {
     mkdirSync(topicsDir, { recursive: true });
     for (const name of readdirSync(topicsDir)) {
       if (!existsSync(join(topicsDir, name, "meta.json"))) continue;
-      const { store, recovered } = TopicStore.recover(join(topicsDir, name), this.policy, this.segmentBytes, maxRecordBytes, this.report);
+      const { store, recovered } = TopicStore.recover(join(topicsDir, name), this.policy, this.segmentBytes, this.maxRecordBytes, this.report);
       this.stores.set(name, store);
       this.recovered.set(name, recovered);
     }

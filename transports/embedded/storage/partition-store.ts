@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { decodeValue, encodeValue } from "../../../core/codec.js";
 import type { StoredMessage } from "../partition-log.js";
 import { AppendFile, type FsyncPolicy } from "./append-file.js";
-import { encodeRecord, readRecords } from "./record-format.js";
+import { encodeRecord, readRecords, RECORD_HEADER_BYTES } from "./record-format.js";
 
 /** A message read back from disk. */
 export interface RecoveredMessage {
@@ -57,10 +57,19 @@ export class PartitionStore {
     const messages: RecoveredMessage[] = [];
     for (const segment of segments) {
       const file = readFileSync(segment.path);
-      const { payloads, validBytes, damage } = readRecords(file, maxRecordBytes);
-      for (const payload of payloads) {
-        const [offset, key, expiresAt, bytes] = decodeValue(payload) as [number, string | null, number | null, Uint8Array];
-        messages.push({ offset, key: key ?? undefined, expiresAt: expiresAt ?? undefined, bytes });
+      const read = readRecords(file, maxRecordBytes);
+      let { validBytes, damage } = read;
+      let position = 0;
+      for (const payload of read.payloads) {
+        const message = decodeRecord(payload, maxRecordBytes);
+        if (message === undefined) {
+          // Its CRC held but its content is not a record: damage all the same.
+          validBytes = position;
+          damage = `undecodable record at byte ${position}`;
+          break;
+        }
+        messages.push(message);
+        position += RECORD_HEADER_BYTES + payload.length;
       }
       if (damage !== undefined) {
         truncateSync(segment.path, validBytes);
@@ -104,6 +113,16 @@ export class PartitionStore {
     const segment = { base, path: segmentPath(this.dir, base) };
     this.segments.push(segment);
     this.active = new AppendFile(segment.path, this.policy);
+  }
+}
+
+function decodeRecord(payload: Uint8Array, maxRecordBytes: number): RecoveredMessage | undefined {
+  try {
+    const [offset, key, expiresAt, bytes] = decodeValue(payload, { maxBytes: maxRecordBytes, maxDepth: 2 }) as [unknown, unknown, unknown, unknown];
+    if (typeof offset !== "number" || !(bytes instanceof Uint8Array)) return undefined;
+    return { offset, key: typeof key === "string" ? key : undefined, expiresAt: typeof expiresAt === "number" ? expiresAt : undefined, bytes };
+  } catch {
+    return undefined;
   }
 }
 

@@ -22,10 +22,14 @@ export interface RecoveredTopic {
   partitions: { messages: RecoveredMessage[]; nextOffset: number }[];
   /** group -> partition -> settled state. */
   settled: Map<string, SettledState[]>;
+  /** Per partition, the first offset not dropped by `drop-oldest` overflow. */
+  starts: number[];
 }
 
 const ACK = 0;
 const COMMITTED = 1;
+/** `drop-oldest` moved a partition's start: nothing below it is served again. */
+const STARTS_AT = 2;
 /** The ack journal is rewritten as a snapshot once it grows past this. */
 const COMPACT_ACKS_BYTES = 4 * 1024 * 1024;
 
@@ -36,6 +40,7 @@ const COMPACT_ACKS_BYTES = 4 * 1024 * 1024;
  */
 export class TopicStore {
   private readonly partitions: PartitionStore[];
+  private readonly starts: number[];
   private acks: AppendFile;
 
   private constructor(
@@ -45,6 +50,7 @@ export class TopicStore {
     private readonly report: (line: string) => void,
   ) {
     this.partitions = partitions;
+    this.starts = new Array<number>(partitions.length).fill(0);
     this.acks = new AppendFile(join(dir, "acks.log"), policy);
   }
 
@@ -65,9 +71,10 @@ export class TopicStore {
       partitions.push(store);
       messages.push({ messages: recovered, nextOffset });
     }
-    const settled = readAcks(join(dir, "acks.log"), meta.options.partitions, report);
+    const { settled, starts } = readAcks(join(dir, "acks.log"), meta.options.partitions, report);
     const store = new TopicStore(dir, policy, partitions, report);
-    return { store, recovered: { options: meta.options, groups: new Map(Object.entries(meta.groups)), partitions: messages, settled } };
+    starts.forEach((offset, partition) => (store.starts[partition] = offset));
+    return { store, recovered: { options: meta.options, groups: new Map(Object.entries(meta.groups)), partitions: messages, settled, starts } };
   }
 
   append(partition: number, message: StoredMessage): Promise<void> {
@@ -77,6 +84,12 @@ export class TopicStore {
   /** Journals a settled offset. Not awaited: a lost ack means one more delivery, never a lost message. */
   settled(group: string, partition: number, offset: number): void {
     this.acks.append(encodeRecord(encodeValue([ACK, group, partition, offset]))).catch((error: Error) => this.report(`ack journal write failed: ${error.message}`));
+  }
+
+  /** Journals that a partition now starts at `offset` (its older messages were dropped). */
+  startsAt(partition: number, offset: number): void {
+    this.starts[partition] = offset;
+    this.acks.append(encodeRecord(encodeValue([STARTS_AT, "", partition, offset]))).catch((error: Error) => this.report(`ack journal write failed: ${error.message}`));
   }
 
   saveMeta(options: ResolvedTopicOptions, groups: Map<string, { ordered: boolean }>): void {
@@ -94,7 +107,7 @@ export class TopicStore {
    */
   compactAcks(state: () => Map<string, SettledState[]>): void {
     if (this.acks.size < COMPACT_ACKS_BYTES) return;
-    const records: Buffer[] = [];
+    const records: Buffer[] = this.starts.map((offset, partition) => encodeRecord(encodeValue([STARTS_AT, "", partition, offset])));
     for (const [group, partitions] of state()) {
       partitions.forEach((settled, partition) => {
         records.push(encodeRecord(encodeValue([COMMITTED, group, partition, settled.committed])));
@@ -124,15 +137,20 @@ function writeMeta(dir: string, options: ResolvedTopicOptions, groups: Map<strin
   renameSync(`${path}.tmp`, path);
 }
 
-function readAcks(path: string, partitions: number, report: (line: string) => void): Map<string, SettledState[]> {
+function readAcks(path: string, partitions: number, report: (line: string) => void): { settled: Map<string, SettledState[]>; starts: number[] } {
   const settled = new Map<string, SettledState[]>();
-  if (!existsSync(path)) return settled;
+  const starts = new Array<number>(partitions).fill(0);
+  if (!existsSync(path)) return { settled, starts };
   const file = readFileSync(path);
   const { payloads, validBytes, damage } = readRecords(file, 1024 * 1024);
   if (damage !== undefined) report(`recovered ${path}: ${damage}; ignored ${file.length - validBytes} bytes (those acks will be redelivered)`);
   for (const payload of payloads) {
     const [kind, group, partition, offset] = decodeValue(payload) as [number, string, number, number];
     if (partition < 0 || partition >= partitions) continue;
+    if (kind === STARTS_AT) {
+      starts[partition] = Math.max(starts[partition]!, offset);
+      continue;
+    }
     let states = settled.get(group);
     if (states === undefined) settled.set(group, (states = Array.from({ length: partitions }, () => ({ committed: 0, settled: new Set<number>() }))));
     const state = states[partition]!;
@@ -145,5 +163,5 @@ function readAcks(path: string, partitions: number, report: (line: string) => vo
       for (const offset of state.settled) if (offset < state.committed) state.settled.delete(offset);
     }
   }
-  return settled;
+  return { settled, starts };
 }

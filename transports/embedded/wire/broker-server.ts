@@ -6,6 +6,7 @@ import { systemClock } from "../../../core/clock.js";
 import { InvalidArgumentError } from "../../../core/errors.js";
 import { Broker, type BrokerOptions } from "../broker.js";
 import { BrokerSession, type SessionHost } from "./broker-session.js";
+import { encodeFrame, Op } from "./protocol.js";
 import { ReplyQueueRegistry } from "./reply-queue-registry.js";
 import type { FsyncPolicy } from "../storage/append-file.js";
 import { BrokerStorage } from "../storage/broker-storage.js";
@@ -67,7 +68,7 @@ export async function startBroker(options: BrokerServerOptions = {}): Promise<Ru
   const storage =
     options.dataDir === undefined
       ? undefined
-      : new BrokerStorage({ dataDir: options.dataDir, fsync: options.fsync ?? "always", report: log }, (options.maxMessageBytes ?? 1024 * 1024) + 1024);
+      : new BrokerStorage({ dataDir: options.dataDir, fsync: options.fsync ?? "always", report: log }, options.maxMessageBytes ?? 1024 * 1024);
   const broker = options.broker ?? new Broker({ ...options, ...(storage === undefined ? {} : { storage }) });
   const clock = options.clock ?? systemClock;
   const maxConnections = options.maxConnections ?? 1024;
@@ -77,7 +78,7 @@ export async function startBroker(options: BrokerServerOptions = {}): Promise<Ru
 
   const sessionHost: SessionHost = {
     broker,
-    replyQueues: new ReplyQueueRegistry(broker, clock, options.replyQueueGraceMs ?? 30_000, 10_000),
+    replyQueues: new ReplyQueueRegistry(broker, clock, options.replyQueueGraceMs ?? 30_000, 10_000, 8 * 1024 * 1024),
     maxFrameBytes: options.maxFrameBytes ?? broker.maxMessageBytes + 4096,
     maxOutboundBytes: options.maxOutboundBytes ?? 8 * 1024 * 1024,
     maxReplyQueuesPerConnection: options.maxReplyQueuesPerConnection ?? 1024,
@@ -93,7 +94,7 @@ export async function startBroker(options: BrokerServerOptions = {}): Promise<Ru
     log(`connection ${id} opened from ${socket.remoteAddress}:${socket.remotePort}`);
     if (sessions.size >= maxConnections) {
       log(`connection ${id} refused: ${maxConnections} connections open`);
-      socket.destroy();
+      socket.end(encodeFrame([Op.Fatal, { code: "UNAVAILABLE", message: `the broker has ${maxConnections} connections, its limit`, retryable: true }]));
       return;
     }
     sessions.add(new BrokerSession(id, socket, sessionHost, options.authTimeoutMs ?? 5_000, options.idleTimeoutMs ?? 30_000));

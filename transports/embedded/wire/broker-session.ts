@@ -37,6 +37,7 @@ export class BrokerSession {
   private readonly decoder: FrameDecoder;
   private readonly writer: FrameWriter;
   private authenticated = false;
+  private readonly authDeadline: NodeJS.Timeout;
   private readonly subscriptions = new Map<number, Subscription>();
   private readonly deliveries = new Map<number, Delivery>();
   private readonly replyQueues = new Set<string>();
@@ -54,8 +55,9 @@ export class BrokerSession {
     this.decoder = new FrameDecoder(host.maxFrameBytes);
     this.writer = new FrameWriter(socket);
     socket.setNoDelay(true);
-    // Until the first frame authenticates it, a connection gets `authTimeoutMs` and no more.
-    socket.setTimeout(authTimeoutMs, () => this.fail("authentication timed out", "UNAUTHENTICATED"));
+    // Until a Hello authenticates it, a connection gets `authTimeoutMs` in all, however it trickles
+    // bytes: an absolute deadline, not an inactivity timer.
+    this.authDeadline = setTimeout(() => this.fail("authentication timed out", "UNAUTHENTICATED"), authTimeoutMs);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", () => this.close("socket error"));
     socket.on("close", () => this.close("connection closed"));
@@ -86,6 +88,7 @@ export class BrokerSession {
       if (op !== Op.Hello) return this.fail("the first frame must be Hello", "UNAUTHENTICATED");
       if (!this.host.authenticate(frame[1] as string | null)) return this.fail("bad token", "UNAUTHENTICATED");
       this.authenticated = true;
+      clearTimeout(this.authDeadline);
       this.socket.setTimeout(this.idleTimeoutMs, () => this.fail(`no frame for ${this.idleTimeoutMs} ms`, "IDLE"));
       this.host.log(`connection ${this.id} authenticated as ${frame[2] as string}`);
       return this.send([Op.Welcome, this.host.version]);
@@ -106,7 +109,7 @@ export class BrokerSession {
         delivery.nack({ delayMs: frame[2] as number, ...(code === null ? {} : { error: { code, message: (frame[4] as string | null) ?? "" } }) });
       });
       case Op.Reject: return this.settle(frame[1] as number, (delivery) => delivery.reject({ code: frame[2] as string, message: frame[3] as string }));
-      case Op.OpenReplyQueue: return this.answer(frame[1] as number, () => this.openReplyQueue(frame[2] as string | null));
+      case Op.OpenReplyQueue: return this.answer(frame[1] as number, () => this.openReplyQueue(frame[2] as string | null, frame[3] as string | null));
       case Op.CloseReplyQueue: {
         const name = frame[1] as string;
         if (this.replyQueues.delete(name)) this.host.replyQueues.close(name);
@@ -174,16 +177,17 @@ export class BrokerSession {
     this.host.broker.leave(subscription.topic, subscription.group, subscription.member);
   }
 
-  private openReplyQueue(name: string | null): string {
-    if (name !== null && this.host.replyQueues.reattach(name, this.sendReply)) {
-      this.replyQueues.add(name);
-      return name;
-    }
+  /** Opens a reply queue, or takes one back after a reconnect; answers `{ name, secret }`. */
+  private openReplyQueue(name: string | null, secret: string | null): { name: string; secret: string } {
     if (this.replyQueues.size >= this.host.maxReplyQueuesPerConnection) {
       throw new FerryError("QUEUE_FULL", `a connection may hold ${this.host.maxReplyQueuesPerConnection} reply queues`);
     }
+    if (name !== null && secret !== null && this.host.replyQueues.reattach(name, secret, this.sendReply)) {
+      this.replyQueues.add(name);
+      return { name, secret };
+    }
     const opened = this.host.replyQueues.open(this.sendReply);
-    this.replyQueues.add(opened);
+    this.replyQueues.add(opened.name);
     return opened;
   }
 
@@ -211,6 +215,7 @@ export class BrokerSession {
   close(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    clearTimeout(this.authDeadline);
     for (const id of [...this.subscriptions.keys()]) this.unsubscribe(id);
     this.deliveries.clear();
     for (const name of this.replyQueues) this.host.replyQueues.detach(name);

@@ -45,7 +45,7 @@ const layouts: Record<Op, string[]> = {
   [Op.Ack]: ["n"], // deliveryTag
   [Op.Nack]: ["n", "n", "s?", "s?"], // deliveryTag, delayMs, error code, error message
   [Op.Reject]: ["n", "s", "s"], // deliveryTag, error code, error message
-  [Op.OpenReplyQueue]: ["n", "s?"], // requestId, name to take back after a reconnect
+  [Op.OpenReplyQueue]: ["n", "s?", "s?"], // requestId, and to take a queue back after a reconnect: its name and secret
   [Op.CloseReplyQueue]: ["s"], // name
   [Op.Reply]: ["s", "b"], // queue, bytes
   [Op.DeclareTopic]: ["n", "s", "o"], // requestId, topic, options

@@ -17,6 +17,8 @@ export interface TcpConnectionOptions {
   maxFrameBytes: number;
   /** A ping goes out this often; a connection silent for 3 intervals is considered dead, ms. */
   heartbeatMs: number;
+  /** How long a connect may wait for the broker's Welcome, ms. */
+  handshakeTimeoutMs: number;
   /** Backoff between reconnect attempts. */
   reconnectInitialMs: number;
   reconnectMaxMs: number;
@@ -48,6 +50,7 @@ export class TcpConnection {
   private heartbeat: NodeJS.Timeout | undefined;
   private lastHeard = 0;
   private reconnectAttempt = 0;
+  private reconnectPending = false;
   private closed = false;
 
   constructor(private readonly options: TcpConnectionOptions) {}
@@ -93,6 +96,11 @@ export class TcpConnection {
       const decoder = new FrameDecoder(this.options.maxFrameBytes);
       const writer = new FrameWriter(socket);
       let welcomed = false;
+      // A broker that accepts but never answers (stopped, or not a Ferry broker) must not hang us.
+      const handshake = setTimeout(() => {
+        socket.destroy();
+        reject(new UnavailableError(`no answer from the broker at ${host}:${port} within ${this.options.handshakeTimeoutMs} ms`));
+      }, this.options.handshakeTimeoutMs);
       socket.setNoDelay(true);
       socket.on(this.options.tls === undefined ? "connect" : "secureConnect", () => writer.send([Op.Hello, this.options.token ?? null, `pid-${process.pid}`]));
       socket.on("data", (chunk: Buffer) => {
@@ -115,9 +123,11 @@ export class TcpConnection {
           if (!welcomed) {
             if (frame[0] === Op.Welcome) {
               welcomed = true;
-              this.attach(socket, writer);
+              clearTimeout(handshake);
+              if (!this.attach(socket, writer)) return reject(new ClosedError("the connection is closed"));
               resolve();
             } else if (frame[0] === Op.Fatal) {
+              clearTimeout(handshake);
               const error = fromWireError(frame[1] as WireError);
               this.refused(error);
               reject(error);
@@ -128,22 +138,30 @@ export class TcpConnection {
         }
       });
       socket.on("error", (error) => {
+        clearTimeout(handshake);
         if (!welcomed) reject(new UnavailableError(`cannot reach the broker at ${host}:${port}: ${error.message}`, { cause: error }));
       });
       socket.on("close", () => {
+        clearTimeout(handshake);
         if (welcomed) this.dropped(socket);
         else reject(new UnavailableError(`the broker at ${host}:${port} closed the connection during the handshake`));
       });
     });
   }
 
-  private attach(socket: net.Socket, writer: FrameWriter): void {
+  /** Makes `socket` the live link; false (and the socket is dropped) if we closed meanwhile. */
+  private attach(socket: net.Socket, writer: FrameWriter): boolean {
+    if (this.closed) {
+      socket.destroy();
+      return false;
+    }
     this.socket = socket;
     this.writer = writer;
     this.generation++;
     this.reconnectAttempt = 0;
     this.lastHeard = Date.now();
     this.state.next("connected");
+    return true;
   }
 
   private onFrame(frame: Frame): void {
@@ -197,16 +215,20 @@ export class TcpConnection {
     this.scheduleReconnect();
   }
 
+  /** One reconnect loop at a time: a drop during a restore and the restore's failure both land here. */
   private scheduleReconnect(): void {
+    if (this.reconnectPending || this.closed) return;
+    this.reconnectPending = true;
     const delayMs = backoffDelay(++this.reconnectAttempt, { initialMs: this.options.reconnectInitialMs, maxMs: this.options.reconnectMaxMs });
     // Not unref'd: a client waiting on calls must stay alive while it reconnects.
     setTimeout(async () => {
+      this.reconnectPending = false;
       if (this.closed) return;
       try {
         await this.connectOnce();
         await this.options.onReconnected();
       } catch {
-        if (!this.closed && this.socket === undefined) this.scheduleReconnect();
+        if (this.socket === undefined) this.scheduleReconnect();
       }
     }, delayMs);
   }

@@ -26,6 +26,8 @@ export interface TcpTransportOptions {
   maxFrameBytes?: number;
   /** Ping interval; 3 silent intervals mean the link is dead, ms. Default 5,000. */
   heartbeatMs?: number;
+  /** How long a connect (or reconnect) waits for the broker's Welcome, ms. Default 10,000. */
+  handshakeTimeoutMs?: number;
   /** First and longest delay between reconnect attempts, ms. Defaults 100 and 5,000. */
   reconnectInitialMs?: number;
   reconnectMaxMs?: number;
@@ -42,6 +44,8 @@ interface LocalSubscription {
 
 interface LocalReplyQueue {
   name: string;
+  /** Takes the queue back after a reconnect. */
+  secret: string;
   messages: Subject<Uint8Array>;
 }
 
@@ -72,6 +76,7 @@ export class TcpTransport implements Transport {
       tls: url.tls ? (options.tls ?? {}) : undefined,
       maxFrameBytes: this.maxFrameBytes,
       heartbeatMs: options.heartbeatMs ?? 5_000,
+      handshakeTimeoutMs: options.handshakeTimeoutMs ?? 10_000,
       reconnectInitialMs: options.reconnectInitialMs ?? 100,
       reconnectMaxMs: options.reconnectMaxMs ?? 5_000,
       onPush: (frame) => this.onPush(frame),
@@ -110,8 +115,8 @@ export class TcpTransport implements Transport {
   }
 
   async openReplyQueue(): Promise<ReplyQueue> {
-    const name = (await this.connection.request((id) => [Op.OpenReplyQueue, id, null])) as string;
-    const local: LocalReplyQueue = { name, messages: new Subject() };
+    const { name, secret } = (await this.connection.request((id) => [Op.OpenReplyQueue, id, null, null])) as { name: string; secret: string };
+    const local: LocalReplyQueue = { name, secret, messages: new Subject() };
     this.replyQueues.set(name, local);
     return {
       get name() {
@@ -167,13 +172,14 @@ export class TcpTransport implements Transport {
   /** After a reconnect: take back reply queues by name, then subscribe again. */
   private async restore(): Promise<void> {
     for (const [name, queue] of [...this.replyQueues]) {
-      const restored = (await this.connection.request((id) => [Op.OpenReplyQueue, id, name])) as string;
-      if (restored !== name) {
+      const restored = (await this.connection.request((id) => [Op.OpenReplyQueue, id, name, queue.secret])) as { name: string; secret: string };
+      if (restored.name !== name) {
         // The grace period passed: the queue is new, and replies sent to the old name are lost
         // (their calls time out and retry).
         this.replyQueues.delete(name);
-        queue.name = restored;
-        this.replyQueues.set(restored, queue);
+        queue.name = restored.name;
+        queue.secret = restored.secret;
+        this.replyQueues.set(restored.name, queue);
       }
     }
     for (const local of this.subscriptions.values()) await this.subscribe(local);
