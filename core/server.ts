@@ -123,7 +123,7 @@ export class RpcServer {
     });
   }
 
-  /** Checks a delivery and refuses it, or hands it to `process`. */
+  /** Checks a delivery: refuses it, or hands it to `run` (through `claimThenRun` when it carries an idempotency key). */
   private accept(delivery: Delivery): void {
     // While draining, deliveries are left unsettled: leaving the group hands them to other members.
     if (this.draining) return;
