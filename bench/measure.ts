@@ -72,6 +72,18 @@ export async function measureModes(system: string, ferry: Ferry, add: MethodDefi
   return results;
 }
 
+/** One row of the peers' results file (shared/bench-peers/bench.mjs), the fields read here. */
+interface PeerResult {
+  system: string;
+  mode: string;
+  calls: number;
+  callsPerSec: number;
+  p50us: number;
+  p99us: number;
+  p999us: number;
+  cpuUsPerCall: number;
+}
+
 /** Runs the peers' benchmark for `systems` in a writable copy of shared/bench-peers and reads its results file. */
 export function runPeers(dir: string, systems: string[], args: BenchArgs): Result[] {
   process.stderr.write(`peers: node bench.mjs ${systems.join(" ")} in ${dir}\n`);
@@ -82,16 +94,16 @@ export function runPeers(dir: string, systems: string[], args: BenchArgs): Resul
   });
   const file = readdirSync(dir).find((name) => name.startsWith("results-") && !before.has(name));
   if (file === undefined) throw new Error("the peer benchmark wrote no results file");
-  const report = JSON.parse(readFileSync(join(dir, file), "utf8")) as { results: Record<string, unknown>[] };
+  const report = JSON.parse(readFileSync(join(dir, file), "utf8")) as { results: PeerResult[] };
   return report.results.map((r) => ({
-    system: `${String(r.system)} (peers)`,
-    mode: String(r.mode),
-    calls: Number(r.calls),
-    callsPerSecond: Math.round(Number(r.callsPerSec ?? r.callsPerSecond ?? r.rps)),
-    p50us: round(Number(r.p50us ?? r.p50)),
-    p99us: round(Number(r.p99us ?? r.p99)),
-    p999us: round(Number(r.p999us ?? r.p999)),
-    cpuUsPerCall: round(Number(r.cpuUsPerCall ?? NaN)),
+    system: `${r.system} (peers)`,
+    mode: r.mode,
+    calls: r.calls,
+    callsPerSecond: r.callsPerSec,
+    p50us: r.p50us,
+    p99us: r.p99us,
+    p999us: r.p999us,
+    cpuUsPerCall: r.cpuUsPerCall,
   }));
 }
 

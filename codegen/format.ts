@@ -1,4 +1,4 @@
-import { dirname, relative } from "node:path";
+import { relative } from "node:path";
 import type { DocModel, TypeImportModel } from "./model.js";
 
 /** First line of every generated file; `write` treats files starting with it as its own. */

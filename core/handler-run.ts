@@ -3,6 +3,9 @@ import type { CallContext } from "./context.js";
 import type { Envelope } from "./envelope.js";
 import { CancelledError, DeadlineExceededError, TimeoutError, toWireError, type WireError } from "./errors.js";
 
+/** Shared by every run of a request without headers. */
+const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
+
 /**
  * One execution of a handler, as its `CallContext`: the call's facts, and an abort signal fired
  * by a caller's cancel, the deadline, `handlerTimeoutMs` or a shutdown.
@@ -36,7 +39,7 @@ export class HandlerRun implements CallContext {
     this.idempotencyKey = envelope.idempotencyKey ?? envelope.id!;
     this.deadline = envelope.deadline ?? Infinity;
     this.attempt = envelope.attempt ?? 1;
-    this.headers = envelope.headers ?? {};
+    this.headers = envelope.headers ?? noHeaders;
     if (handlerTimeoutMs !== undefined) {
       this.handlerTimer = clock.setTimeout(() => this.abort(new TimeoutError(`the handler ran longer than ${handlerTimeoutMs} ms`)), handlerTimeoutMs);
     }

@@ -44,6 +44,7 @@ export {
   type FerryErrorOptions,
   type WireError,
 } from "./errors.js";
+export { confirmed } from "./transport.js";
 export type {
   BrokerStats,
   ConnectionState,

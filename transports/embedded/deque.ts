@@ -16,10 +16,6 @@ export class Deque<T> {
     else this.items.unshift(item);
   }
 
-  peek(): T | undefined {
-    return this.items[this.head];
-  }
-
   at(index: number): T | undefined {
     return this.items[this.head + index];
   }
@@ -34,14 +30,5 @@ export class Deque<T> {
       this.head = 0;
     }
     return item;
-  }
-
-  clear(): void {
-    this.items = [];
-    this.head = 0;
-  }
-
-  *[Symbol.iterator](): IterableIterator<T> {
-    for (let i = this.head; i < this.items.length; i++) yield this.items[i] as T;
   }
 }

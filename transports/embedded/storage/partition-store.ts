@@ -95,10 +95,6 @@ export class PartitionStore {
     }
   }
 
-  get segmentCount(): number {
-    return this.segments.length;
-  }
-
   sync(): Promise<void> {
     return this.active.sync();
   }

@@ -38,11 +38,6 @@ export class FrameDecoder {
     return frames;
   }
 
-  /** Bytes held for frames not yet complete. */
-  get pendingBytes(): number {
-    return this.buffered;
-  }
-
   private peekLength(): number {
     const first = this.chunks[0]!;
     if (first.length >= FRAME_HEADER_BYTES) return first.readUInt32BE(0);
