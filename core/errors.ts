@@ -112,6 +112,15 @@ export class UnavailableError extends FerryError {
   }
 }
 
+/**
+ * The link dropped after a publish was sent and before the broker confirmed it: the broker may
+ * or may not have taken it. A call with no retry left waits for its reply (or its timeout)
+ * instead of failing a request that may be running.
+ */
+export class UnconfirmedError extends UnavailableError {
+  override name = "UnconfirmedError";
+}
+
 export class MalformedMessageError extends FerryError {
   override name = "MalformedMessageError";
   constructor(message: string, options?: FerryErrorOptions) {

@@ -3,7 +3,7 @@ import type { Clock } from "./clock.js";
 import { decodeValue, type DecodeLimits } from "./codec.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
 import type { Validator } from "./definition.js";
-import { CancelledError, DeadlineExceededError, ErrorCode, FerryError, fromWireError, TimeoutError } from "./errors.js";
+import { CancelledError, DeadlineExceededError, ErrorCode, FerryError, fromWireError, TimeoutError, UnconfirmedError } from "./errors.js";
 import type { ReplyTarget } from "./reply-router.js";
 import { confirmed, type PublishOptions } from "./transport.js";
 
@@ -119,6 +119,7 @@ export class PendingCall implements ReplyTarget {
       expiresAt: attemptDeadline,
       requireConsumer: this.plan.requireConsumer,
       messageId: `${this.plan.callId}:${this.attempt}`,
+      lazyConfirm: true,
     });
     if (confirmation !== confirmed) {
       const attempt = this.attempt;
@@ -138,8 +139,11 @@ export class PendingCall implements ReplyTarget {
   /** An attempt failed: retry if the error allows it and the budget remains, else give up. */
   private attemptFailed(attempt: number, error: FerryError): void {
     if (this.settled || attempt !== this.attempt) return;
+    const retryLeft = error.retryable && this.attempt <= this.plan.retries;
+    // The request may have arrived: its reply, or this attempt's timeout, decides.
+    if (!retryLeft && error instanceof UnconfirmedError) return;
     this.disarm();
-    if (!error.retryable || this.attempt > this.plan.retries) return this.fail(error);
+    if (!retryLeft) return this.fail(error);
     const delayMs = backoffDelay(this.attempt, this.plan.backoff);
     if (this.host.clock.now() + delayMs >= this.plan.deadline) return this.fail(error);
     this.arm(Waiting.Backoff, delayMs);

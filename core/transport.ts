@@ -52,6 +52,12 @@ export interface PublishOptions {
    * server, which replays from its idempotency store); events their idempotency key.
    */
   messageId?: string;
+  /**
+   * The caller needs a failure at once but not the success: a transport may confirm it later,
+   * batched with other traffic (the TCP broker does, within `lazyConfirmMs`). Requests set it:
+   * their reply is what they wait for. Default false.
+   */
+  lazyConfirm?: boolean;
 }
 
 export interface ConsumeOptions {

@@ -15,6 +15,11 @@ interface Probe {
  *
  * `requireConsumer` sends the message with a reply subject under one muxed probe inbox: NATS then
  * answers a message nobody subscribes to with a 503 status, which arrives before the PONG.
+ *
+ * A `lazy` publish (a request, whose reply is what its caller waits for) shares a flush sent
+ * `lazyConfirmMs` later instead: no PING/PONG round trip per tick, so the client and the server
+ * are not woken for it between a request and its reply. A missing consumer is still reported,
+ * that much later.
  */
 export class CorePublisher {
   private readonly inbox = createInbox();
@@ -22,8 +27,12 @@ export class CorePublisher {
   private readonly subscription: NatsSubscription;
   private nextProbe = 0;
   private batch: Promise<void> | undefined;
+  private lazyBatch: Promise<void> | undefined;
 
-  constructor(private readonly nc: NatsConnection) {
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly lazyConfirmMs: number,
+  ) {
     const prefixLength = this.inbox.length + 1;
     this.subscription = nc.subscribe(`${this.inbox}.*`, {
       callback: (error, msg) => {
@@ -34,17 +43,18 @@ export class CorePublisher {
     });
   }
 
-  publish(subject: string, topic: string, bytes: Uint8Array, headers: MsgHdrs | undefined, requireConsumer: boolean): Promise<void> {
+  publish(subject: string, topic: string, bytes: Uint8Array, headers: MsgHdrs | undefined, requireConsumer: boolean, lazy: boolean): Promise<void> {
+    const flushed = lazy ? this.lazyFlushed() : this.flushed();
     if (!requireConsumer) {
       this.nc.publish(subject, bytes, headers === undefined ? undefined : { headers });
-      return this.flushed();
+      return flushed;
     }
     const id = this.nextProbe++;
     const reply = `${this.inbox}.${id}`;
     this.nc.publish(subject, bytes, headers === undefined ? { reply } : { reply, headers });
     return new Promise<void>((resolve, reject) => {
       this.probes.set(id, { topic, noResponders: false, resolve, reject });
-      void this.flushed().then(
+      void flushed.then(
         () => this.settle(id, undefined),
         (error: unknown) => this.settle(id, error as Error),
       );
@@ -67,6 +77,15 @@ export class CorePublisher {
       return this.nc.flush();
     });
     return this.batch;
+  }
+
+  /** One flush, `lazyConfirmMs` from the first lazy publish, for every lazy publish until then. */
+  private lazyFlushed(): Promise<void> {
+    this.lazyBatch ??= new Promise((resolve) => setTimeout(resolve, this.lazyConfirmMs)).then(() => {
+      this.lazyBatch = undefined;
+      return this.nc.flush();
+    });
+    return this.lazyBatch;
   }
 
   close(): void {

@@ -30,6 +30,12 @@ export interface NatsTransportOptions extends ConnectionOptions {
   duplicateWindowMs?: number;
   /** How long a durable publish keeps resending through a leader election or reconnect, ms. Default 10,000. */
   publishRetryMs?: number;
+  /**
+   * Core mode: a request's publish is confirmed by a flush shared by every request sent within
+   * this window, rather than one PING/PONG per tick; a missing consumer is reported that much
+   * later. Events are confirmed at once. Default 10 ms.
+   */
+  lazyConfirmMs?: number;
 }
 
 export interface ResolvedNatsOptions {
@@ -38,4 +44,5 @@ export interface ResolvedNatsOptions {
   replicas: number;
   duplicateWindowMs: number;
   publishRetryMs: number;
+  lazyConfirmMs: number;
 }

@@ -1,7 +1,7 @@
 import { connect as natsConnect, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
 import { BehaviorSubject, type Observable } from "rxjs";
 import { encodeDeadLetter, type DeadLetter } from "../../core/dead-letter.js";
-import { ClosedError, InvalidArgumentError, NoRespondersError, PayloadTooLargeError } from "../../core/errors.js";
+import { ClosedError, InvalidArgumentError, NoRespondersError, PayloadTooLargeError, UnavailableError } from "../../core/errors.js";
 import type {
   BrokerStats,
   ConnectionState,
@@ -27,6 +27,12 @@ import { partitionOf, Subjects, unkeyedLane } from "./subjects.js";
 
 /** How long a topic found not durable is trusted before asking JetStream again, ms. */
 const recheckDurableMs = 5_000;
+/**
+ * How long a JetStream API request (stream lookup, stats) may take. Its request queues behind
+ * whatever the connection is already sending: a burst of many thousand calls can hold it for
+ * seconds, well past nats.js's 5 s default.
+ */
+const jetStreamApiTimeoutMs = 30_000;
 
 /**
  * The NATS transport. Core topics are plain subjects with queue groups (fast, at most once);
@@ -56,20 +62,21 @@ export class NatsTransport implements Transport {
     private readonly options: ResolvedNatsOptions,
   ) {
     this.subjects = new Subjects(options.prefix);
-    this.publisher = new CorePublisher(nc);
+    this.publisher = new CorePublisher(nc, options.lazyConfirmMs);
     this.js = nc.jetstream();
     void this.watchStatus();
   }
 
   /** Connects to NATS. Reconnects forever by default: calls wait (within their timeouts) meanwhile. */
   static async connect(options: NatsTransportOptions = {}): Promise<NatsTransport> {
-    const { url, mode, prefix, replicas, duplicateWindowMs, publishRetryMs, servers, ...connection } = options;
+    const { url, mode, prefix, replicas, duplicateWindowMs, publishRetryMs, lazyConfirmMs, servers, ...connection } = options;
     const resolved: ResolvedNatsOptions = {
       mode: mode ?? NatsMode.Core,
       prefix: prefix ?? "ferry",
       replicas: replicas ?? 1,
       duplicateWindowMs: duplicateWindowMs ?? 120_000,
       publishRetryMs: publishRetryMs ?? 10_000,
+      lazyConfirmMs: lazyConfirmMs ?? 10,
     };
     if (!Object.values(NatsMode).includes(resolved.mode)) throw new InvalidArgumentError(`nats: mode must be core or durable, got ${String(mode)}`);
     if (![1, 3, 5].includes(resolved.replicas)) throw new InvalidArgumentError(`nats: replicas must be 1, 3 or 5, got ${resolved.replicas}`);
@@ -91,7 +98,7 @@ export class NatsTransport implements Transport {
 
   private publishCore(topic: string, bytes: Uint8Array, options: PublishOptions): Promise<void> {
     const headers = options.key === undefined ? undefined : buildHeaders({ [Header.Key]: options.key });
-    return this.publisher.publish(this.subjects.subject(topic), topic, bytes, headers, options.requireConsumer === true);
+    return this.publisher.publish(this.subjects.subject(topic), topic, bytes, headers, options.requireConsumer === true, options.lazyConfirm === true);
   }
 
   private async publishToStream(topic: string, bytes: Uint8Array, options: PublishOptions): Promise<void> {
@@ -256,7 +263,9 @@ export class NatsTransport implements Transport {
   }
 
   private jsm(): Promise<JetStreamManager> {
-    this.jsmPromise ??= this.nc.jetstreamManager();
+    this.jsmPromise ??= this.nc.jetstreamManager({ timeout: jetStreamApiTimeoutMs }).catch((error: unknown) => {
+      throw new UnavailableError(`nats: the JetStream API did not answer: ${(error as Error).message}`, { cause: error });
+    });
     this.jsmPromise.catch(() => (this.jsmPromise = undefined));
     return this.jsmPromise;
   }

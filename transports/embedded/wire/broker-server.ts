@@ -30,6 +30,11 @@ export interface BrokerServerOptions extends BrokerOptions {
   maxOutboundBytes?: number;
   /** Reply queues one connection may hold. Default 1,024. */
   maxReplyQueuesPerConnection?: number;
+  /**
+   * Longest a request's publish confirm waits to ride with the connection's next batch (its
+   * replies, usually), ms. Failures are answered at once. Default 10.
+   */
+  lazyConfirmMs?: number;
   /** Time a new connection has to authenticate, ms. Default 5,000. */
   authTimeoutMs?: number;
   /** A connection silent this long is closed (clients ping every 5 s), ms. Default 30,000. */
@@ -82,6 +87,7 @@ export async function startBroker(options: BrokerServerOptions = {}): Promise<Ru
     maxFrameBytes: options.maxFrameBytes ?? broker.maxMessageBytes + 4096,
     maxOutboundBytes: options.maxOutboundBytes ?? 8 * 1024 * 1024,
     maxReplyQueuesPerConnection: options.maxReplyQueuesPerConnection ?? 1024,
+    lazyConfirmMs: options.lazyConfirmMs ?? 10,
     version: VERSION,
     // Compared as digests in constant time, so neither content nor length leaks through timing.
     authenticate: (token) => expectedToken === undefined || (token !== null && timingSafeEqual(digest(token), expectedToken)),

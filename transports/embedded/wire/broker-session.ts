@@ -15,6 +15,8 @@ export interface SessionHost {
   readonly maxFrameBytes: number;
   readonly maxOutboundBytes: number;
   readonly maxReplyQueuesPerConnection: number;
+  /** Longest a lazy publish confirm waits for other traffic to ride with, ms. */
+  readonly lazyConfirmMs: number;
   readonly version: string;
   /** Whether `token` opens a session (always true when the broker has no token). */
   authenticate(token: string | null): boolean;
@@ -42,6 +44,11 @@ export class BrokerSession {
   private readonly deliveries = new Map<number, Delivery>();
   private readonly replyQueues = new Set<string>();
   private nextTag = 0;
+  /** Highest request id whose success is confirmed by the next `Confirmed` frame (0: none pending). */
+  private confirmThrough = 0;
+  private confirmTimer: NodeJS.Timeout | undefined;
+  /** Requests answered later (a durable publish awaiting its fsync): none may be confirmed in bulk past them. */
+  private answersOutstanding = 0;
   private closed = false;
   private readonly sendReply = (queue: string, bytes: Uint8Array) => this.send([Op.ReplyMessage, queue, bytes]);
 
@@ -53,7 +60,7 @@ export class BrokerSession {
     private readonly idleTimeoutMs: number,
   ) {
     this.decoder = new FrameDecoder(host.maxFrameBytes);
-    this.writer = new FrameWriter(socket);
+    this.writer = new FrameWriter(socket, () => this.appendConfirmed());
     socket.setNoDelay(true);
     // Until a Hello authenticates it, a connection gets `authTimeoutMs` in all, however it trickles
     // bytes: an absolute deadline, not an inactivity timer.
@@ -100,6 +107,7 @@ export class BrokerSession {
           expiresAt: (frame[5] as number | null) ?? undefined,
           requireConsumer: frame[6] as boolean,
         }),
+        frame[7] as boolean,
       );
       case Op.Consume: return this.answer(frame[1] as number, () => this.consume(frame[2] as number, frame[3] as string, frame[4] as string, frame[5] as number, frame[6] as boolean));
       case Op.Unsubscribe: return this.answer(frame[1] as number, () => (this.unsubscribe(frame[2] as number), null));
@@ -126,9 +134,12 @@ export class BrokerSession {
 
   /**
    * Runs a request and answers it with `Ok` and its result, or `Error` and the typed error. A
-   * promise (a durable publish waiting for its fsync) is answered when it settles.
+   * promise (a durable publish waiting for its fsync) is answered when it settles. A `lazy`
+   * success with nothing outstanding before it is left to the next `Confirmed` frame, which
+   * rides with the next batch this connection sends (its replies, typically): one frame and one
+   * wake-up of the client fewer per batch.
    */
-  private answer(requestId: number, run: () => unknown): void {
+  private answer(requestId: number, run: () => unknown, lazy = false): void {
     let result: unknown;
     try {
       result = run();
@@ -136,13 +147,28 @@ export class BrokerSession {
       return this.send([Op.Error, requestId, toWireError(error)]);
     }
     if (result instanceof Promise) {
+      this.answersOutstanding++;
       result.then(
         (value: unknown) => this.send([Op.Ok, requestId, value ?? null]),
         (error: unknown) => this.send([Op.Error, requestId, toWireError(error)]),
-      );
+      ).finally(() => this.answersOutstanding--);
       return;
     }
+    if (lazy && result === undefined && this.answersOutstanding === 0) return this.confirmLater(requestId);
     this.send([Op.Ok, requestId, result ?? null]);
+  }
+
+  private confirmLater(requestId: number): void {
+    this.confirmThrough = requestId;
+    this.confirmTimer ??= setTimeout(() => this.writer.flush(), this.host.lazyConfirmMs);
+  }
+
+  private appendConfirmed(): void {
+    if (this.confirmThrough === 0) return;
+    this.writer.append([Op.Confirmed, this.confirmThrough]);
+    this.confirmThrough = 0;
+    clearTimeout(this.confirmTimer);
+    this.confirmTimer = undefined;
   }
 
   /**
@@ -216,6 +242,7 @@ export class BrokerSession {
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.authDeadline);
+    clearTimeout(this.confirmTimer);
     for (const id of [...this.subscriptions.keys()]) this.unsubscribe(id);
     this.deliveries.clear();
     for (const name of this.replyQueues) this.host.replyQueues.detach(name);

@@ -13,12 +13,21 @@ export class FrameWriter {
   private queuedBytes = 0;
   private scheduled = false;
 
-  constructor(private readonly socket: Socket) {}
+  /** `beforeFlush` may `append` frames that should ride with whatever goes out next. */
+  constructor(
+    private readonly socket: Socket,
+    private readonly beforeFlush?: () => void,
+  ) {}
 
-  send(frame: Frame): void {
+  /** Queues a frame without scheduling or flushing: for `beforeFlush`. */
+  append(frame: Frame): void {
     const bytes = encodeFrame(frame);
     this.queued.push(bytes);
     this.queuedBytes += bytes.length;
+  }
+
+  send(frame: Frame): void {
+    this.append(frame);
     // A large batch goes out in parts, so the next process starts on the first part while this
     // one encodes the rest (one write per tick makes every call in flight move as one wave).
     if (this.queuedBytes >= EARLY_FLUSH_BYTES) return this.flush();
@@ -34,6 +43,7 @@ export class FrameWriter {
 
   readonly flush = (): void => {
     this.scheduled = false;
+    this.beforeFlush?.();
     if (this.queued.length === 0) return;
     const data = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued, this.queuedBytes);
     this.queued = [];

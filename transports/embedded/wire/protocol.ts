@@ -30,6 +30,7 @@ export const Op = {
   ReplyMessage: 24,
   Pong: 25,
   Fatal: 26,
+  Confirmed: 27,
 } as const;
 export type Op = (typeof Op)[keyof typeof Op];
 
@@ -39,7 +40,7 @@ export type Op = (typeof Op)[keyof typeof Op];
  */
 const layouts: Record<Op, string[]> = {
   [Op.Hello]: ["s?", "s"], // token, client name
-  [Op.Publish]: ["n", "s", "b", "s?", "n?", "B"], // requestId, topic, bytes, key, expiresAt, requireConsumer
+  [Op.Publish]: ["n", "s", "b", "s?", "n?", "B", "B"], // requestId, topic, bytes, key, expiresAt, requireConsumer, lazyConfirm
   [Op.Consume]: ["n", "n", "s", "s", "n", "B"], // requestId, subscriptionId (chosen by the client), topic, group, prefetch, ordered
   [Op.Unsubscribe]: ["n", "n"], // requestId, subscriptionId
   [Op.Ack]: ["n"], // deliveryTag
@@ -58,6 +59,7 @@ const layouts: Record<Op, string[]> = {
   [Op.ReplyMessage]: ["s", "b"], // queue, bytes
   [Op.Pong]: [],
   [Op.Fatal]: ["o"], // wire error; the connection closes after it
+  [Op.Confirmed]: ["n"], // requestId: every request up to it not answered on its own succeeded
 };
 
 /** A decoded frame: its op and fields, checked against the op's layout. */

@@ -2,7 +2,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { BehaviorSubject } from "rxjs";
 import { backoffDelay } from "../../../core/backoff.js";
-import { ClosedError, FerryError, fromWireError, UnavailableError, type WireError } from "../../../core/errors.js";
+import { ClosedError, FerryError, fromWireError, UnavailableError, UnconfirmedError, type WireError } from "../../../core/errors.js";
 import type { ConnectionState } from "../../../core/transport.js";
 import { FrameDecoder } from "./frame-decoder.js";
 import { FrameWriter } from "./frame-writer.js";
@@ -170,6 +170,8 @@ export class TcpConnection {
         return this.settle(frame[1] as number, (request) => request.resolve(frame[2]));
       case Op.Error:
         return this.settle(frame[1] as number, (request) => request.reject(fromWireError(frame[2] as WireError)));
+      case Op.Confirmed:
+        return this.confirmThrough(frame[1] as number);
       case Op.Fatal:
         // The broker closes the socket next; a refusal of the client itself ends reconnection.
         if ((frame[1] as WireError).code === "UNAUTHENTICATED") this.refused(fromWireError(frame[1] as WireError));
@@ -186,6 +188,18 @@ export class TcpConnection {
     if (request === undefined) return;
     this.pending.delete(requestId);
     settle(request);
+  }
+
+  /**
+   * Every request up to `requestId` that the broker did not answer on its own succeeded. Ids
+   * grow, and the map keeps them in the order they were sent.
+   */
+  private confirmThrough(requestId: number): void {
+    for (const [id, request] of this.pending) {
+      if (id > requestId) return;
+      this.pending.delete(id);
+      request.resolve(null);
+    }
   }
 
   private beat(): void {
@@ -209,7 +223,7 @@ export class TcpConnection {
     if (this.socket !== socket) return;
     this.socket = undefined;
     this.writer = undefined;
-    this.failPending(new UnavailableError("the broker connection dropped"));
+    this.failPending(new UnconfirmedError("the broker connection dropped before it answered"));
     if (this.closed) return;
     this.state.next("reconnecting");
     this.scheduleReconnect();

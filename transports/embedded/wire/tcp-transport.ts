@@ -94,7 +94,7 @@ export class TcpTransport implements Transport {
 
   async publish(topic: string, bytes: Uint8Array, options: PublishOptions = {}): Promise<void> {
     if (bytes.length > this.maxFrameBytes - FRAME_OVERHEAD_BYTES) throw PayloadTooLargeError.of(bytes.length, this.maxFrameBytes - FRAME_OVERHEAD_BYTES);
-    await this.connection.request((id) => [Op.Publish, id, topic, bytes, options.key ?? null, options.expiresAt ?? null, options.requireConsumer ?? false]);
+    await this.connection.request((id) => [Op.Publish, id, topic, bytes, options.key ?? null, options.expiresAt ?? null, options.requireConsumer ?? false, options.lazyConfirm ?? false]);
   }
 
   async consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<Subscription> {
