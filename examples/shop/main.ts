@@ -38,6 +38,9 @@ try {
   process.exit(2);
 }
 
+// Interrupted, exit at once: runShop's exit hook stops the processes it started.
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => process.exit(130));
+
 const report = await runShop({ transport, burst });
 console.log(report.ok ? "Every check passed:" : "Some checks failed:");
 for (const check of report.checks) console.log(`  ${check.ok ? "ok    " : "FAILED"}  ${check.what}`);

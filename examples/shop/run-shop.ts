@@ -32,6 +32,9 @@ export async function runShop(options: ShopOptions = {}): Promise<ShopReport> {
   let broker: ShopProcess | undefined;
   const services: ShopProcess[] = [];
   let ferry: Ferry | undefined;
+  // Should this process be made to exit mid-run, its children must not outlive it.
+  const killLeftovers = () => [broker, ...services].forEach((child) => child?.running && child.child.kill("SIGKILL"));
+  process.on("exit", killLeftovers);
   try {
     let choice: TransportChoice;
     if (transport.kind === "tcp") {
@@ -41,8 +44,8 @@ export async function runShop(options: ShopOptions = {}): Promise<ShopReport> {
     } else {
       choice = natsChoice(transport.url, transport.mode);
     }
-    log(`Ferry shop: orders, inventory and payments, each in its own process, on ${choice.label}`);
-    if (broker !== undefined) log(`started the broker (pid ${broker.child.pid})`);
+    log(`Ferry shop: orders, inventory and payments, each in its own process, talking through ${choice.label}`);
+    if (broker !== undefined) log(`started ferry broker at ${choice.brokerUrl} (pid ${broker.child.pid})`);
     const forked = serviceNames.map((name) => forkService(name, choice.connectOptions, log));
     services.push(...forked.map((service) => service.process));
     await Promise.all(forked.map((service) => service.ready));
@@ -59,6 +62,7 @@ export async function runShop(options: ShopOptions = {}): Promise<ShopReport> {
     report.processes.push(...(await Promise.all(services.map(stopService))));
     if (broker !== undefined) report.processes.push(await broker.stop((child) => child.kill("SIGTERM")));
     log(`  ${report.processes.map(describeExit).join(", ")}`);
+    process.off("exit", killLeftovers);
   }
   const checks = checkShop(report);
   return { ...report, checks, ok: checks.every((check) => check.ok) };

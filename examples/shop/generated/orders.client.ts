@@ -16,7 +16,7 @@ export class OrdersClient implements Orders {
 
   /**
    * Places an order: charges it through Payments, then announces it with `OrderEvents.placed`.
-   * Safe to retry: one order id places one order.
+   * Safe to retry: all attempts of one call place the order once.
    *
    * @key orderId
    * @idempotent

@@ -13,8 +13,6 @@ export interface BacklogSample {
 export interface BacklogProbe {
   readonly source: string;
   sample(): Promise<BacklogSample>;
-  /** The rows a person would look at for this topic, when the source has a table to show. */
-  table(): Promise<string[] | undefined>;
 }
 
 /** Sums a topic's depth and in-flight count out of broker statistics (zero for a topic not there yet). */
@@ -30,10 +28,6 @@ export function ferryStatsProbe(brokerUrl: string, topic: string): BacklogProbe 
   return {
     source: "ferry stats",
     sample: async () => backlogOf(JSON.parse(await runFerryCli(["stats", "--url", brokerUrl, "--json"])) as BrokerStats, topic),
-    table: async () => {
-      const lines = (await runFerryCli(["stats", "--url", brokerUrl])).split("\n");
-      return [lines[0]!, ...lines.filter((line) => line.startsWith(`${topic} `))];
-    },
   };
 }
 
@@ -42,6 +36,5 @@ export function runtimeStatsProbe(ferry: Ferry, topic: string): BacklogProbe {
   return {
     source: "ferry.stats() (from JetStream)",
     sample: async () => backlogOf((await ferry.stats()).broker, topic),
-    table: async () => undefined,
   };
 }

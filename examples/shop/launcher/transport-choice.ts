@@ -5,13 +5,13 @@ export type ShopTransport = { kind: "tcp" } | { kind: "nats"; url: string; mode:
 
 /** How every process of the shop connects, and which steps the transport can show. */
 export interface TransportChoice {
-  /** For the first output line, e.g. "the TCP broker (ferry broker)". */
+  /** For the first output line, e.g. "the TCP broker". */
   label: string;
   connectOptions: ConnectOptions;
   /** The TCP broker's url, for `ferry stats`; none on NATS. */
   brokerUrl: string | undefined;
-  /** Why the dead-letter step cannot run here; undefined when it can. */
-  noDeadLetters: string | undefined;
+  /** What to know about dead letters on this transport, when it differs from a broker that stores them. */
+  deadLetterNote: string | undefined;
   /** Why the backlog step cannot run here; undefined when it can. */
   noBacklog: string | undefined;
 }
@@ -20,19 +20,19 @@ export interface TransportChoice {
 const natsPrefix = "shop";
 
 export function tcpChoice(brokerUrl: string): TransportChoice {
-  return { label: `the TCP broker (ferry broker at ${brokerUrl})`, connectOptions: { url: brokerUrl }, brokerUrl, noDeadLetters: undefined, noBacklog: undefined };
+  return { label: "Ferry's TCP broker", connectOptions: { url: brokerUrl }, brokerUrl, deadLetterNote: undefined, noBacklog: undefined };
 }
 
 export function natsChoice(url: string, mode: "durable" | "core"): TransportChoice {
   const connectOptions: ConnectOptions = { url, nats: { mode, prefix: natsPrefix } };
   if (mode === "durable") {
-    return { label: `NATS at ${url}, durable mode (JetStream)`, connectOptions, brokerUrl: undefined, noDeadLetters: undefined, noBacklog: undefined };
+    return { label: `NATS at ${url}, durable mode (JetStream)`, connectOptions, brokerUrl: undefined, deadLetterNote: undefined, noBacklog: undefined };
   }
   return {
     label: `NATS at ${url}, core mode`,
     connectOptions,
     brokerUrl: undefined,
-    noDeadLetters: "core NATS stores nothing: a dead letter is published once and lost if nobody listens, and no broker counts deliveries (run with durable mode for this step)",
+    deadLetterNote: "core NATS stores no dead letter: it is published once, and only a subscriber listening at that moment (here, the launcher) gets it",
     noBacklog: "core NATS stores nothing: a burst waits in the consumer's memory, where no broker sees a depth (run with durable mode for this step)",
   };
 }

@@ -36,6 +36,7 @@ export async function lateReply(shop: Shop): Promise<LateReplyReport> {
   const after = await shop.payments.ledger();
   const report = { orderId, chargeRuns: after.runsByOrder[orderId] ?? 0, replayed: after.replayed - before.replayed, joined: after.joined - before.joined };
   const how = report.replayed > 0 ? `got the stored reply (replayed ${report.replayed})` : `joined the run in flight (joined ${report.joined})`;
-  shop.log(`  payments ran ${orderId}'s charge ${report.chargeRuns} time(s); the retry ${how}`);
+  const times = report.chargeRuns === 1 ? "once" : `${report.chargeRuns} times`;
+  shop.log(`  payments ran ${orderId}'s charge ${times}; the retry ${how}`);
   return report;
 }

@@ -30,11 +30,6 @@ export async function peakShaving(shop: Shop, burst: number): Promise<PeakShavin
   const startedAt = Date.now();
   await Promise.all(Array.from({ length: burst }, (_, index) => shop.intake.submit({ orderId: `sale-${index + 1}`, totalCents: 1_999 })));
   shop.log(`  the storefront published ${burst.toLocaleString("en")} orders in ${Date.now() - startedAt} ms, each confirmed by the broker`);
-  const table = await probe.table();
-  if (table !== undefined) {
-    shop.log(`  ${probe.source}, rows of ${topic}:`);
-    for (const line of table) shop.log(`    ${line}`);
-  }
   const samples: { afterMs: number; depth: number; inFlight: number }[] = [];
   for (;;) {
     const { depth, inFlight } = await probe.sample();
