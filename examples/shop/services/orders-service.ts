@@ -57,7 +57,7 @@ await runService(async (ferry: Ferry, log) => {
     ferry,
     {
       submit: async () => {
-        await sleep(1); // booking the order somewhere slower than the queue
+        await sleep(2); // booking the order somewhere slower than the queue
         desk.intakeCount++;
       },
     },

@@ -14,7 +14,7 @@ export type PeakShavingReport =
     };
 
 const topic = serviceTopic("OrderIntake");
-const sampleEveryMs = 300;
+const sampleEveryMs = 200;
 
 /**
  * A sale: the storefront drops a burst of orders into `OrderIntake` far faster than the orders
