@@ -25,10 +25,14 @@ export interface ShopOptions {
 
 const serviceNames: readonly ServiceName[] = ["orders", "inventory", "payments"];
 
+/**
+ * Starts the broker (on TCP) and the three services, runs every step, stops every process, and
+ * returns the report with its checks. Never throws for a failed step: the report says what failed.
+ */
 export async function runShop(options: ShopOptions = {}): Promise<ShopReport> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const transport = options.transport ?? { kind: "tcp" };
-  const report: Omit<ShopReport, "checks" | "ok"> = { transport: transport.kind === "tcp" ? "tcp" : `nats-${transport.mode}`, processes: [], errors: [] };
+  const report: Omit<ShopReport, "checks" | "ok"> = { transport: transport.kind === "tcp" ? "tcp" : transport.mode === "core" ? "nats-core" : "nats-durable", processes: [], errors: [] };
   let broker: ShopProcess | undefined;
   const services: ShopProcess[] = [];
   let ferry: Ferry | undefined;
@@ -51,8 +55,9 @@ export async function runShop(options: ShopOptions = {}): Promise<ShopReport> {
     await Promise.all(forked.map((service) => service.ready));
     log(`started ${services.map((service) => `${service.name} (pid ${service.child.pid})`).join(", ")}`);
     ferry = await connect(choice.connectOptions);
-    await runScenario(openShop(ferry, choice, log), options.burst ?? 3_000, report);
-    report.chargeRunsByOrder = (await openShop(ferry, choice, log).payments.ledger()).runsByOrder;
+    const shop = openShop(ferry, choice, log);
+    await runScenario(shop, options.burst ?? 3_000, report);
+    report.chargeRunsByOrder = (await shop.payments.ledger()).runsByOrder;
   } catch (error) {
     report.errors.push(`the run stopped: ${(error as Error).message}`);
     log(`the run stopped: ${(error as Error).message}`);
