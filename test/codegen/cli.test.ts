@@ -80,5 +80,11 @@ describe("ferry CLI", () => {
       expect(run.stderr).to.equal("");
       expect(run.status).to.equal(0);
     });
+
+    it("passes on examples/shop: the shop's generated clients and handlers match its interfaces", () => {
+      const run = ferry(["codegen", "examples/shop/contracts/*.ts", "--out", "examples/shop/generated", "--runtime-import", "../../../index.js", "--check"], repoRoot);
+      expect(run.stderr).to.equal("");
+      expect(run.status).to.equal(0);
+    });
   });
 });
