@@ -19,7 +19,8 @@ async function queuedAtBroker(ferry: Ferry, topic: string): Promise<number> {
 }
 
 export async function runBacklogClient(url: string, messages: number, payloadBytes: number, send: (message: FromChild) => void): Promise<void> {
-  const ferry = await connect({ url });
+  // One client holds the whole backlog's calls open: raise its guard (default 50,000) to fit.
+  const ferry = await connect({ url, maxPendingCalls: messages });
   const method = benchService(true).methods.add;
   const topic = serviceTopic(method.service);
   const note = noteFor(payloadBytes);
@@ -27,6 +28,7 @@ export async function runBacklogClient(url: string, messages: number, payloadByt
   let replied = 0;
   let failed = 0;
   let depth = 0;
+  let firstError: string | undefined;
   const report = () => send({ type: "backlog-progress", published, depth, replied, failed });
   const started = performance.now();
   let lastReport = 0;
@@ -36,7 +38,10 @@ export async function runBacklogClient(url: string, messages: number, payloadByt
       for (const end = Math.min(messages, published + batch); published < end; published++) {
         ferry.call(method, addRequest(published, note), { timeoutMs: callTimeoutMs }).then(
           () => replied++,
-          () => failed++,
+          (error: Error) => {
+            failed++;
+            firstError ??= error.message;
+          },
         );
       }
       await new Promise((resolve) => setImmediate(resolve));
@@ -54,6 +59,6 @@ export async function runBacklogClient(url: string, messages: number, payloadByt
     depth = await queuedAtBroker(ferry, topic);
     report();
   }
-  send({ type: "backlog-drained", failed });
+  send({ type: "backlog-drained", failed, ...(firstError === undefined ? {} : { firstError }) });
   await ferry.close();
 }

@@ -66,7 +66,7 @@ export async function runBacklog(env: RunEnvironment, messages: number): Promise
     stops.push(() => server.stop());
     const serverSampler = new RssSampler(new Map([["server", server.pid]]));
     samplers.push(serverSampler);
-    const { failed } = await client.next("backlog-drained", phaseTimeoutMs);
+    const { failed, firstError } = await client.next("backlog-drained", phaseTimeoutMs);
     const drainSeconds = (performance.now() - drainStarted) / 1000;
     phase = "drained";
     depth = 0;
@@ -76,11 +76,11 @@ export async function runBacklog(env: RunEnvironment, messages: number): Promise
     const bytesPerMessage = Math.round(((full - idle) * 1024 * 1024) / messages);
     env.progress.finish(
       label,
-      `published in ${publishSeconds.toFixed(1)} s, drained in ${drainSeconds.toFixed(1)} s; broker RSS ${Math.round(idle)} -> ${Math.round(full)} MiB (${bytesPerMessage} B per request), ${Math.round(drained)} MiB after${failed > 0 ? `, ${failed} calls failed` : ""}`,
+      `published in ${publishSeconds.toFixed(1)} s, drained in ${drainSeconds.toFixed(1)} s; broker RSS ${Math.round(idle)} -> ${Math.round(full)} MiB (${bytesPerMessage} B per request), ${Math.round(drained)} MiB after${failed > 0 ? `, ${failed} calls failed (${firstError})` : ""}`,
     );
     return {
       status: failed > 0 ? "failed" : "ok",
-      ...(failed > 0 ? { reason: `${failed} calls failed` } : {}),
+      ...(failed > 0 ? { reason: `${failed} calls failed: ${firstError}` } : {}),
       messages,
       payloadBytes,
       publishSeconds: round1(publishSeconds),

@@ -48,7 +48,8 @@ export class LatencyHistogram {
     let seen = 0;
     for (let index = 0; index < bucketCount; index++) {
       seen += this.counts[index]!;
-      if (seen >= rank) return Math.min(this.maxUs, floorUs * growth ** index);
+      // The last bucket is open-ended: only the maximum bounds it.
+      if (seen >= rank) return index === bucketCount - 1 ? this.maxUs : Math.min(this.maxUs, floorUs * growth ** index);
     }
     return this.maxUs;
   }

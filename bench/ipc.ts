@@ -15,5 +15,5 @@ export type FromChild =
   /** Backlog client, about every 250 ms: calls issued, queued at the broker, answered. */
   | { type: "backlog-progress"; published: number; depth: number; replied: number; failed: number }
   | { type: "backlog-full"; publishSeconds: number }
-  | { type: "backlog-drained"; failed: number }
+  | { type: "backlog-drained"; failed: number; firstError?: string }
   | { type: "failed"; message: string };

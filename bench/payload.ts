@@ -17,7 +17,8 @@ export const defaultPayloadBytes = [100, 16 * 1024] as const;
 const text = "the quick brown fox jumps over the lazy dog; 0123456789 abcdefghijklmnopqrstuvwxyz. ";
 
 /**
- * The note that makes a request exactly `bytes` long in msgpack. `a` and `b` are never integers
+ * The note that makes a request exactly `bytes` long in msgpackr's default encoding, which the
+ * peers send (Ferry's codec writes the same object 2 bytes shorter: a fixmap header, not map16). `a` and `b` are never integers
  * (i + 0.25, 1.5), so msgpack keeps them as 9-byte float64 and every request has the same size.
  */
 export function noteFor(bytes: number): string {
