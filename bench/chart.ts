@@ -22,7 +22,7 @@ export function renderChart(results: BenchResults, inFlight = 64, payloadBytes =
   const rows = systems.map((system) => ({ info: system, cell: findCell(results.cells, system.id, inFlight, payloadBytes) })).filter((row) => row.cell !== undefined);
   const max = Math.max(1, ...rows.map((row) => (row.cell!.status === "ok" ? row.cell!.callsPerSecond : 0)));
   const plotWidth = width - labelWidth - valueWidth - 20;
-  const height = top + rows.length * rowHeight + 46;
+  const height = top + rows.length * rowHeight + 56;
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif" font-size="13">`,
     `<rect width="${width}" height="${height}" fill="#ffffff"/>`,
@@ -41,6 +41,13 @@ export function renderChart(results: BenchResults, inFlight = 64, payloadBytes =
       `<text x="${labelWidth + barWidth + 8}" y="${y + barHeight / 2 + 5}" fill="#222222">${escapeXml(value)}</text>`,
     );
   });
-  out.push(`<text x="12" y="${height - 14}" font-size="11" fill="#777777">${escapeXml(machineLine(results))}</text>`, "</svg>", "");
+  // The machine on two lines: the hardware and Node, then the brokers' and clients' versions.
+  const [hardware, versions] = machineLine(results).split("; ");
+  out.push(
+    `<text x="12" y="${height - 26}" font-size="11" fill="#777777">${escapeXml(hardware ?? "")}</text>`,
+    `<text x="12" y="${height - 11}" font-size="11" fill="#777777">${escapeXml(versions ?? "")}</text>`,
+    "</svg>",
+    "",
+  );
   return out.join("\n");
 }

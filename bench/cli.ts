@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, usage, UsageError } from "./args.js";
+import { renderBacklogChart } from "./backlog-chart.js";
 import { renderChart } from "./chart.js";
 import { readmeSection, replaceReadmeSection, terminalTable } from "./report.js";
 import type { BenchResults } from "./results.js";
@@ -14,8 +15,22 @@ import { runBench } from "./run.js";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const readmePath = join(root, "README.md");
 
-function report(results: BenchResults, json: string, svg: string, writeReadme: boolean): void {
-  const section = readmeSection(results, { json: relative(root, json), svg: relative(root, svg) });
+/** Writes the charts beside the results file: <name>.svg and, with a backlog, <name>-backlog.svg. */
+function writeCharts(results: BenchResults, json: string): { svg: string; backlogSvg?: string } {
+  const svg = json.replace(/\.json$/, ".svg");
+  writeFileSync(svg, renderChart(results));
+  if (results.backlog?.status !== "ok") return { svg };
+  const backlogSvg = json.replace(/\.json$/, "-backlog.svg");
+  writeFileSync(backlogSvg, renderBacklogChart(results.backlog));
+  return { svg, backlogSvg };
+}
+
+function report(results: BenchResults, json: string, charts: { svg: string; backlogSvg?: string }, writeReadme: boolean): void {
+  const section = readmeSection(results, {
+    json: relative(root, json),
+    svg: relative(root, charts.svg),
+    ...(charts.backlogSvg === undefined ? {} : { backlogSvg: relative(root, charts.backlogSvg) }),
+  });
   console.log(`\n${terminalTable(results)}\n\nREADME section:\n\n${section}\n`);
   if (writeReadme) {
     writeFileSync(readmePath, replaceReadmeSection(readFileSync(readmePath, "utf8"), section));
@@ -31,9 +46,7 @@ async function main(argv: string[]): Promise<number> {
   const options = parseArgs(argv);
   if (options.render !== undefined) {
     const results = JSON.parse(readFileSync(options.render, "utf8")) as BenchResults;
-    const svg = options.render.replace(/\.json$/, ".svg");
-    writeFileSync(svg, renderChart(results));
-    report(results, options.render, svg, options.readme);
+    report(results, options.render, writeCharts(results, options.render), options.readme);
     return 0;
   }
   const results = await runBench(options);
@@ -41,11 +54,10 @@ async function main(argv: string[]): Promise<number> {
   mkdirSync(outDir, { recursive: true });
   const name = results.started.slice(0, 19).replace(/:/g, "-");
   const json = join(outDir, `${name}.json`);
-  const svg = join(outDir, `${name}.svg`);
   writeFileSync(json, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(svg, renderChart(results));
-  console.log(`wrote ${json} and ${svg}`);
-  report(results, json, svg, options.readme);
+  const charts = writeCharts(results, json);
+  console.log(`wrote ${[json, charts.svg, charts.backlogSvg].filter(Boolean).join(", ")}`);
+  report(results, json, charts, options.readme);
   return 0;
 }
 

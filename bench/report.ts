@@ -150,7 +150,7 @@ export function machineLine(results: BenchResults): string {
 }
 
 /** The README's benchmark section, markers included; `files` are paths from the README. */
-export function readmeSection(results: BenchResults, files: { json: string; svg: string }): string {
+export function readmeSection(results: BenchResults, files: { json: string; svg: string; backlogSvg?: string }): string {
   const date = results.started.slice(0, 10);
   const [, high] = mainInFlight(results);
   const parts = [
@@ -171,6 +171,7 @@ export function readmeSection(results: BenchResults, files: { json: string; svg:
   if (partitions !== undefined) parts.push("", "**Cost growth with partitions** (Ferry TCP broker, 100 B):", "", partitions);
   const backlog = backlogText(results);
   if (backlog !== undefined) parts.push("", "**Backlog** (Ferry TCP broker: the server stopped while the requests are published, then started):", "", backlog);
+  if (files.backlogSvg !== undefined && results.backlog?.status === "ok") parts.push("", `![Broker RSS and queued requests while the backlog builds and drains](${files.backlogSvg})`);
   parts.push(readmeEnd);
   return parts.join("\n");
 }

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { renderBacklogChart } from "../../bench/backlog-chart.js";
 import { renderChart } from "../../bench/chart.js";
 import { fixtureResults } from "./fixture.js";
 
@@ -33,5 +34,20 @@ describe("bench chart", () => {
   it("escapes text for XML", () => {
     const odd = { ...fixtureResults, machine: { ...fixtureResults.machine, cpuModel: 'Fast & "Furious" <CPU>' } };
     expect(renderChart(odd)).to.include("Fast &amp; &quot;Furious&quot; &lt;CPU&gt;");
+  });
+});
+
+describe("bench backlog chart", () => {
+  const svg = renderBacklogChart(fixtureResults.backlog!);
+
+  it("draws the broker's RSS and the queue depth as two lines over the samples", () => {
+    const lines = [...svg.matchAll(/<polyline points="([^"]+)"/g)].map((m) => m[1]!.split(" "));
+    expect(lines).to.have.length(2);
+    expect(lines.map((points) => points.length)).to.deep.equal([3, 3]);
+  });
+
+  it("marks when the server started and states the cost per queued request", () => {
+    expect(svg).to.include("499 B of broker RSS per queued 100 B request; published in 25 s, drained in 20 s");
+    expect(svg).to.include("1,000,000 requests queued behind a stopped server");
   });
 });
