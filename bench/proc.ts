@@ -16,6 +16,13 @@ export function cpuMs(pid: number): number {
   }
 }
 
+/** CPU time the whole machine has spent busy (all but idle and iowait, steal included), ms over all cores. */
+export function machineBusyMs(): number {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields as [number, number, number, number, number, number, number, number];
+  return ((user + nice + system + irq + softirq + steal) * 1000) / clockTicksPerSecond;
+}
+
 /** A `kB` line of /proc/<pid>/status (VmRSS, VmHWM), in MiB; NaN once the process is gone. */
 export function statusMiB(pid: number, field: "VmRSS" | "VmHWM"): number {
   try {

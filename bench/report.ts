@@ -18,10 +18,10 @@ function rss(cell: CellResult): string {
 
 /** Every cell, one line each, for the terminal. */
 export function terminalTable(results: BenchResults): string {
-  const rows = [["system", "in flight", "payload", "partitions", "calls/s", "p50", "p99", "p99.9", "cpu µs/call", "vs raw TCP", "peak RSS MiB c/s/b", "errors"]];
+  const rows = [["system", "in flight", "payload", "partitions", "calls/s", "p50", "p99", "p99.9", "cpu µs/call", "vs raw TCP", "peak RSS MiB c/s/b", "other cpu", "errors"]];
   for (const cell of results.cells) {
     if (cell.status !== "ok") {
-      rows.push([cell.system, String(cell.inFlight), formatBytes(cell.payloadBytes), cell.partitions === null ? "" : String(cell.partitions), cell.status, "", "", "", "", "", "", (cell.reason ?? "").slice(0, 60)]);
+      rows.push([cell.system, String(cell.inFlight), formatBytes(cell.payloadBytes), cell.partitions === null ? "" : String(cell.partitions), cell.status, "", "", "", "", "", "", "", (cell.reason ?? "").slice(0, 60)]);
       continue;
     }
     rows.push([
@@ -36,6 +36,7 @@ export function terminalTable(results: BenchResults): string {
       Number.isFinite(cell.cpuUsPerCall) ? cell.cpuUsPerCall.toFixed(1) : "-",
       formatRatio(ratioToRawTcp(results.cells, cell)),
       rss(cell),
+      Number.isFinite(cell.otherCpuPercent) ? `${cell.otherCpuPercent}%` : "-",
       String(cell.errors),
     ]);
   }
@@ -140,6 +141,13 @@ function backlogText(results: BenchResults): string | undefined {
   ].join("\n");
 }
 
+/** How busy the rest of the machine was while cells were measured: median and highest, % of all cores. */
+export function noiseLine(results: BenchResults): string | undefined {
+  const others = results.cells.map((cell) => cell.otherCpuPercent).filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  if (others.length === 0) return undefined;
+  return `Other processes on the machine used ${others[Math.floor(others.length / 2)]}% of its CPU during the median cell, ${others.at(-1)}% at most.`;
+}
+
 export function machineLine(results: BenchResults): string {
   const m = results.machine;
   const brokers = [`nats-server ${m.natsServer ?? "not installed"}`, `RabbitMQ ${m.rabbitmq ?? "not reached"}`];
@@ -153,11 +161,13 @@ export function machineLine(results: BenchResults): string {
 export function readmeSection(results: BenchResults, files: { json: string; svg: string; backlogSvg?: string }): string {
   const date = results.started.slice(0, 10);
   const [, high] = mainInFlight(results);
+  const noise = noiseLine(results);
   const parts = [
     readmeStart,
     `<!-- written by \`npm run bench -- --readme\`; do not edit by hand -->`,
     `Run of ${date}${results.options.quick ? " (--quick)" : ""} on ${machineLine(results)}. ` +
-      `${results.options.seconds} s per cell after ${results.options.warmupSeconds} s of warm-up; the whole run took ${Math.round(results.durationSeconds / 60)} min. Figures: [\`${files.json}\`](${files.json}).`,
+      `${results.options.seconds} s per cell after ${results.options.warmupSeconds} s of warm-up; the whole run took ${Math.round(results.durationSeconds / 60)} min. ` +
+      `${noise === undefined ? "" : `${noise} `}Figures: [\`${files.json}\`](${files.json}).`,
     "",
     `![Calls per second at ${high} in flight, 100 B requests](${files.svg})`,
   ];

@@ -28,6 +28,11 @@ export interface CellResult {
   /** CPU of every process in the path (client, server, broker) per call, µs. */
   cpuUsPerCall: number;
   processes: Partial<Record<Role, ProcessFigures>>;
+  /**
+   * CPU the rest of the machine used during the measured window (other tenants, builds), % of
+   * all cores: how noisy the cell's conditions were.
+   */
+  otherCpuPercent: number;
 }
 
 export interface BacklogSample {

@@ -5,7 +5,8 @@ import { formatBytes, formatCount, formatLatency } from "./format.js";
 import type { LoadResult } from "./load.js";
 import type { CellSpec, SetupPlan } from "./plan.js";
 import { BenchChild, FerryBrokerProcess } from "./processes.js";
-import { cpuMs, RssSampler } from "./proc.js";
+import { availableParallelism } from "node:os";
+import { cpuMs, machineBusyMs, RssSampler } from "./proc.js";
 import type { Progress } from "./progress.js";
 import type { CellResult, Role } from "./results.js";
 import type { SetupConfig } from "./systems/system.js";
@@ -47,11 +48,26 @@ function emptyCell(system: SystemId, cell: CellSpec, partitions: number | null, 
     latencyUs: { count: 0, p50: NaN, p90: NaN, p99: NaN, p999: NaN, max: NaN, mean: NaN },
     cpuUsPerCall: NaN,
     processes: {},
+    otherCpuPercent: NaN,
   };
 }
 
-function cpuOf(pids: ReadonlyMap<Role, number>): Map<Role, number> {
-  return new Map([...pids].map(([role, pid]) => [role, cpuMs(pid)]));
+/** The CPU of the cell's processes, of the runner itself and of the whole machine, ms. */
+interface CpuReading {
+  roles: Map<Role, number>;
+  runnerMs: number;
+  machineMs: number;
+  atMs: number;
+}
+
+function readCpu(pids: ReadonlyMap<Role, number>): CpuReading {
+  const runner = process.cpuUsage();
+  return {
+    roles: new Map([...pids].map(([role, pid]) => [role, cpuMs(pid)])),
+    runnerMs: (runner.user + runner.system) / 1000,
+    machineMs: machineBusyMs(),
+    atMs: performance.now(),
+  };
 }
 
 async function measureCell(client: BenchChild, pids: ReadonlyMap<Role, number>, sampler: RssSampler<Role>, env: RunEnvironment, plan: SetupPlan, cell: CellSpec): Promise<CellResult> {
@@ -60,18 +76,18 @@ async function measureCell(client: BenchChild, pids: ReadonlyMap<Role, number>, 
   sampler.reset();
   client.send({ type: "load", inFlight: cell.inFlight, payloadBytes: cell.payloadBytes, warmupMs, measureMs });
   await client.next("measuring", warmupMs + cellGraceMs);
-  const before = cpuOf(pids);
+  const before = readCpu(pids);
   const { result } = await client.next("measured", measureMs + cellGraceMs);
-  const after = cpuOf(pids);
+  const after = readCpu(pids);
   sampler.sample();
   return cellResult(plan, cell, result, pids, before, after, sampler);
 }
 
-function cellResult(plan: SetupPlan, cell: CellSpec, result: LoadResult, pids: ReadonlyMap<Role, number>, before: Map<Role, number>, after: Map<Role, number>, sampler: RssSampler<Role>): CellResult {
+function cellResult(plan: SetupPlan, cell: CellSpec, result: LoadResult, pids: ReadonlyMap<Role, number>, before: CpuReading, after: CpuReading, sampler: RssSampler<Role>): CellResult {
   const processes: CellResult["processes"] = {};
   let totalCpuMs = 0;
   for (const role of pids.keys()) {
-    const cpu = after.get(role)! - before.get(role)!;
+    const cpu = after.roles.get(role)! - before.roles.get(role)!;
     totalCpuMs += cpu;
     processes[role] = { cpuMs: Math.round(cpu), peakRssMiB: Math.round(sampler.peak(role) * 10) / 10 };
   }
@@ -89,7 +105,14 @@ function cellResult(plan: SetupPlan, cell: CellSpec, result: LoadResult, pids: R
     latencyUs: result.latencyUs,
     cpuUsPerCall: result.calls === 0 ? NaN : Math.round(((totalCpuMs * 1000) / result.calls) * 10) / 10,
     processes,
+    otherCpuPercent: otherCpuPercent(before, after, totalCpuMs),
   };
+}
+
+function otherCpuPercent(before: CpuReading, after: CpuReading, cellCpuMs: number): number {
+  const otherMs = after.machineMs - before.machineMs - cellCpuMs - (after.runnerMs - before.runnerMs);
+  const capacityMs = (after.atMs - before.atMs) * availableParallelism();
+  return Math.max(0, Math.round((otherMs / capacityMs) * 100));
 }
 
 export async function runSetup(plan: SetupPlan, env: RunEnvironment): Promise<CellResult[]> {

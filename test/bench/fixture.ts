@@ -21,6 +21,7 @@ export function cell(system: SystemId, inFlight: number, payloadBytes: number, c
       server: { cpuMs: 1500, peakRssMiB: 70 },
       ...(system === SystemId.RawTcp || system === SystemId.FerryInProcess ? {} : { broker: { cpuMs: 1800, peakRssMiB: 61.6 } }),
     },
+    otherCpuPercent: inFlight === 1 ? 10 : 30,
     ...extra,
   };
 }

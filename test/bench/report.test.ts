@@ -20,6 +20,10 @@ describe("bench README section", () => {
     expect(section).to.include(`![Calls per second at 64 in flight, 100 B requests](${files.svg})`);
   });
 
+  it("says how busy the rest of the machine was", () => {
+    expect(section).to.include("Other processes on the machine used 30% of its CPU during the median cell, 30% at most.");
+  });
+
   it("has a row per system and payload with calls/s, p99 and the ratio to raw TCP", () => {
     expect(lines).to.include("| **Ferry TCP broker** | 4,000/s | 5.1 ms | 0.40x | 50,000/s | 1.0 ms | 5.1 ms | 9.0 ms | 0.25x | 27 µs | 80 / 70 / 62 |");
     expect(lines).to.include("| **Ferry TCP broker** | 2,000/s | 5.1 ms | 0.25x | 10,000/s | 1.0 ms | 5.1 ms | 9.0 ms | 0.25x | 27 µs | 80 / 70 / 62 |");
