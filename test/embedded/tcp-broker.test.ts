@@ -203,6 +203,16 @@ describe("TCP broker: protocol errors, limits and reconnects", () => {
     expect(await call).to.deep.equal({ sum: 42 });
   });
 
+  it("queues each message in a buffer of its own, not as a view that keeps the socket chunk it came in alive", async () => {
+    const transport = await TcpTransport.connect({ url: running.url });
+    opened.push(transport);
+    for (let i = 0; i < 20; i++) await transport.publish("kept", new Uint8Array(100).fill(i));
+    const delivered: Uint8Array[] = [];
+    running.broker.join("kept", "inspector", (delivery) => void delivered.push(delivery.bytes), { prefetch: 100, ordered: false });
+    await until(() => delivered.length === 20);
+    expect(delivered.map((bytes) => bytes.buffer.byteLength)).to.deep.equal(delivered.map(() => 100));
+  });
+
   it("fails a publish at once with UNAVAILABLE (retryable) while the link is down, and publishes again after the reconnect", async () => {
     const proxy = await startTcpProxy(running.port);
     opened.push(proxy);

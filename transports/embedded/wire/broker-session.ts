@@ -5,6 +5,7 @@ import type { Broker } from "../broker.js";
 import type { Member } from "../group-cursor.js";
 import { FrameDecoder } from "./frame-decoder.js";
 import { FrameWriter } from "./frame-writer.js";
+import { ownBytes } from "./own-bytes.js";
 import { decodeFrame, Op, type Frame } from "./protocol.js";
 import type { ReplyQueueRegistry } from "./reply-queue-registry.js";
 
@@ -102,7 +103,7 @@ export class BrokerSession {
     }
     switch (op) {
       case Op.Publish: return this.answer(frame[1] as number, () =>
-        this.host.broker.publish(frame[2] as string, frame[3] as Uint8Array, {
+        this.host.broker.publish(frame[2] as string, ownBytes(frame[3] as Uint8Array), {
           key: (frame[4] as string | null) ?? undefined,
           expiresAt: (frame[5] as number | null) ?? undefined,
           requireConsumer: frame[6] as boolean,

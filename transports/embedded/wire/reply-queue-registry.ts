@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import type { Clock } from "../../../core/clock.js";
 import type { Broker } from "../broker.js";
+import { ownBytes } from "./own-bytes.js";
 
 /** Where a reply queue's messages go while its connection is attached. */
 export type ReplyOwner = (queue: string, bytes: Uint8Array) => void;
@@ -84,7 +85,7 @@ export class ReplyQueueRegistry {
   private route(name: string, holder: Holder, bytes: Uint8Array): void {
     if (holder.owner !== undefined) holder.owner(name, bytes);
     else if (holder.held.length < this.maxHeldMessages && holder.heldBytes + bytes.length <= this.maxHeldBytes) {
-      holder.held.push(bytes);
+      holder.held.push(ownBytes(bytes));
       holder.heldBytes += bytes.length;
     }
   }
