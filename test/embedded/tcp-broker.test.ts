@@ -203,14 +203,19 @@ describe("TCP broker: protocol errors, limits and reconnects", () => {
     expect(await call).to.deep.equal({ sum: 42 });
   });
 
-  it("queues each message in a buffer of its own, not as a view that keeps the socket chunk it came in alive", async () => {
-    const transport = await TcpTransport.connect({ url: running.url });
-    opened.push(transport);
-    for (let i = 0; i < 20; i++) await transport.publish("kept", new Uint8Array(100).fill(i));
+  it("queues each message as a copy, not as a view that keeps the socket chunk it came in alive", async () => {
+    // 60 publishes of 1,000 bytes in one write: the broker reads them in chunks of up to 64 KiB.
+    const socket = net.connect({ host: "127.0.0.1", port: running.port });
+    await once(socket, "connect");
+    const publishes = Array.from({ length: 60 }, (_, i) => frame([Op.Publish, i + 1, "kept", new Uint8Array(1000).fill(i), null, null, false, false]));
+    socket.write(Buffer.concat([hello(), ...publishes]));
     const delivered: Uint8Array[] = [];
     running.broker.join("kept", "inspector", (delivery) => void delivered.push(delivery.bytes), { prefetch: 100, ordered: false });
-    await until(() => delivered.length === 20);
-    expect(delivered.map((bytes) => bytes.buffer.byteLength)).to.deep.equal(delivered.map(() => 100));
+    await until(() => delivered.length === 60);
+    socket.destroy();
+    // A copy lives in Node's buffer pool (8 KiB slabs); the socket chunk is 64 KiB.
+    expect(delivered.every((bytes) => bytes.buffer.byteLength <= Buffer.poolSize)).to.equal(true);
+    expect(delivered.map((bytes) => bytes[0])).to.deep.equal(delivered.map((_, i) => i));
   });
 
   it("fails a publish at once with UNAVAILABLE (retryable) while the link is down, and publishes again after the reconnect", async () => {

@@ -1,8 +1,10 @@
 /**
- * A copy of `bytes` in a buffer of its own. Bytes decoded from a frame are a view of the socket
- * chunk they arrived in (64 KiB, typically): a message kept as such a view would keep the whole
- * chunk alive for as long as it waits in a queue.
+ * A copy of `bytes` that does not keep the socket chunk they arrived in alive. Bytes decoded
+ * from a frame are a view of that chunk (64 KiB, typically): a message kept as such a view would
+ * hold the whole chunk for as long as it waits in a queue. Small copies come from Node's shared
+ * 8 KiB buffer pool, so a queued message costs its bytes plus one small view object, and pins at
+ * most one pool slab.
  */
 export function ownBytes(bytes: Uint8Array): Uint8Array {
-  return new Uint8Array(bytes);
+  return Buffer.from(bytes);
 }
