@@ -1,13 +1,6 @@
 import { createInbox, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from "nats";
 import { NoRespondersError } from "../../core/errors.js";
 
-interface Probe {
-  topic: string;
-  noResponders: boolean;
-  resolve: () => void;
-  reject: (error: Error) => void;
-}
-
 /**
  * Core NATS publishes with a confirm. Core NATS acknowledges nothing, so `publish` resolves after
  * a PING/PONG round trip (`flush`): the server has then processed the message. One flush covers
@@ -23,7 +16,8 @@ interface Probe {
  */
 export class CorePublisher {
   private readonly inbox = createInbox();
-  private readonly probes = new Map<number, Probe>();
+  /** Probe ids NATS answered with 503 (no responders); each is taken by its publish once flushed. */
+  private readonly unanswered = new Set<number>();
   private readonly subscription: NatsSubscription;
   private nextProbe = 0;
   private batch: Promise<void> | undefined;
@@ -37,8 +31,7 @@ export class CorePublisher {
     this.subscription = nc.subscribe(`${this.inbox}.*`, {
       callback: (error, msg) => {
         if (error !== null || msg.headers?.code !== 503) return;
-        const probe = this.probes.get(Number(msg.subject.slice(prefixLength)));
-        if (probe !== undefined) probe.noResponders = true;
+        this.unanswered.add(Number(msg.subject.slice(prefixLength)));
       },
     });
   }
@@ -52,22 +45,16 @@ export class CorePublisher {
     const id = this.nextProbe++;
     const reply = `${this.inbox}.${id}`;
     this.nc.publish(subject, bytes, headers === undefined ? { reply } : { reply, headers });
-    return new Promise<void>((resolve, reject) => {
-      this.probes.set(id, { topic, noResponders: false, resolve, reject });
-      void flushed.then(
-        () => this.settle(id, undefined),
-        (error: unknown) => this.settle(id, error as Error),
-      );
-    });
-  }
-
-  private settle(id: number, error: Error | undefined): void {
-    const probe = this.probes.get(id);
-    if (probe === undefined) return;
-    this.probes.delete(id);
-    if (error !== undefined) probe.reject(error);
-    else if (probe.noResponders) probe.reject(NoRespondersError.forTopic(probe.topic));
-    else probe.resolve();
+    // The 503 for a message nobody took arrives before the PONG that settles `flushed`.
+    return flushed.then(
+      () => {
+        if (this.unanswered.delete(id)) throw NoRespondersError.forTopic(topic);
+      },
+      (error: unknown) => {
+        this.unanswered.delete(id);
+        throw error;
+      },
+    );
   }
 
   /** One flush for everything published before it is sent. */
