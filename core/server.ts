@@ -262,7 +262,10 @@ export class RpcServer {
   private conclude(delivery: Delivery, envelope: Envelope, outcome: Outcome | undefined, retry: WireError | undefined): void {
     if (outcome !== undefined) {
       this.counters.handled++;
-      this.respond(envelope, outcome);
+      const reply = this.encodeReply(envelope, outcome);
+      if (reply === undefined) return delivery.ack();
+      if (delivery.ackWithReply !== undefined) return delivery.ackWithReply(envelope.replyTo!, reply);
+      this.transport.reply(envelope.replyTo!, reply);
       return delivery.ack();
     }
     if (retry === undefined) return delivery.ack(); // the caller cancelled and is gone: nothing to redo
@@ -282,13 +285,19 @@ export class RpcServer {
   }
 
   private respond(envelope: Envelope, outcome: Outcome): void {
-    if (envelope.kind !== MessageKind.Request || envelope.replyTo === undefined || envelope.correlationId === undefined) return;
+    const reply = this.encodeReply(envelope, outcome);
+    if (reply !== undefined) this.transport.reply(envelope.replyTo!, reply);
+  }
+
+  /** The encoded reply to `envelope`, or undefined when it expects none (an event, or no reply queue). */
+  private encodeReply(envelope: Envelope, outcome: Outcome): Uint8Array | undefined {
+    if (envelope.kind !== MessageKind.Request || envelope.replyTo === undefined || envelope.correlationId === undefined) return undefined;
     const reply: Envelope = { kind: MessageKind.Reply, correlationId: envelope.correlationId };
     if (envelope.attempt !== undefined) reply.attempt = envelope.attempt;
     if (outcome.ok) {
       if (outcome.body !== undefined) reply.body = outcome.body;
     } else reply.error = outcome.error;
-    this.transport.reply(envelope.replyTo, encodeEnvelope(reply));
+    return encodeEnvelope(reply);
   }
 
   /** A `Cancel` from a caller aborts its handler's signal. */

@@ -86,6 +86,11 @@ export interface Delivery {
   nack(options?: { delayMs?: number; error?: { code: string; message: string } }): void;
   /** Can never succeed (it is malformed): dead-letter it now, whatever the delivery count. */
   reject(error: { code: string; message: string }): void;
+  /**
+   * Optional: sends `bytes` to reply queue `queue`, then acks, in one step (the TCP broker gets
+   * one frame for both). Where it is missing, the server calls `Transport.reply`, then `ack`.
+   */
+  ackWithReply?(queue: string, bytes: Uint8Array): void;
 }
 
 export interface Subscription {

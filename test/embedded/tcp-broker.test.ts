@@ -203,6 +203,17 @@ describe("TCP broker: protocol errors, limits and reconnects", () => {
     expect(await call).to.deep.equal({ sum: 42 });
   });
 
+  it("replies and acks each handled request with one ReplyAck frame: nothing stays in flight or comes back", async () => {
+    const server = await runtime();
+    await server.serve(Calculator, calculator);
+    const client = await runtime();
+    const sums = await Promise.all(Array.from({ length: 50 }, (_, i) => client.call(Calculator.methods.add, { a: i, b: 1 })));
+    expect(sums.map((sum) => (sum as { sum: number }).sum)).to.deep.equal(Array.from({ length: 50 }, (_, i) => i + 1));
+    const group = running.broker.stats().topics.find((topic) => topic.name === "svc.Calculator")!.groups.find((g) => g.group === "Calculator")!;
+    expect(group.partitions.reduce((sum, p) => sum + p.inFlight, 0)).to.equal(0);
+    expect(group.partitions.reduce((sum, p) => sum + p.redeliveries, 0)).to.equal(0);
+  });
+
   it("queues each message as a copy, not as a view that keeps the socket chunk it came in alive", async () => {
     // 60 publishes of 1,000 bytes in one write: the broker reads them in chunks of up to 64 KiB.
     const socket = net.connect({ host: "127.0.0.1", port: running.port });

@@ -125,6 +125,9 @@ export class BrokerSession {
         return;
       }
       case Op.Reply: return this.host.broker.reply(frame[1] as string, frame[2] as Uint8Array);
+      case Op.ReplyAck:
+        this.host.broker.reply(frame[2] as string, frame[3] as Uint8Array);
+        return this.settle(frame[1] as number, (delivery) => delivery.ack());
       case Op.DeclareTopic: return this.answer(frame[1] as number, () => (this.host.broker.declareTopic(frame[2] as string, frame[3] as TopicOptions), null));
       case Op.Stats: return this.answer(frame[1] as number, () => this.host.broker.stats());
       case Op.Ping: return this.send([Op.Pong]);

@@ -22,6 +22,7 @@ export const Op = {
   DeclareTopic: 11,
   Stats: 12,
   Ping: 13,
+  ReplyAck: 14,
   // broker -> client
   Welcome: 20,
   Ok: 21,
@@ -52,6 +53,7 @@ const layouts: Record<Op, string[]> = {
   [Op.DeclareTopic]: ["n", "s", "o"], // requestId, topic, options
   [Op.Stats]: ["n"], // requestId
   [Op.Ping]: [],
+  [Op.ReplyAck]: ["n", "s", "b"], // deliveryTag, queue, bytes: Reply, then Ack
   [Op.Welcome]: ["s"], // broker version
   [Op.Ok]: ["n", "a"], // requestId, result
   [Op.Error]: ["n", "o"], // requestId, wire error

@@ -225,6 +225,12 @@ class RemoteDelivery implements Delivery {
     this.settle([Op.Reject, this.tag, error.code, error.message]);
   }
 
+  ackWithReply(queue: string, bytes: Uint8Array): void {
+    if (this.settled || this.connection.generation !== this.generation) return this.connection.send([Op.Reply, queue, bytes]);
+    this.settled = true;
+    this.connection.send([Op.ReplyAck, this.tag, queue, bytes]);
+  }
+
   private settle(frame: Frame): void {
     // Tags are per session: after a reconnect the broker has already redelivered this message.
     if (this.settled || this.connection.generation !== this.generation) return;
