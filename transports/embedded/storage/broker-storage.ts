@@ -9,7 +9,7 @@ export interface BrokerStorageOptions {
   dataDir: string;
   /** Default `always`: a publish is confirmed after its batch is fsynced. */
   fsync?: FsyncPolicy;
-  /** How often `interval` syncs, ms. Default 100. */
+  /** How often `interval` syncs, and `always` syncs the ack journals, ms. Default 100. */
   fsyncIntervalMs?: number;
   /** A partition's segment file rolls over past this size, bytes. Default 64 MiB. */
   segmentBytes?: number;
@@ -48,7 +48,8 @@ export class BrokerStorage {
       this.stores.set(name, store);
       this.recovered.set(name, recovered);
     }
-    if (this.policy === "interval") {
+    // `always` syncs records per batch, and ack journals on this timer.
+    if (this.policy !== "never") {
       this.timer = setInterval(() => void this.sync(), options.fsyncIntervalMs ?? 100);
       this.timer.unref();
     }
