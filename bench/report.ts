@@ -64,9 +64,11 @@ const notOk = (cell: CellResult | undefined) => (cell === undefined ? "not run" 
 
 function mainTable(results: BenchResults, payloadBytes: number): string {
   const [low, high] = mainInFlight(results);
+  // A run of one in-flight count gets its detailed columns only, not the same count twice.
+  const single = low === high;
   const lines = [
-    `| system | ${low} in flight | p99 | vs raw TCP | ${high} in flight | p50 | p99 | p99.9 | vs raw TCP | CPU per call | peak RSS MiB client / server / broker |`,
-    "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+    `| system | ${single ? "" : `${low} in flight | p99 | vs raw TCP | `}${high} in flight | p50 | p99 | p99.9 | vs raw TCP | CPU per call | peak RSS MiB client / server / broker |`,
+    `|---|${single ? "" : "--:|--:|--:|"}--:|--:|--:|--:|--:|--:|--:|`,
   ];
   for (const id of mainSystems(results)) {
     const info = systemInfo(id);
@@ -74,7 +76,7 @@ function mainTable(results: BenchResults, payloadBytes: number): string {
     const one = findCell(results.cells, id, low, payloadBytes);
     const many = findCell(results.cells, id, high, payloadBytes);
     if (one?.status !== "ok" && many?.status !== "ok") {
-      if (one !== undefined || many !== undefined) lines.push(`| ${name} | ${notOk(one ?? many)} | | | | | | | | | |`);
+      if (one !== undefined || many !== undefined) lines.push(`| ${name} | ${notOk(one ?? many)} |${" |".repeat(single ? 6 : 9)}`);
       continue;
     }
     const left = one?.status === "ok" ? [`${formatCount(one.callsPerSecond)}/s`, formatLatency(one.latencyUs.p99), formatRatio(ratioToRawTcp(results.cells, one))] : [notOk(one), "", ""];
@@ -90,7 +92,7 @@ function mainTable(results: BenchResults, payloadBytes: number): string {
             rss(many),
           ]
         : [notOk(many), "", "", "", "", "", ""];
-    lines.push(`| ${name} | ${[...left, ...right].join(" | ")} |`);
+    lines.push(`| ${name} | ${(single ? right : [...left, ...right]).join(" | ")} |`);
   }
   return lines.join("\n");
 }

@@ -31,6 +31,14 @@ describe("bench README section", () => {
     expect(lines.filter((line) => line.startsWith("| nats.js muxed inbox |"))).to.have.length(2);
   });
 
+  it("shows one group of columns when the run measured one in-flight count", () => {
+    const only64 = { ...fixtureResults, cells: fixtureResults.cells.filter((cell) => cell.inFlight === 64 && cell.partitions === null) };
+    const single = readmeSection(only64, files).split("\n");
+    expect(single).to.include("| system | 64 in flight | p50 | p99 | p99.9 | vs raw TCP | CPU per call | peak RSS MiB client / server / broker |");
+    expect(single).to.include("| **Ferry TCP broker** | 50,000/s | 1.0 ms | 5.1 ms | 9.0 ms | 0.25x | 27 µs | 80 / 70 / 62 |");
+    expect(single).to.include("| RabbitMQ amqplib | skipped: RabbitMQ is not reachable at 127.0.0.1:5672 | | | | | | |");
+  });
+
   it("reports a skipped peer as skipped, with the reason", () => {
     expect(lines).to.include("| RabbitMQ amqplib | skipped: RabbitMQ is not reachable at 127.0.0.1:5672 | | | | | | | | | |");
   });
