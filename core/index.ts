@@ -41,6 +41,7 @@ export {
   RemoteError,
   TimeoutError,
   UnavailableError,
+  UnconfirmedError,
   type FerryErrorOptions,
   type WireError,
 } from "./errors.js";

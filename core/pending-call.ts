@@ -139,13 +139,12 @@ export class PendingCall implements ReplyTarget {
   /** An attempt failed: retry if the error allows it and the budget remains, else give up. */
   private attemptFailed(attempt: number, error: FerryError): void {
     if (this.settled || attempt !== this.attempt) return;
-    const retryLeft = error.retryable && this.attempt <= this.plan.retries;
+    const delayMs = error.retryable && this.attempt <= this.plan.retries ? backoffDelay(this.attempt, this.plan.backoff) : undefined;
+    const canRetry = delayMs !== undefined && this.host.clock.now() + delayMs < this.plan.deadline;
     // The request may have arrived: its reply, or this attempt's timeout, decides.
-    if (!retryLeft && error instanceof UnconfirmedError) return;
+    if (!canRetry && error instanceof UnconfirmedError) return;
     this.disarm();
-    if (!retryLeft) return this.fail(error);
-    const delayMs = backoffDelay(this.attempt, this.plan.backoff);
-    if (this.host.clock.now() + delayMs >= this.plan.deadline) return this.fail(error);
+    if (!canRetry) return this.fail(error);
     this.arm(Waiting.Backoff, delayMs);
   }
 

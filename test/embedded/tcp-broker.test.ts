@@ -203,7 +203,7 @@ describe("TCP broker: protocol errors, limits and reconnects", () => {
     expect(await call).to.deep.equal({ sum: 42 });
   });
 
-  it("replies and acks each handled request with one ReplyAck frame: nothing stays in flight or comes back", async () => {
+  it("settles each handled request with its reply (one ReplyAck frame each): nothing stays in flight or comes back", async () => {
     const server = await runtime();
     await server.serve(Calculator, calculator);
     const client = await runtime();

@@ -1,5 +1,5 @@
 import { createInbox, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from "nats";
-import { NoRespondersError } from "../../core/errors.js";
+import { ClosedError, NoRespondersError, UnconfirmedError } from "../../core/errors.js";
 
 /**
  * Core NATS publishes with a confirm. Core NATS acknowledges nothing, so `publish` resolves after
@@ -37,14 +37,15 @@ export class CorePublisher {
   }
 
   publish(subject: string, topic: string, bytes: Uint8Array, headers: MsgHdrs | undefined, requireConsumer: boolean, lazy: boolean): Promise<void> {
-    const flushed = lazy ? this.lazyFlushed() : this.flushed();
+    // Published before a flush is joined: a publish that throws (closed connection) leaves no flush unwatched.
     if (!requireConsumer) {
       this.nc.publish(subject, bytes, headers === undefined ? undefined : { headers });
-      return flushed;
+      return lazy ? this.lazyFlushed() : this.flushed();
     }
     const id = this.nextProbe++;
     const reply = `${this.inbox}.${id}`;
     this.nc.publish(subject, bytes, headers === undefined ? { reply } : { reply, headers });
+    const flushed = lazy ? this.lazyFlushed() : this.flushed();
     // The 503 for a message nobody took arrives before the PONG that settles `flushed`.
     return flushed.then(
       () => {
@@ -61,7 +62,7 @@ export class CorePublisher {
   private flushed(): Promise<void> {
     this.batch ??= Promise.resolve().then(() => {
       this.batch = undefined;
-      return this.nc.flush();
+      return this.confirm();
     });
     return this.batch;
   }
@@ -70,9 +71,22 @@ export class CorePublisher {
   private lazyFlushed(): Promise<void> {
     this.lazyBatch ??= new Promise((resolve) => setTimeout(resolve, this.lazyConfirmMs)).then(() => {
       this.lazyBatch = undefined;
-      return this.nc.flush();
+      return this.confirm();
     });
     return this.lazyBatch;
+  }
+
+  /**
+   * The PING/PONG that confirms what was published before it. A drop in between leaves those
+   * publishes unconfirmed (the server may have them: calls keep waiting for their reply, or retry).
+   */
+  private async confirm(): Promise<void> {
+    try {
+      await this.nc.flush();
+    } catch (error) {
+      if (this.nc.isClosed()) throw new ClosedError("nats: the connection is closed", { cause: error });
+      throw new UnconfirmedError(`nats: the connection dropped before the server confirmed: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   close(): void {

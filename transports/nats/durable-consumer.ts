@@ -1,4 +1,5 @@
 import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from "nats";
+import { setMaxListeners } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Delivery, GroupPartitionStats } from "../../core/transport.js";
 import { deadLetterRecord } from "./dead-letter-sink.js";
@@ -51,7 +52,8 @@ export class DurableConsumer {
   private readonly lanes: Lane[] = [];
   private credit: PullCredit | undefined;
   private readonly held = new Set<DurableDelivery>();
-  private readonly stopping = new AbortController();
+  /** Every lane's pause listens to it: one listener per lane, however many lanes there are. */
+  private readonly stopping = unlimitedListeners(new AbortController());
   private closed = false;
   readonly counters = { expired: 0, deadLettered: 0 };
 
@@ -119,8 +121,10 @@ export class DurableConsumer {
         failures++;
       } finally {
         lane.pull = undefined;
-        credit.release(lane.reserved);
+        // Reset first: the release grants at once, and must see this lane without a pull open.
+        const unused = lane.reserved;
         lane.reserved = 0;
+        credit.release(unused);
       }
       // A full batch suggests more are waiting; anything less, and a scarce lane asks JetStream again.
       if (credit.scarce && received < grant.count) waiting = 0;
@@ -248,4 +252,9 @@ class DurableDelivery implements Delivery {
     if (!this.settle()) return;
     void this.consumer.deadLetter(this, error).finally(() => this.consumer.settled(this));
   }
+}
+
+function unlimitedListeners(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }

@@ -64,6 +64,14 @@ const layouts: Record<Op, string[]> = {
   [Op.Confirmed]: ["n"], // requestId: every request up to it not answered on its own succeeded
 };
 
+/**
+ * Fields an op gained after version 1, at the end of its layout: a frame from an older client
+ * may leave them out (they decode as null).
+ */
+const addedFields: Partial<Record<Op, number>> = {
+  [Op.Publish]: 1, // lazyConfirm
+};
+
 /** A decoded frame: its op and fields, checked against the op's layout. */
 export type Frame = [Op, ...unknown[]];
 
@@ -110,9 +118,12 @@ export function decodeFrame(bytes: Uint8Array, maxFrameBytes: number): Frame {
   const op = reader.uintOrNil("op") as Op | undefined;
   const layout = op === undefined ? undefined : layouts[op];
   if (layout === undefined) throw new MalformedMessageError(`unknown frame op ${String(op)}`);
-  if (count !== layout.length + 1) throw new MalformedMessageError(`frame op ${op} needs ${layout.length} fields, got ${count - 1}`);
+  const fields = count - 1;
+  if (fields > layout.length || fields < layout.length - (addedFields[op!] ?? 0)) {
+    throw new MalformedMessageError(`frame op ${op} needs ${layout.length} fields, got ${fields}`);
+  }
   const frame: Frame = [op!];
-  for (let i = 0; i < layout.length; i++) {
+  for (let i = 0; i < fields; i++) {
     const spec = layout[i]!;
     const field = `${op}.${i + 1}`;
     if (reader.nilNext()) {
@@ -140,6 +151,7 @@ export function decodeFrame(bytes: Uint8Array, maxFrameBytes: number): Frame {
     }
   }
   reader.end();
+  while (frame.length <= layout.length) frame.push(null);
   return frame;
 }
 

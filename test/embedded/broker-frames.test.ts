@@ -1,5 +1,8 @@
 import { expect } from "chai";
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { once } from "node:events";
 import { ErrorCode } from "../../core/errors.js";
 import { startBroker, type RunningBroker } from "../../transports/embedded/wire/broker-server.js";
@@ -60,6 +63,61 @@ describe("TCP broker: lazy publish confirms", () => {
     expect(error![1]).to.equal(1);
     expect((error![2] as { code: string }).code).to.equal(ErrorCode.NoResponders);
     session.close();
+  });
+});
+
+describe("TCP broker: frames added after version 1", () => {
+  let running: RunningBroker;
+  beforeEach(async () => {
+    running = await startBroker({ port: 0, log: () => undefined });
+  });
+  afterEach(async () => {
+    await running.close();
+  });
+
+  it("takes a Publish without its lazyConfirm field, as an older client sends it, and answers it at once", async () => {
+    const session = await rawSession(running.port);
+    session.send([Op.Hello, null, "old client"], [Op.Publish, 1, "t", new Uint8Array([1]), null, null, false]);
+    await until(() => session.received.length === 2);
+    expect(session.received[1]!.slice(0, 2)).to.deep.equal([Op.Ok, 1]);
+    session.close();
+  });
+
+  it("replies and acks with one ReplyAck frame: the reply arrives and the delivery is settled", async () => {
+    const session = await rawSession(running.port);
+    session.send([Op.Hello, null, "test"], [Op.OpenReplyQueue, 1, null, null], [Op.Consume, 2, 7, "work", "workers", 10, false], publish(3, "work", false));
+    await until(() => session.received.some((frame) => frame[0] === Op.Delivery));
+    const queue = (session.received.find((frame) => frame[0] === Op.Ok && frame[1] === 1)![2] as { name: string }).name;
+    const tag = session.received.find((frame) => frame[0] === Op.Delivery)![2] as number;
+    session.send([Op.ReplyAck, tag, queue, new Uint8Array([42])]);
+    await until(() => session.received.some((frame) => frame[0] === Op.ReplyMessage));
+    expect(session.received.find((frame) => frame[0] === Op.ReplyMessage)!.slice(1)).to.deep.equal([queue, new Uint8Array([42])]);
+    const group = running.broker.stats().topics.find((topic) => topic.name === "work")!.groups[0]!;
+    expect(group.partitions.reduce((sum, p) => sum + p.inFlight, 0)).to.equal(0);
+    session.close();
+  });
+});
+
+describe("TCP broker: lazy confirms beside durable publishes", () => {
+  it("never covers a durable publish still waiting for its fsync with a bulk Confirmed", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "ferry-frames-"));
+    const running = await startBroker({ port: 0, log: () => undefined, dataDir, fsync: "always", lazyConfirmMs: 60_000 });
+    try {
+      running.broker.declareTopic("kept", { durable: true });
+      const session = await rawSession(running.port);
+      session.send([Op.Hello, null, "test"], publish(1, "kept", true), publish(2, "memory", true), publish(3, "kept", true), [Op.Stats, 4]);
+      await until(() => [1, 3, 4].every((id) => session.received.some((frame) => frame[0] === Op.Ok && frame[1] === id)));
+      // Each durable publish gets its own Ok after its fsync; a Confirmed before it must not reach its id.
+      for (const id of [1, 3]) {
+        const answered = session.received.findIndex((frame) => frame[0] === Op.Ok && frame[1] === id);
+        const coveredEarlier = session.received.slice(0, answered).some((frame) => frame[0] === Op.Confirmed && (frame[1] as number) >= id);
+        expect(coveredEarlier, `publish ${id}`).to.equal(false);
+      }
+      session.close();
+    } finally {
+      await running.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
