@@ -40,7 +40,7 @@ const COMPACT_ACKS_BYTES = 4 * 1024 * 1024;
  *
  * Under `always`, the journal is still synced on the storage's interval rather than per batch:
  * an ack lost to a machine crash only redelivers a message that was handled (at least once, and
- * idempotent handlers replay), and a second fdatasync per batch would halve durable throughput.
+ * idempotent handlers replay), and a second fdatasync per batch cost about a fifth of durable throughput.
  * A killed broker process loses nothing written: the OS still holds it.
  */
 export class TopicStore {
