@@ -1,4 +1,4 @@
-import { createInbox, type MsgHdrs, type NatsConnection, type Subscription as NatsSubscription } from "nats";
+import { createInbox, type MsgHdrs, type NatsConnection, type PublishOptions, type Subscription as NatsSubscription } from "nats";
 import { ClosedError, NoRespondersError, UnconfirmedError } from "../../core/errors.js";
 
 /**
@@ -39,12 +39,14 @@ export class CorePublisher {
   publish(subject: string, topic: string, bytes: Uint8Array, headers: MsgHdrs | undefined, requireConsumer: boolean, lazy: boolean): Promise<void> {
     // Published before a flush is joined: a publish that throws (closed connection) leaves no flush unwatched.
     if (!requireConsumer) {
-      this.nc.publish(subject, bytes, headers === undefined ? undefined : { headers });
+      const refused = this.send(subject, bytes, headers === undefined ? undefined : { headers });
+      if (refused !== undefined) return Promise.reject(refused);
       return lazy ? this.lazyFlushed() : this.flushed();
     }
     const id = this.nextProbe++;
     const reply = `${this.inbox}.${id}`;
-    this.nc.publish(subject, bytes, headers === undefined ? { reply } : { reply, headers });
+    const refused = this.send(subject, bytes, headers === undefined ? { reply } : { reply, headers });
+    if (refused !== undefined) return Promise.reject(refused);
     const flushed = lazy ? this.lazyFlushed() : this.flushed();
     // The 503 for a message nobody took arrives before the PONG that settles `flushed`.
     return flushed.then(
@@ -56,6 +58,16 @@ export class CorePublisher {
         throw error;
       },
     );
+  }
+
+  /** Hands the message to nats.js; the error if it refuses (it throws once the connection is closed or draining). */
+  private send(subject: string, bytes: Uint8Array, options: PublishOptions | undefined): ClosedError | undefined {
+    try {
+      this.nc.publish(subject, bytes, options);
+      return undefined;
+    } catch (error) {
+      return new ClosedError(`nats: the connection does not take messages: ${(error as Error).message}`, { cause: error });
+    }
   }
 
   /** One flush for everything published before it is sent. */
