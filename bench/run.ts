@@ -4,7 +4,8 @@ import net from "node:net";
 import { BrokerKind, systemInfo, SystemId } from "./catalog.js";
 import { runBacklog } from "./backlog.js";
 import { machineInfo } from "./machine.js";
-import { natsServerVersion, NatsServerProcess } from "./nats-server.js";
+import { NatsServer } from "../test/support/nats-server.js";
+import { natsServerVersion } from "./nats-server.js";
 import { estimateSeconds, planSetups, runsBacklog, type BenchOptions } from "./plan.js";
 import { findPid } from "./proc.js";
 import { Progress } from "./progress.js";
@@ -35,7 +36,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const plans = planSetups(options);
   const cellCount = plans.reduce((sum, plan) => sum + plan.cells.length, 0) + (runsBacklog(options) ? 1 : 0);
   const progress = new Progress(cellCount, estimateSeconds(options));
-  let nats: Promise<NatsServerProcess> | undefined;
+  let nats: Promise<NatsServer> | undefined;
   let runs = 0;
   const facts: Record<string, unknown> = {};
   const env: RunEnvironment = {
@@ -51,8 +52,9 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
       return undefined;
     },
     nats: async () => {
-      nats ??= NatsServerProcess.start();
-      return nats;
+      nats ??= NatsServer.start();
+      const server = await nats;
+      return { url: server.url, pid: server.process.pid! };
     },
     remember: (info) => Object.assign(facts, info),
     nextRunId: () => `${process.pid}-${runs++}`,

@@ -1,6 +1,5 @@
 import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decodeEnvelope } from "../../core/envelope.js";
@@ -11,20 +10,13 @@ import { Ferry } from "../../core/ferry.js";
 import type { Transport } from "../../core/transport.js";
 import { TcpTransport } from "../../transports/embedded/wire/tcp-transport.js";
 import { startBrokerProcess, type BrokerProcess } from "../support/broker-process.js";
+import { freePort } from "../support/free-port.js";
 import { until } from "../support/wait.js";
 
 const Ledger = defineService("CrashLedger", {
   /** Durable and idempotent: survives the broker, and runs once per call however often it is retried. */
   post: method<{ n: number }, { n: number }>({ durable: true, idempotent: true, timeoutMs: 1_000, retries: 60 }),
 });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Counts, per idempotency key, the publishes the broker confirmed. */
 function confirming(transport: Transport, confirmed: Set<string>): Transport {

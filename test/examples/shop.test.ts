@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { ShopReport } from "../../examples/shop/launcher/shop-report.js";
-import { NatsServer, natsServerAvailable } from "../nats/nats-server.js";
+import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
 import { runExample, type ExampleRun } from "./run-example.js";
 
 /** The report `--json` prints as the last line. */

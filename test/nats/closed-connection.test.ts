@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ClosedError } from "../../core/errors.js";
 import { NatsTransport } from "../../transports/nats/nats-transport.js";
 import { rejection } from "../support/wait.js";
-import { NatsServer, natsServerAvailable } from "./nats-server.js";
+import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
 
 describe("nats core publish on a connection NATS has closed", function () {
   let server: NatsServer | undefined;

@@ -4,7 +4,8 @@ import { FerryError } from "../../core/errors.js";
 import { Ferry } from "../../core/ferry.js";
 import { NatsKvIdempotencyStore } from "../../transports/nats/kv-idempotency-store.js";
 import { NatsTransport } from "../../transports/nats/nats-transport.js";
-import { freePorts, NatsServer, natsServerAvailable } from "./nats-server.js";
+import { freePorts } from "../support/free-port.js";
+import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
 
 const Orders = defineService("Orders", {
   place: method<{ id: number }, { id: number }>({ durable: true, idempotent: true }),

@@ -1,7 +1,7 @@
 import { NatsMode, type NatsMode as Mode } from "../../transports/nats/nats-options.js";
 import { NatsTransport } from "../../transports/nats/nats-transport.js";
 import { transportConformance } from "../transport-conformance.js";
-import { NatsServer, natsServerAvailable } from "./nats-server.js";
+import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
 
 /** Neither mode: NATS consumers pull from shared consumers, nobody owns a partition. */
 const bothModes = {

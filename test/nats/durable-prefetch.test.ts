@@ -3,7 +3,7 @@ import type { Delivery, GroupPartitionStats } from "../../core/transport.js";
 import { NatsTransport } from "../../transports/nats/nats-transport.js";
 import { PullCredit, type CreditLane } from "../../transports/nats/pull-credit.js";
 import { until } from "../support/wait.js";
-import { NatsServer, natsServerAvailable } from "./nats-server.js";
+import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
 
 describe("nats durable consumer prefetch", function () {
   let server: NatsServer | undefined;

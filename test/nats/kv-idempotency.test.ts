@@ -3,7 +3,7 @@ import { defineService, method } from "../../core/definition.js";
 import { Ferry } from "../../core/ferry.js";
 import { NatsKvIdempotencyStore } from "../../transports/nats/kv-idempotency-store.js";
 import { NatsTransport } from "../../transports/nats/nats-transport.js";
-import { NatsServer, natsServerAvailable } from "./nats-server.js";
+import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
 
 const Payments = defineService("Payments", {
   charge: method<{ account: string; cents: number }, { receipt: string }>({ idempotent: true }),

@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "nats";
+import { freePort } from "./free-port.js";
 
 /** The nats-server binary the tests start their own servers with (never the system one on 4222). */
 export const natsServerBinary = process.env["NATS_SERVER"] ?? "nats-server";
@@ -14,24 +14,6 @@ export function natsServerAvailable(): boolean {
   if (probe.status === 0) return true;
   console.log(`    nats-server not found (${natsServerBinary}): install it (apt-get install -y nats-server, or set NATS_SERVER) to run the NATS tests`);
   return false;
-}
-
-export async function freePort(): Promise<number> {
-  return (await freePorts(1))[0]!;
-}
-
-/** `count` distinct free ports: all are held open until every one is chosen, so none repeats. */
-export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<Server>((resolve, reject) => {
-      const server = createServer();
-      server.on("error", reject);
-      server.listen(0, "127.0.0.1", () => resolve(server));
-    })),
-  );
-  const ports = servers.map((server) => (server.address() as { port: number }).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
 }
 
 export interface NatsServerOptions {
