@@ -138,10 +138,15 @@ export class FlatWriter {
     return bytes;
   }
 
-  /** Like `finish`, with the reserved prefix holding the length of what follows (u32 big-endian). */
-  finishFramed(): Buffer {
+  /** The encoded bytes in place: a view of the scratch buffer, valid only until the next writer starts. */
+  view(): Buffer {
+    return this.out.subarray(0, this.pos);
+  }
+
+  /** Fills the reserved prefix with the length of what follows (u32 big-endian). */
+  writeLengthPrefix(): this {
     this.out.writeUInt32BE(this.pos - this.prefixBytes, 0);
-    return this.finish();
+    return this;
   }
 }
 

@@ -80,44 +80,79 @@ const NESTED_MAX_DEPTH = 12;
 /** Bytes reserved for the length prefix. */
 const PREFIX_BYTES = 4;
 
+/** What decoding needs per op, worked out once: field names for errors, and string caches. */
+interface OpShape {
+  layout: string[];
+  /** "op.field", as errors name it. */
+  fieldNames: string[];
+  /** Topic and queue names repeat frame after frame: each string field decodes a repeat once. */
+  stringCaches: (StringCache | undefined)[];
+  /** Whether a field is a map or any value, which rides as msgpack inside bin. */
+  nested: boolean;
+}
+
+const shapes = new Map<number, OpShape>(
+  Object.entries(layouts).map(([op, layout]) => [
+    Number(op),
+    {
+      layout,
+      fieldNames: layout.map((_, i) => `${op}.${i + 1}`),
+      stringCaches: layout.map((spec) => (spec[0] === "s" ? FlatReader.stringCache() : undefined)),
+      nested: layout.some((spec) => spec[0] === "o" || spec[0] === "a"),
+    },
+  ]),
+);
+
 /**
  * Encodes a frame with its length prefix, ready to write. Fields are written flat, by hand (as
  * envelopes are); a map field (`o`, `a`) rides as msgpack inside bin.
  */
 export function encodeFrame(frame: Frame): Buffer {
-  const layout = layouts[frame[0]];
-  const values: unknown[] = [];
+  return writeFrame(frame).finish();
+}
+
+/** Like `encodeFrame`, as a view of a shared scratch buffer: valid only until the next frame or envelope is encoded. */
+export function encodeFrameView(frame: Frame): Buffer {
+  return writeFrame(frame).view();
+}
+
+function writeFrame(frame: Frame): FlatWriter {
+  const shape = shapes.get(frame[0])!;
+  let values: unknown[] = frame;
+  if (shape.nested) {
+    values = frame.slice();
+    for (let i = 1; i < values.length; i++) {
+      const kind = shape.layout[i - 1]![0];
+      if ((kind === "o" || kind === "a") && values[i] !== null && values[i] !== undefined) values[i] = encodeValue(values[i]);
+    }
+  }
   let size = 16;
-  for (let i = 1; i < frame.length; i++) {
-    let value = frame[i];
-    const kind = layout[i - 1]![0];
-    if ((kind === "o" || kind === "a") && value !== null && value !== undefined) value = encodeValue(value);
-    values.push(value);
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i];
     size += typeof value === "string" ? FlatWriter.stringSize(value) : value instanceof Uint8Array ? FlatWriter.binSize(value) : 9;
   }
   const writer = new FlatWriter(size, PREFIX_BYTES);
-  writer.arrayHeader(frame.length);
+  writer.arrayHeader(values.length);
   writer.uint(frame[0]);
-  for (const value of values) {
+  for (let i = 1; i < values.length; i++) {
+    const value = values[i];
     if (value === null || value === undefined) writer.nil();
     else if (typeof value === "string") writer.string(value);
     else if (typeof value === "number") writer.number(value);
     else if (typeof value === "boolean") writer.bool(value);
     else writer.bin(value as Uint8Array);
   }
-  return writer.finishFramed();
+  return writer.writeLengthPrefix();
 }
-
-// Topic and queue names repeat frame after frame: decoded once per distinct value.
-const stringCaches = new Map<number, StringCache>();
 
 /** Decodes and checks one frame; throws `MalformedMessageError` naming what is wrong. */
 export function decodeFrame(bytes: Uint8Array, maxFrameBytes: number): Frame {
   const reader = new FlatReader(bytes, "frame");
   const count = reader.arrayHeader();
   const op = reader.uintOrNil("op") as Op | undefined;
-  const layout = op === undefined ? undefined : layouts[op];
-  if (layout === undefined) throw new MalformedMessageError(`unknown frame op ${String(op)}`);
+  const shape = op === undefined ? undefined : shapes.get(op);
+  if (shape === undefined) throw new MalformedMessageError(`unknown frame op ${String(op)}`);
+  const { layout, fieldNames, stringCaches } = shape;
   const fields = count - 1;
   if (fields > layout.length || fields < layout.length - (addedFields[op!] ?? 0)) {
     throw new MalformedMessageError(`frame op ${op} needs ${layout.length} fields, got ${fields}`);
@@ -125,19 +160,14 @@ export function decodeFrame(bytes: Uint8Array, maxFrameBytes: number): Frame {
   const frame: Frame = [op!];
   for (let i = 0; i < fields; i++) {
     const spec = layout[i]!;
-    const field = `${op}.${i + 1}`;
+    const field = fieldNames[i]!;
     if (reader.nilNext()) {
       if (!spec.endsWith("?") && spec[0] !== "a") throw new MalformedMessageError(`frame op ${op} field ${i + 1}: expected ${describe(spec)}`);
       frame.push(null);
       continue;
     }
     switch (spec[0]) {
-      case "s": {
-        let cache = stringCaches.get(op! * 32 + i);
-        if (cache === undefined) stringCaches.set(op! * 32 + i, (cache = FlatReader.stringCache()));
-        frame.push(reader.string(field, cache));
-        break;
-      }
+      case "s": frame.push(reader.string(field, stringCaches[i])); break;
       case "n": frame.push(reader.number(field)); break;
       case "b": frame.push(reader.bin(field)); break;
       case "B": frame.push(reader.bool(field)); break;
