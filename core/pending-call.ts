@@ -98,6 +98,7 @@ export class PendingCall implements ReplyTarget {
     this.attempt++;
     this.attemptTimeoutMs = Math.min(this.plan.timeoutMs, remaining);
     const attemptDeadline = now + this.attemptTimeoutMs;
+    // Every field at once, absent ones undefined: one object shape, no properties added later.
     const envelope: Envelope = {
       kind: MessageKind.Request,
       id: this.plan.callId,
@@ -105,14 +106,14 @@ export class PendingCall implements ReplyTarget {
       replyTo: this.host.replyQueue,
       service: this.plan.service,
       method: this.plan.method,
+      key: this.plan.key,
+      idempotencyKey: this.plan.idempotencyKey,
       deadline: attemptDeadline,
       attempt: this.attempt,
+      cancellable: this.plan.signal !== undefined,
+      headers: this.plan.headers,
+      body: this.plan.body,
     };
-    if (this.plan.idempotencyKey !== undefined) envelope.idempotencyKey = this.plan.idempotencyKey;
-    if (this.plan.key !== undefined) envelope.key = this.plan.key;
-    if (this.plan.headers !== undefined) envelope.headers = this.plan.headers;
-    if (this.plan.body !== undefined) envelope.body = this.plan.body;
-    if (this.plan.signal !== undefined) envelope.cancellable = true;
     this.arm(Waiting.Reply, this.attemptTimeoutMs);
     const confirmation = this.host.publish(this.plan.topic, encodeEnvelope(envelope), {
       key: this.plan.key,

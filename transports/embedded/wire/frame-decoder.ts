@@ -11,6 +11,8 @@ export const FRAME_HEADER_BYTES = 4;
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
+  /** Bytes of `chunks[0]` already consumed: kept as an offset, so a frame costs one view, not three. */
+  private head = 0;
   private buffered = 0;
   /** Length of the frame being collected, once its header has been read. */
   private expected = -1;
@@ -25,47 +27,54 @@ export class FrameDecoder {
     for (;;) {
       if (this.expected < 0) {
         if (this.buffered < FRAME_HEADER_BYTES) break;
-        const length = this.peekLength();
+        const length = this.readLength();
         if (length > this.maxFrameBytes) throw PayloadTooLargeError.of(length, this.maxFrameBytes);
         if (length === 0) throw new MalformedMessageError("empty frame");
-        this.consume(FRAME_HEADER_BYTES);
         this.expected = length;
       }
       if (this.buffered < this.expected) break;
-      frames.push(this.consume(this.expected));
+      frames.push(this.take(this.expected));
       this.expected = -1;
     }
     return frames;
   }
 
-  private peekLength(): number {
+  /** Reads and consumes the 4-byte length header (which may straddle chunks). */
+  private readLength(): number {
     const first = this.chunks[0]!;
-    if (first.length >= FRAME_HEADER_BYTES) return first.readUInt32BE(0);
-    const header = Buffer.concat(this.chunks, FRAME_HEADER_BYTES);
-    return header.readUInt32BE(0);
+    if (first.length - this.head >= FRAME_HEADER_BYTES) {
+      const length = first.readUInt32BE(this.head);
+      this.skip(FRAME_HEADER_BYTES);
+      return length;
+    }
+    return this.take(FRAME_HEADER_BYTES).readUInt32BE(0);
+  }
+
+  private skip(length: number): void {
+    this.buffered -= length;
+    this.head += length;
+    if (this.head === this.chunks[0]!.length) {
+      this.chunks.shift();
+      this.head = 0;
+    }
   }
 
   /** Removes and returns the next `length` buffered bytes (a view when one chunk holds them). */
-  private consume(length: number): Buffer {
-    this.buffered -= length;
+  private take(length: number): Buffer {
     const first = this.chunks[0]!;
-    if (first.length > length) {
-      this.chunks[0] = first.subarray(length);
-      return first.subarray(0, length);
-    }
-    if (first.length === length) {
-      this.chunks.shift();
-      return first;
+    if (first.length - this.head >= length) {
+      const view = first.subarray(this.head, this.head + length);
+      this.skip(length);
+      return view;
     }
     const out = Buffer.allocUnsafe(length);
     let filled = 0;
     while (filled < length) {
       const chunk = this.chunks[0]!;
-      const take = Math.min(chunk.length, length - filled);
-      chunk.copy(out, filled, 0, take);
+      const take = Math.min(chunk.length - this.head, length - filled);
+      chunk.copy(out, filled, this.head, this.head + take);
       filled += take;
-      if (take === chunk.length) this.chunks.shift();
-      else this.chunks[0] = chunk.subarray(take);
+      this.skip(take);
     }
     return out;
   }

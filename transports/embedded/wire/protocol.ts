@@ -157,31 +157,31 @@ export function decodeFrame(bytes: Uint8Array, maxFrameBytes: number): Frame {
   if (fields > layout.length || fields < layout.length - (addedFields[op!] ?? 0)) {
     throw new MalformedMessageError(`frame op ${op} needs ${layout.length} fields, got ${fields}`);
   }
-  const frame: Frame = [op!];
+  // Sized once (fields a shorter, older frame leaves out stay null).
+  const frame = new Array<unknown>(layout.length + 1).fill(null) as Frame;
+  frame[0] = op!;
   for (let i = 0; i < fields; i++) {
     const spec = layout[i]!;
     const field = fieldNames[i]!;
     if (reader.nilNext()) {
       if (!spec.endsWith("?") && spec[0] !== "a") throw new MalformedMessageError(`frame op ${op} field ${i + 1}: expected ${describe(spec)}`);
-      frame.push(null);
       continue;
     }
     switch (spec[0]) {
-      case "s": frame.push(reader.string(field, stringCaches[i])); break;
-      case "n": frame.push(reader.number(field)); break;
-      case "b": frame.push(reader.bin(field)); break;
-      case "B": frame.push(reader.bool(field)); break;
+      case "s": frame[i + 1] = reader.string(field, stringCaches[i]); break;
+      case "n": frame[i + 1] = reader.number(field); break;
+      case "b": frame[i + 1] = reader.bin(field); break;
+      case "B": frame[i + 1] = reader.bool(field); break;
       default: {
         const nested = decodeValue(reader.bin(field)!, { maxBytes: maxFrameBytes, maxDepth: NESTED_MAX_DEPTH });
         if (spec[0] === "o" && (typeof nested !== "object" || nested === null || Array.isArray(nested))) {
           throw new MalformedMessageError(`frame op ${op} field ${i + 1}: expected a map`);
         }
-        frame.push(nested);
+        frame[i + 1] = nested;
       }
     }
   }
   reader.end();
-  while (frame.length <= layout.length) frame.push(null);
   return frame;
 }
 
