@@ -10,7 +10,7 @@ import { ClosedError, InvalidArgumentError, QueueFullError } from "./errors.js";
 import { PendingCall, type CallHost, type CallPlan } from "./pending-call.js";
 import { ReplyRouter, type ReplyTarget } from "./reply-router.js";
 import { serviceTopic } from "./topics.js";
-import type { ReplyQueue, Transport } from "./transport.js";
+import { confirmed, type ReplyQueue, type Transport } from "./transport.js";
 
 export interface ClientOptions {
   /** Default 10,000 ms: the per-attempt timeout of calls that set none (and whose method sets none). */
@@ -115,10 +115,20 @@ export class RpcClient {
         return queue.name;
       },
       decodeLimits: this.decodeLimits,
-      publish: (topic, bytes, options) => this.transport.publish(topic, bytes, options),
+      publishRequest: this.requestPublisher(),
       reply: (to, bytes) => this.transport.reply(to, bytes),
       timerCount: (delta) => (this.armedTimers += delta),
       finished: (call) => this.router.remove(call.correlationId),
+    };
+  }
+
+  /** The transport's promise-free `publishRequest`, or one made of `publish` for a transport without it. */
+  private requestPublisher(): CallHost["publishRequest"] {
+    const transport = this.transport;
+    if (transport.publishRequest !== undefined) return transport.publishRequest.bind(transport);
+    return (topic, bytes, options, failed) => {
+      const confirmation = transport.publish(topic, bytes, options);
+      if (confirmation !== confirmed) confirmation.catch(failed);
     };
   }
 

@@ -5,14 +5,15 @@ import { encodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
 import type { Validator } from "./definition.js";
 import { CancelledError, DeadlineExceededError, ErrorCode, FerryError, fromWireError, TimeoutError, UnconfirmedError } from "./errors.js";
 import type { ReplyTarget } from "./reply-router.js";
-import { confirmed, type PublishOptions } from "./transport.js";
+import type { PublishOptions } from "./transport.js";
 
 /** What one call needs from its client. */
 export interface CallHost {
   readonly clock: Clock;
   readonly replyQueue: string;
   readonly decodeLimits: DecodeLimits;
-  publish(topic: string, bytes: Uint8Array, options: PublishOptions): Promise<void>;
+  /** Publishes an attempt; a failure goes to `failed` (never synchronously). */
+  publishRequest(topic: string, bytes: Uint8Array, options: PublishOptions, failed: (error: Error) => void): void;
   reply(queue: string, bytes: Uint8Array): void;
   /** Counts armed timers (+1 or -1), so a test can prove none outlive their call. */
   timerCount(delta: number): void;
@@ -115,17 +116,13 @@ export class PendingCall implements ReplyTarget {
       body: this.plan.body,
     };
     this.arm(Waiting.Reply, this.attemptTimeoutMs);
-    const confirmation = this.host.publish(this.plan.topic, encodeEnvelope(envelope), {
-      key: this.plan.key,
-      expiresAt: attemptDeadline,
-      requireConsumer: this.plan.requireConsumer,
-      messageId: `${this.plan.callId}:${this.attempt}`,
-      lazyConfirm: true,
-    });
-    if (confirmation !== confirmed) {
-      const attempt = this.attempt;
-      confirmation.catch((error: unknown) => this.attemptFailed(attempt, asFerryError(error)));
-    }
+    const attempt = this.attempt;
+    this.host.publishRequest(
+      this.plan.topic,
+      encodeEnvelope(envelope),
+      { key: this.plan.key, expiresAt: attemptDeadline, requireConsumer: this.plan.requireConsumer, messageId: `${this.plan.callId}:${attempt}`, lazyConfirm: true },
+      (error) => this.attemptFailed(attempt, asFerryError(error)),
+    );
   }
 
   private timerFired(): void {

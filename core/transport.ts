@@ -12,6 +12,13 @@ export interface Transport {
    * policy is `reject`, `PayloadTooLargeError`, or `ClosedError`.
    */
   publish(topic: string, bytes: Uint8Array, options?: PublishOptions): Promise<void>;
+  /**
+   * Optional: publishes a request, whose reply is what its caller waits for. Nothing reports
+   * success; a failure (one `publish` would reject with) goes to `failed`, at most once and never
+   * synchronously. Confirms are batched as for `lazyConfirm`. It saves the promise of `publish`
+   * on every call; a client whose transport lacks it publishes with `lazyConfirm` instead.
+   */
+  publishRequest?(topic: string, bytes: Uint8Array, options: PublishOptions, failed: (error: Error) => void): void;
   /** Joins consumer group `group` of `topic`; deliveries arrive in `onDelivery` within the credit of `prefetch`. */
   consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options?: ConsumeOptions): Promise<Subscription>;
   /** Opens a queue exclusive to this connection; replies pushed to its name arrive on `messages`. */

@@ -22,6 +22,8 @@ export class CorePublisher {
   private nextProbe = 0;
   private batch: Promise<void> | undefined;
   private lazyBatch: Promise<void> | undefined;
+  /** Requests waiting for the next lazy flush, to hear of a failure: no promise each. */
+  private waiting: WaitingRequest[] = [];
 
   constructor(
     private readonly nc: NatsConnection,
@@ -60,6 +62,29 @@ export class CorePublisher {
     );
   }
 
+  /**
+   * A lazy publish that reports only a failure, to `failed` (never synchronously): a request
+   * costs an entry in the next lazy flush's list instead of a promise.
+   */
+  publishRequest(subject: string, topic: string, bytes: Uint8Array, headers: MsgHdrs | undefined, requireConsumer: boolean, failed: (error: Error) => void): void {
+    const probe = requireConsumer ? this.nextProbe++ : -1;
+    const options: PublishOptions | undefined = requireConsumer ? { reply: `${this.inbox}.${probe}`, ...(headers === undefined ? {} : { headers }) } : headers === undefined ? undefined : { headers };
+    const refused = this.send(subject, bytes, options);
+    if (refused !== undefined) return process.nextTick(failed, refused);
+    this.waiting.push({ probe, topic, failed });
+    // One handler per flush, not per request: a failure reaches every waiting request.
+    if (this.lazyBatch === undefined) this.lazyFlushed().catch(() => undefined);
+  }
+
+  /** A lazy flush is over: fail the requests NATS had no responder for, or all of them with `error`. */
+  private settleWaiting(waiting: WaitingRequest[], error: Error | undefined): void {
+    for (const request of waiting) {
+      const unanswered = request.probe >= 0 && this.unanswered.delete(request.probe);
+      if (error !== undefined) request.failed(error);
+      else if (unanswered) request.failed(NoRespondersError.forTopic(request.topic));
+    }
+  }
+
   /** Hands the message to nats.js; the error if it refuses (it throws once the connection is closed or draining). */
   private send(subject: string, bytes: Uint8Array, options: PublishOptions | undefined): ClosedError | undefined {
     try {
@@ -83,7 +108,12 @@ export class CorePublisher {
   private lazyFlushed(): Promise<void> {
     this.lazyBatch ??= new Promise((resolve) => setTimeout(resolve, this.lazyConfirmMs)).then(() => {
       this.lazyBatch = undefined;
-      return this.confirm();
+      // The flush confirms exactly the requests published before its PING.
+      const waiting = this.waiting;
+      this.waiting = [];
+      const confirmed = this.confirm();
+      if (waiting.length > 0) confirmed.then(() => this.settleWaiting(waiting, undefined), (error: Error) => this.settleWaiting(waiting, error));
+      return confirmed;
     });
     return this.lazyBatch;
   }
@@ -104,4 +134,11 @@ export class CorePublisher {
   close(): void {
     if (!this.subscription.isClosed()) this.subscription.unsubscribe();
   }
+}
+
+interface WaitingRequest {
+  /** Its probe id, or -1 when it did not ask for a consumer. */
+  probe: number;
+  topic: string;
+  failed: (error: Error) => void;
 }

@@ -33,6 +33,8 @@ interface PendingRequest {
   reject(error: Error): void;
 }
 
+const ignoreResult = (): void => undefined;
+
 /**
  * A client's link to the TCP broker: one socket at a time, request/answer correlation, heartbeats,
  * and reconnection with backoff. Requests in flight when the link drops fail with `UNAVAILABLE`
@@ -64,13 +66,20 @@ export class TcpConnection {
 
   /** Sends a request frame built around its id; resolves with the broker's result. */
   request(build: (requestId: number) => Frame): Promise<unknown> {
-    if (this.closed) return Promise.reject(new ClosedError("the connection is closed"));
-    if (this.writer === undefined) return Promise.reject(new UnavailableError("the broker connection is down (reconnecting)"));
+    return new Promise((resolve, reject) => this.requestWith(build, { resolve, reject }));
+  }
+
+  /** Like `request`, for a caller that only needs a failure: no promise, `failed` gets it (never synchronously). */
+  requestFailuresOnly(build: (requestId: number) => Frame, failed: (error: Error) => void): void {
+    this.requestWith(build, { resolve: ignoreResult, reject: failed });
+  }
+
+  private requestWith(build: (requestId: number) => Frame, answer: PendingRequest): void {
+    if (this.closed) return process.nextTick(answer.reject, new ClosedError("the connection is closed"));
+    if (this.writer === undefined) return process.nextTick(answer.reject, new UnavailableError("the broker connection is down (reconnecting)"));
     const requestId = ++this.nextRequest;
-    return new Promise((resolve, reject) => {
-      this.pending.set(requestId, { resolve, reject });
-      this.writer!.send(build(requestId));
-    });
+    this.pending.set(requestId, answer);
+    this.writer.send(build(requestId));
   }
 
   /** Sends a frame that needs no answer; dropped while disconnected. */

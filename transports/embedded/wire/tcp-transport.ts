@@ -93,9 +93,21 @@ export class TcpTransport implements Transport {
   }
 
   publish(topic: string, bytes: Uint8Array, options: PublishOptions = {}): Promise<void> {
-    if (bytes.length > this.maxFrameBytes - FRAME_OVERHEAD_BYTES) return Promise.reject(PayloadTooLargeError.of(bytes.length, this.maxFrameBytes - FRAME_OVERHEAD_BYTES));
-    // Not `async`: a request makes one promise here, not two (publishes are the hot path).
-    return this.connection.request((id) => [Op.Publish, id, topic, bytes, options.key ?? null, options.expiresAt ?? null, options.requireConsumer ?? false, options.lazyConfirm ?? false]) as Promise<void>;
+    const tooLarge = this.tooLarge(bytes);
+    if (tooLarge !== undefined) return Promise.reject(tooLarge);
+    // Not `async`: a publish makes one promise here, not two.
+    return this.connection.request((id) => publishFrame(id, topic, bytes, options, options.lazyConfirm ?? false)) as Promise<void>;
+  }
+
+  publishRequest(topic: string, bytes: Uint8Array, options: PublishOptions, failed: (error: Error) => void): void {
+    const tooLarge = this.tooLarge(bytes);
+    if (tooLarge !== undefined) return process.nextTick(failed, tooLarge);
+    this.connection.requestFailuresOnly((id) => publishFrame(id, topic, bytes, options, true), failed);
+  }
+
+  private tooLarge(bytes: Uint8Array): PayloadTooLargeError | undefined {
+    const limit = this.maxFrameBytes - FRAME_OVERHEAD_BYTES;
+    return bytes.length > limit ? PayloadTooLargeError.of(bytes.length, limit) : undefined;
   }
 
   async consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<Subscription> {
@@ -238,6 +250,10 @@ class RemoteDelivery implements Delivery {
     this.settled = true;
     this.connection.send(frame);
   }
+}
+
+function publishFrame(requestId: number, topic: string, bytes: Uint8Array, options: PublishOptions, lazyConfirm: boolean): Frame {
+  return [Op.Publish, requestId, topic, bytes, options.key ?? null, options.expiresAt ?? null, options.requireConsumer ?? false, lazyConfirm];
 }
 
 function parseUrl(url: string): { host: string; port: number; tls: boolean } {
