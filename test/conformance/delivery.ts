@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { decodeDeadLetter } from "../../core/dead-letter.js";
 import { decodeEnvelope } from "../../core/envelope.js";
-import { UnavailableError } from "../../core/errors.js";
+import { NoRespondersError, UnavailableError } from "../../core/errors.js";
 import type { Delivery } from "../../core/transport.js";
 import { Calculator, Ledger } from "../support/services.js";
 import { gate, rejection, turn, until } from "../support/wait.js";
@@ -43,6 +43,35 @@ export function describeDelivery(target: ConformanceTarget): void {
       expect(overlaps).to.equal(0);
       expect(seen.size).to.equal(keys);
       for (const sequence of seen.values()) expect(sequence).to.deep.equal([0, 1, 2, 3, 4]);
+    });
+
+    it("publishes a request without a promise: no consumer reaches the failure callback (never synchronously), a served topic reports nothing", async () => {
+      const transport = await harness().transport();
+      const consumer = await harness().transport();
+      const received: Uint8Array[] = [];
+      await consumer.consume("served", "workers", (delivery) => {
+        received.push(delivery.bytes);
+        delivery.ack();
+      });
+      // Transports without `publishRequest` are used through `publish` with `lazyConfirm`, as the client does.
+      const publishRequest = (topic: string, failed: (error: Error) => void) =>
+        transport.publishRequest !== undefined
+          ? transport.publishRequest(topic, new Uint8Array([7]), { requireConsumer: true, lazyConfirm: true }, failed)
+          : void transport.publish(topic, new Uint8Array([7]), { requireConsumer: true, lazyConfirm: true }).catch(failed);
+      const failures: { topic: string; error: Error; returned: boolean }[] = [];
+      for (const topic of ["nobody-listens", "served"]) {
+        let returned = false;
+        publishRequest(topic, (error) => failures.push({ topic, error, returned }));
+        returned = true;
+      }
+      await until(() => failures.length === 1 && received.length === 1, "the failure and the delivery");
+      expect(failures[0]!.topic).to.equal("nobody-listens");
+      expect(failures[0]!.error).to.be.instanceOf(NoRespondersError);
+      expect(failures[0]!.returned, "failed was called before publishRequest returned").to.equal(true);
+      expect([...received[0]!]).to.deep.equal([7]);
+      // The served request's confirm (lazy) has come and gone without a failure.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(failures).to.have.length(1);
     });
 
     it("redelivers what a consumer held when it leaves mid-handling", async () => {
