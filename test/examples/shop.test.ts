@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { ShopReport } from "../../examples/shop/launcher/shop-report.js";
-import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
+import { useNatsServer } from "../support/nats-server.js";
 import { runExample, type ExampleRun } from "./run-example.js";
 
 /** The report `--json` prints as the last line. */
@@ -67,22 +67,17 @@ describe("examples/shop", function () {
   });
 
   describe("on NATS", () => {
-    let server: NatsServer | undefined;
-    before(async function () {
-      if (!natsServerAvailable()) return this.skip();
-      server = await NatsServer.start();
-    });
-    after(async () => server?.stop());
+    const natsUrl = useNatsServer();
 
     it("runs in durable mode (JetStream) with the same results, dead letters and backlog included", async () => {
-      const run = await runExample("examples/shop/main.js", ["--nats", server!.url, "--burst", String(burst), "--json"]);
+      const run = await runExample("examples/shop/main.js", ["--nats", natsUrl(), "--burst", String(burst), "--json"]);
       const report = expectTheShopWorked(run, ["orders", "inventory", "payments"]);
       expect(report.transport).to.equal("nats-durable");
       expectBacklogDrained(report, burst);
     });
 
     it("runs in core mode, and says why it skips the backlog step", async () => {
-      const run = await runExample("examples/shop/main.js", ["--nats", server!.url, "--nats-mode", "core", "--json"]);
+      const run = await runExample("examples/shop/main.js", ["--nats", natsUrl(), "--nats-mode", "core", "--json"]);
       const report = expectTheShopWorked(run, ["orders", "inventory", "payments"]);
       expect(report.transport).to.equal("nats-core");
       expect(report.peakShaving).to.have.property("skipped").that.includes("core NATS stores nothing");

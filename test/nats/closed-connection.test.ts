@@ -2,18 +2,13 @@ import { expect } from "chai";
 import { ClosedError } from "../../core/errors.js";
 import { NatsTransport } from "../../transports/nats/nats-transport.js";
 import { rejection } from "../support/wait.js";
-import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
+import { useNatsServer } from "../support/nats-server.js";
 
 describe("nats core publish on a connection NATS has closed", function () {
-  let server: NatsServer | undefined;
-  before(async function () {
-    if (!natsServerAvailable()) return this.skip();
-    server = await NatsServer.start();
-  });
-  after(async () => server?.stop());
+  const natsUrl = useNatsServer();
 
   it("rejects with a typed ClosedError instead of throwing, for requests and events alike", async () => {
-    const transport = await NatsTransport.connect({ url: server!.url, prefix: "closedconn" });
+    const transport = await NatsTransport.connect({ url: natsUrl(), prefix: "closedconn" });
     try {
       await transport.publish("svc.Gone", new Uint8Array([1]));
       await transport.nc.close();

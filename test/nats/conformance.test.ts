@@ -1,7 +1,7 @@
 import { NatsMode, type NatsMode as Mode } from "../../transports/nats/nats-options.js";
 import { NatsTransport } from "../../transports/nats/nats-transport.js";
 import { transportConformance } from "../transport-conformance.js";
-import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
+import { useNatsServer } from "../support/nats-server.js";
 
 /** Neither mode: NATS consumers pull from shared consumers, nobody owns a partition. */
 const bothModes = {
@@ -28,13 +28,8 @@ const skips: Record<Mode, Record<string, string>> = {
 
 for (const mode of [NatsMode.Core, NatsMode.Durable]) {
   describe(`nats ${mode} mode`, function () {
-    let server: NatsServer | undefined;
+    const natsUrl = useNatsServer();
     let tests = 0;
-    before(async function () {
-      if (!natsServerAvailable()) return this.skip();
-      server = await NatsServer.start();
-    });
-    after(async () => server?.stop());
 
     transportConformance({
       name: `NATS (${mode} mode)`,
@@ -43,7 +38,7 @@ for (const mode of [NatsMode.Core, NatsMode.Durable]) {
         // Each test gets its own namespace on the shared server: its own subjects, streams and consumers.
         const prefix = `t${mode[0]}${++tests}`;
         return {
-          connect: async () => NatsTransport.connect({ url: server!.url, mode, prefix }),
+          connect: async () => NatsTransport.connect({ url: natsUrl(), mode, prefix }),
           close: async () => undefined,
         };
       },

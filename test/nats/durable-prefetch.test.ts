@@ -3,24 +3,19 @@ import type { Delivery, GroupPartitionStats } from "../../core/transport.js";
 import { NatsTransport } from "../../transports/nats/nats-transport.js";
 import { PullCredit, type CreditLane } from "../../transports/nats/pull-credit.js";
 import { until } from "../support/wait.js";
-import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
+import { useNatsServer } from "../support/nats-server.js";
 
 describe("nats durable consumer prefetch", function () {
-  let server: NatsServer | undefined;
+  const natsUrl = useNatsServer();
   let tests = 0;
   const opened: NatsTransport[] = [];
-  before(async function () {
-    if (!natsServerAvailable()) return this.skip();
-    server = await NatsServer.start();
-  });
   afterEach(async () => {
     for (const transport of opened.reverse()) await transport.close();
     opened.length = 0;
   });
-  after(async () => server?.stop());
 
   async function transport(prefix: string): Promise<NatsTransport> {
-    const connected = await NatsTransport.connect({ url: server!.url, mode: "durable", prefix });
+    const connected = await NatsTransport.connect({ url: natsUrl(), mode: "durable", prefix });
     opened.push(connected);
     return connected;
   }

@@ -3,27 +3,22 @@ import { defineService, method } from "../../core/definition.js";
 import { Ferry } from "../../core/ferry.js";
 import { NatsKvIdempotencyStore } from "../../transports/nats/kv-idempotency-store.js";
 import { NatsTransport } from "../../transports/nats/nats-transport.js";
-import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
+import { useNatsServer } from "../support/nats-server.js";
 
 const Payments = defineService("Payments", {
   charge: method<{ account: string; cents: number }, { receipt: string }>({ idempotent: true }),
 });
 
 describe("NatsKvIdempotencyStore", function () {
-  let server: NatsServer | undefined;
+  const natsUrl = useNatsServer();
   const opened: { close(): Promise<void> }[] = [];
-  before(async function () {
-    if (!natsServerAvailable()) return this.skip();
-    server = await NatsServer.start();
-  });
   afterEach(async () => {
     for (const item of opened.reverse()) await item.close();
     opened.length = 0;
   });
-  after(async () => server?.stop());
 
   async function instance(name: string, runs: string[]): Promise<Ferry> {
-    const transport = await NatsTransport.connect({ url: server!.url, prefix: "kv" });
+    const transport = await NatsTransport.connect({ url: natsUrl(), prefix: "kv" });
     const store = await NatsKvIdempotencyStore.open(transport.nc, { bucket: "kv_idempotency" });
     const ferry = new Ferry(transport);
     await ferry.start();
@@ -36,7 +31,7 @@ describe("NatsKvIdempotencyStore", function () {
     const runs: string[] = [];
     const first = await instance("first", runs);
     await instance("second", runs);
-    const client = new Ferry(await NatsTransport.connect({ url: server!.url, prefix: "kv" }));
+    const client = new Ferry(await NatsTransport.connect({ url: natsUrl(), prefix: "kv" }));
     await client.start();
     opened.push(client);
     const request = { account: "acct-1", cents: 500 };
@@ -54,7 +49,7 @@ describe("NatsKvIdempotencyStore", function () {
     const runs: string[] = [];
     await instance("a", runs);
     await instance("b", runs);
-    const client = new Ferry(await NatsTransport.connect({ url: server!.url, prefix: "kv" }));
+    const client = new Ferry(await NatsTransport.connect({ url: natsUrl(), prefix: "kv" }));
     await client.start();
     opened.push(client);
     await client.call(Payments.methods.charge, { account: "x", cents: 1 }, { idempotencyKey: "k-mismatch" });

@@ -86,3 +86,18 @@ export class NatsServer {
     if (this.ownsStore) rmSync(this.storeDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * Starts a nats-server of its own for the enclosing `describe` and stops it after (skipping the
+ * suite, with how to install the binary, when there is none). Returns the server's url, to read
+ * inside tests.
+ */
+export function useNatsServer(): () => string {
+  let server: NatsServer | undefined;
+  before(async function () {
+    if (!natsServerAvailable()) return this.skip();
+    server = await NatsServer.start();
+  });
+  after(async () => server?.stop());
+  return () => server!.url;
+}

@@ -40,16 +40,11 @@ export class CorePublisher {
 
   publish(subject: string, topic: string, bytes: Uint8Array, headers: MsgHdrs | undefined, requireConsumer: boolean, lazy: boolean): Promise<void> {
     // Published before a flush is joined: a publish that throws (closed connection) leaves no flush unwatched.
-    if (!requireConsumer) {
-      const refused = this.send(subject, bytes, headers === undefined ? undefined : { headers });
-      if (refused !== undefined) return Promise.reject(refused);
-      return lazy ? this.lazyFlushed() : this.flushed();
-    }
-    const id = this.nextProbe++;
-    const reply = `${this.inbox}.${id}`;
-    const refused = this.send(subject, bytes, headers === undefined ? { reply } : { reply, headers });
+    const id = requireConsumer ? this.nextProbe++ : -1;
+    const refused = this.send(subject, bytes, this.messageOptions(id, headers));
     if (refused !== undefined) return Promise.reject(refused);
     const flushed = lazy ? this.lazyFlushed() : this.flushed();
+    if (!requireConsumer) return flushed;
     // The 503 for a message nobody took arrives before the PONG that settles `flushed`.
     return flushed.then(
       () => {
@@ -68,8 +63,7 @@ export class CorePublisher {
    */
   publishRequest(subject: string, topic: string, bytes: Uint8Array, headers: MsgHdrs | undefined, requireConsumer: boolean, failed: (error: Error) => void): void {
     const probe = requireConsumer ? this.nextProbe++ : -1;
-    const options: PublishOptions | undefined = requireConsumer ? { reply: `${this.inbox}.${probe}`, ...(headers === undefined ? {} : { headers }) } : headers === undefined ? undefined : { headers };
-    const refused = this.send(subject, bytes, options);
+    const refused = this.send(subject, bytes, this.messageOptions(probe, headers));
     if (refused !== undefined) return process.nextTick(failed, refused);
     this.waiting.push({ probe, topic, failed });
     // One handler per flush, not per request: a failure reaches every waiting request.
@@ -83,6 +77,13 @@ export class CorePublisher {
       if (error !== undefined) request.failed(error);
       else if (unanswered) request.failed(NoRespondersError.forTopic(request.topic));
     }
+  }
+
+  /** A message's options: its headers, and with a probe id (0 or more), the reply subject NATS answers 503 on. */
+  private messageOptions(probe: number, headers: MsgHdrs | undefined): PublishOptions | undefined {
+    if (probe < 0) return headers === undefined ? undefined : { headers };
+    const reply = `${this.inbox}.${probe}`;
+    return headers === undefined ? { reply } : { reply, headers };
   }
 
   /** Hands the message to nats.js; the error if it refuses (it throws once the connection is closed or draining). */

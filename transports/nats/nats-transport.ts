@@ -1,4 +1,4 @@
-import { connect as natsConnect, type JetStreamClient, type JetStreamManager, type NatsConnection } from "nats";
+import { connect as natsConnect, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from "nats";
 import { BehaviorSubject, type Observable } from "rxjs";
 import { encodeDeadLetter, type DeadLetter } from "../../core/dead-letter.js";
 import { ClosedError, InvalidArgumentError, NoRespondersError, PayloadTooLargeError, UnavailableError } from "../../core/errors.js";
@@ -86,30 +86,37 @@ export class NatsTransport implements Transport {
   }
 
   publish(topic: string, bytes: Uint8Array, options: PublishOptions = {}): Promise<void> {
-    if (this.closing !== undefined) return Promise.reject(new ClosedError("the transport"));
-    const maxPayload = this.nc.info?.max_payload ?? 1024 * 1024;
-    if (bytes.length > maxPayload) return Promise.reject(PayloadTooLargeError.of(bytes.length, maxPayload));
-    const known = this.durability.get(topic);
+    const refusal = this.refusal(bytes);
+    if (refusal !== undefined) return Promise.reject(refusal);
     // The hot path: a topic known to be core is published without awaiting anything else.
-    if (known?.durable === false && Date.now() - known.checkedAt < recheckDurableMs) return this.publishCore(topic, bytes, options);
-    if (known?.durable === true) return this.publishToStream(topic, bytes, options);
+    if (this.knownCore(topic)) return this.publishCore(topic, bytes, options);
+    if (this.durability.get(topic)?.durable === true) return this.publishToStream(topic, bytes, options);
     return this.isDurable(topic).then((durable) => (durable ? this.publishToStream(topic, bytes, options) : this.publishCore(topic, bytes, options)));
   }
 
   publishRequest(topic: string, bytes: Uint8Array, options: PublishOptions, failed: (error: Error) => void): void {
-    const known = this.durability.get(topic);
-    const maxPayload = this.nc.info?.max_payload ?? 1024 * 1024;
-    // The hot path, as in `publish`; anything else goes through `publish`.
-    if (this.closing === undefined && bytes.length <= maxPayload && known?.durable === false && Date.now() - known.checkedAt < recheckDurableMs) {
-      const headers = options.key === undefined ? undefined : buildHeaders({ [Header.Key]: options.key });
-      return this.publisher.publishRequest(this.subjects.subject(topic), topic, bytes, headers, options.requireConsumer === true, failed);
+    if (this.refusal(bytes) !== undefined || !this.knownCore(topic)) {
+      this.publish(topic, bytes, { ...options, lazyConfirm: true }).catch(failed);
+      return;
     }
-    this.publish(topic, bytes, { ...options, lazyConfirm: true }).catch(failed);
+    this.publisher.publishRequest(this.subjects.subject(topic), topic, bytes, coreHeaders(options), options.requireConsumer === true, failed);
+  }
+
+  /** Why a publish of `bytes` is refused before it is sent, if it is. */
+  private refusal(bytes: Uint8Array): ClosedError | PayloadTooLargeError | undefined {
+    if (this.closing !== undefined) return new ClosedError("the transport");
+    const maxPayload = this.nc.info?.max_payload ?? 1024 * 1024;
+    return bytes.length > maxPayload ? PayloadTooLargeError.of(bytes.length, maxPayload) : undefined;
+  }
+
+  /** Whether `topic` was found not durable recently enough to publish to it without asking again. */
+  private knownCore(topic: string): boolean {
+    const known = this.durability.get(topic);
+    return known?.durable === false && Date.now() - known.checkedAt < recheckDurableMs;
   }
 
   private publishCore(topic: string, bytes: Uint8Array, options: PublishOptions): Promise<void> {
-    const headers = options.key === undefined ? undefined : buildHeaders({ [Header.Key]: options.key });
-    return this.publisher.publish(this.subjects.subject(topic), topic, bytes, headers, options.requireConsumer === true, options.lazyConfirm === true);
+    return this.publisher.publish(this.subjects.subject(topic), topic, bytes, coreHeaders(options), options.requireConsumer === true, options.lazyConfirm === true);
   }
 
   private async publishToStream(topic: string, bytes: Uint8Array, options: PublishOptions): Promise<void> {
@@ -310,4 +317,9 @@ export class NatsTransport implements Transport {
 /** A dead letter received on core NATS: nothing to acknowledge. */
 function plainDelivery(topic: string, bytes: Uint8Array): Delivery {
   return { bytes, topic, partition: 0, offset: 0, deliveryCount: 1, maxDeliveries: 1, key: undefined, ack() {}, nack() {}, reject() {} };
+}
+
+/** Core messages carry only their partition key as a header. */
+function coreHeaders(options: PublishOptions): MsgHdrs | undefined {
+  return options.key === undefined ? undefined : buildHeaders({ [Header.Key]: options.key });
 }

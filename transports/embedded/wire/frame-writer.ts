@@ -56,8 +56,16 @@ export class FrameWriter {
     if (this.end === this.start) return;
     const batch = this.slab!.subarray(this.start, this.end);
     this.start = this.end;
+    // A slab grown for a large frame is not kept: an idle connection holds at most SLAB_BYTES.
+    if (this.slab!.length > SLAB_BYTES) this.dropSlab();
     if (!this.socket.destroyed) this.socket.write(batch);
   };
+
+  private dropSlab(): void {
+    this.slab = undefined;
+    this.start = 0;
+    this.end = 0;
+  }
 
   /** Starts a slab with room for the unwritten batch plus `needed` bytes, and moves the batch over. */
   private newSlab(needed: number): void {
