@@ -10,6 +10,7 @@ import type { SetupConfig } from "./systems/system.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const stopGraceMs = 5_000;
+let profiles = 0;
 
 /** Keeps the tail of a child's output, to explain a failure without printing its chatter. */
 function keepTail(child: ChildProcess): () => string {
@@ -56,7 +57,7 @@ export class BenchChild {
 
   /** Forks a child in `role` and waits until it is ready; returns it with what it reported. */
   static async start(role: "server" | "client" | "backlog", config: SetupConfig, timeoutMs = 60_000): Promise<{ child: BenchChild; info: Record<string, unknown> }> {
-    const child = new BenchChild(fork(join(here, "child.js"), [role, JSON.stringify(config)], { stdio: ["ignore", "pipe", "pipe", "ipc"] }));
+    const child = new BenchChild(fork(join(here, "child.js"), [role, JSON.stringify(config)], { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: profiling(role) }));
     try {
       const ready = await child.next("ready", timeoutMs);
       return { child, info: ready.info };
@@ -120,7 +121,7 @@ export class FerryBrokerProcess {
   static async start(options: { durable: boolean }): Promise<FerryBrokerProcess> {
     const dataDir = options.durable ? mkdtempSync(join(tmpdir(), "ferry-bench-")) : undefined;
     const args = ["broker", "--port", "0", ...(dataDir === undefined ? [] : ["--data", dataDir, "--fsync", "always"])];
-    const child = fork(join(here, "../cli/main.js"), args, { stdio: ["ignore", "pipe", "pipe", "ipc"] });
+    const child = fork(join(here, "../cli/main.js"), args, { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: profiling("broker") });
     const output = keepTail(child);
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout!.on("data", (chunk: Buffer) => {
@@ -136,4 +137,14 @@ export class FerryBrokerProcess {
     await stopProcess(this.child, () => this.child.kill("SIGTERM"));
     if (this.dataDir !== undefined) rmSync(this.dataDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * With FERRY_BENCH_CPU_PROF=<dir>, every Ferry process the bench starts writes a V8 CPU profile
+ * there when it exits, named after its role (for finding where a cell's time goes).
+ */
+function profiling(role: string): string[] {
+  const dir = process.env.FERRY_BENCH_CPU_PROF;
+  if (dir === undefined || dir === "") return process.execArgv;
+  return [...process.execArgv, "--cpu-prof", `--cpu-prof-dir=${dir}`, `--cpu-prof-name=${role}-${Date.now()}-${++profiles}.cpuprofile`];
 }

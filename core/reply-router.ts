@@ -1,5 +1,6 @@
 import { decodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
 import type { DecodeLimits } from "./codec.js";
+import { LiveTable } from "./live-table.js";
 
 /** Something waiting for messages addressed to one correlation id. */
 export interface ReplyTarget {
@@ -21,7 +22,7 @@ export interface ReplyRouterStats {
  * a misbehaving peer cannot break the caller.
  */
 export class ReplyRouter {
-  private readonly targets = new Map<string, ReplyTarget>();
+  private readonly targets = new LiveTable<string, ReplyTarget>();
   private unknown = 0;
   private malformed = 0;
 
@@ -32,7 +33,7 @@ export class ReplyRouter {
   }
 
   remove(correlationId: string): void {
-    this.targets.delete(correlationId);
+    this.targets.take(correlationId);
   }
 
   get size(): number {
@@ -64,7 +65,7 @@ export class ReplyRouter {
 
   /** Hands every target to `settle` (used on close) and forgets them. */
   drain(settle: (target: ReplyTarget) => void): void {
-    const targets = [...this.targets.values()];
+    const targets = this.targets.values();
     this.targets.clear();
     for (const target of targets) settle(target);
   }

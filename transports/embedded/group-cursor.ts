@@ -1,4 +1,5 @@
 import type { Delivery } from "../../core/transport.js";
+import { LiveTable } from "../../core/live-table.js";
 import { Deque } from "./deque.js";
 import type { PartitionLog, StoredMessage } from "./partition-log.js";
 
@@ -58,7 +59,7 @@ export class GroupCursor {
   private readonly settledAbove = new Set<number>();
   /** Returned messages, delivered before new ones. */
   private readonly ready = new Deque<Pending>();
-  private readonly inFlight = new Map<number, CursorDelivery>();
+  private readonly inFlight = new LiveTable<number, CursorDelivery>();
   /** Keys held by a message, each with the messages of that key parked behind it (made on first park). */
   private readonly heldKeys = new Map<string, Deque<Pending> | undefined>();
   /** Set by `takeNext` for the message it returns (saves an object per delivery). */
@@ -222,7 +223,7 @@ export class GroupCursor {
   /** Takes `delivery` out of flight; false if it was settled already (a stale ack or nack). */
   private release(delivery: CursorDelivery): boolean {
     if (this.inFlight.get(delivery.message.offset) !== delivery) return false;
-    this.inFlight.delete(delivery.message.offset);
+    this.inFlight.take(delivery.message.offset);
     delivery.member.inFlight--;
     return true;
   }

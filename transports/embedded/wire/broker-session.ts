@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { LiveTable } from "../../../core/live-table.js";
 import { FerryError, InvalidArgumentError, toWireError, type WireError } from "../../../core/errors.js";
 import type { Delivery, TopicOptions } from "../../../core/transport.js";
 import type { Broker } from "../broker.js";
@@ -42,7 +43,7 @@ export class BrokerSession {
   private authenticated = false;
   private readonly authDeadline: NodeJS.Timeout;
   private readonly subscriptions = new Map<number, Subscription>();
-  private readonly deliveries = new Map<number, Delivery>();
+  private readonly deliveries = new LiveTable<number, Delivery>();
   private readonly replyQueues = new Set<string>();
   private nextTag = 0;
   /** Highest request id whose success is confirmed by the next `Confirmed` frame (0: none pending). */
@@ -194,10 +195,8 @@ export class BrokerSession {
 
   /** Acks and nacks for unknown tags (settled already, or from before a reconnect) are ignored. */
   private settle(tag: number, settle: (delivery: Delivery) => void): void {
-    const delivery = this.deliveries.get(tag);
-    if (delivery === undefined) return;
-    this.deliveries.delete(tag);
-    settle(delivery);
+    const delivery = this.deliveries.take(tag);
+    if (delivery !== undefined) settle(delivery);
   }
 
   private unsubscribe(subscriptionId: number): void {

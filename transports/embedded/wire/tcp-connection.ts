@@ -2,6 +2,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { BehaviorSubject } from "rxjs";
 import { backoffDelay } from "../../../core/backoff.js";
+import { LiveTable } from "../../../core/live-table.js";
 import { ClosedError, FerryError, fromWireError, UnavailableError, UnconfirmedError, type WireError } from "../../../core/errors.js";
 import type { ConnectionState } from "../../../core/transport.js";
 import { FrameDecoder } from "./frame-decoder.js";
@@ -47,8 +48,10 @@ export class TcpConnection {
   generation = 0;
   private socket: net.Socket | undefined;
   private writer: FrameWriter | undefined;
-  private readonly pending = new Map<number, PendingRequest>();
+  private readonly pending = new LiveTable<number, PendingRequest>();
   private nextRequest = 0;
+  /** No request below this id is pending (the broker answered or confirmed each of them). */
+  private lowestPending = 1;
   private heartbeat: NodeJS.Timeout | undefined;
   private lastHeard = 0;
   private reconnectAttempt = 0;
@@ -193,22 +196,15 @@ export class TcpConnection {
   }
 
   private settle(requestId: number, settle: (request: PendingRequest) => void): void {
-    const request = this.pending.get(requestId);
-    if (request === undefined) return;
-    this.pending.delete(requestId);
-    settle(request);
+    const request = this.pending.take(requestId);
+    if (request !== undefined) settle(request);
   }
 
-  /**
-   * Every request up to `requestId` that the broker did not answer on its own succeeded. Ids
-   * grow, and the map keeps them in the order they were sent.
-   */
+  /** Every request up to `requestId` that the broker did not answer on its own succeeded. */
   private confirmThrough(requestId: number): void {
-    for (const [id, request] of this.pending) {
-      if (id > requestId) return;
-      this.pending.delete(id);
-      request.resolve(null);
-    }
+    const through = Math.min(requestId, this.nextRequest);
+    for (let id = this.lowestPending; id <= through; id++) this.pending.take(id)?.resolve(null);
+    this.lowestPending = Math.max(this.lowestPending, through + 1);
   }
 
   private beat(): void {
@@ -257,8 +253,9 @@ export class TcpConnection {
   }
 
   private failPending(error: Error): void {
-    const pending = [...this.pending.values()];
+    const pending = this.pending.values();
     this.pending.clear();
+    this.lowestPending = this.nextRequest + 1;
     for (const request of pending) request.reject(error);
   }
 }
