@@ -191,6 +191,8 @@ export class RpcClient {
       service: method.service,
       method: method.name,
       callId,
+      // Base 36: a decimal toString would go through V8's number-to-string cache, which keeps the
+      // string alive past the call.
       correlationId: (++this.nextCorrelation).toString(36),
       // Only requests that may run more than once carry a key: the server dedupes exactly those.
       idempotencyKey: options.idempotencyKey ?? (retries > 0 || method.idempotent === true ? callId : undefined),

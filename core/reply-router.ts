@@ -18,22 +18,23 @@ export interface ReplyRouterStats {
 
 /**
  * Routes everything arriving on a client's one reply queue to the call it answers, by
- * correlation id. Unknown, late and malformed replies are counted and dropped, never thrown:
+ * correlation id: the client counts them up from 1 in base 36, so they key a `LiveTable`. Unknown,
+ * late and malformed replies are counted and dropped, never thrown:
  * a misbehaving peer cannot break the caller.
  */
 export class ReplyRouter {
-  private readonly targets = new LiveTable<string, ReplyTarget>();
+  private readonly targets = new LiveTable<ReplyTarget>();
   private unknown = 0;
   private malformed = 0;
 
   constructor(private readonly limits: DecodeLimits) {}
 
   add(correlationId: string, target: ReplyTarget): void {
-    this.targets.set(correlationId, target);
+    this.targets.set(parseInt(correlationId, 36), target);
   }
 
   remove(correlationId: string): void {
-    this.targets.take(correlationId);
+    this.targets.take(parseInt(correlationId, 36));
   }
 
   get size(): number {
@@ -49,7 +50,7 @@ export class ReplyRouter {
       return;
     }
     const isAnswer = envelope.kind === MessageKind.Reply || envelope.kind === MessageKind.Started;
-    const target = isAnswer && envelope.correlationId !== undefined ? this.targets.get(envelope.correlationId) : undefined;
+    const target = isAnswer && envelope.correlationId !== undefined ? this.targets.get(parseInt(envelope.correlationId, 36)) : undefined;
     if (target === undefined) {
       this.unknown++;
       return;

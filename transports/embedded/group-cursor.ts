@@ -59,7 +59,7 @@ export class GroupCursor {
   private readonly settledAbove = new Set<number>();
   /** Returned messages, delivered before new ones. */
   private readonly ready = new Deque<Pending>();
-  private readonly inFlight = new LiveTable<number, CursorDelivery>();
+  private readonly inFlight = new LiveTable<CursorDelivery>();
   /** Keys held by a message, each with the messages of that key parked behind it (made on first park). */
   private readonly heldKeys = new Map<string, Deque<Pending> | undefined>();
   /** Set by `takeNext` for the message it returns (saves an object per delivery). */

@@ -43,7 +43,7 @@ export class BrokerSession {
   private authenticated = false;
   private readonly authDeadline: NodeJS.Timeout;
   private readonly subscriptions = new Map<number, Subscription>();
-  private readonly deliveries = new LiveTable<number, Delivery>();
+  private readonly deliveries = new LiveTable<Delivery>();
   private readonly replyQueues = new Set<string>();
   private nextTag = 0;
   /** Highest request id whose success is confirmed by the next `Confirmed` frame (0: none pending). */

@@ -48,7 +48,7 @@ export class TcpConnection {
   generation = 0;
   private socket: net.Socket | undefined;
   private writer: FrameWriter | undefined;
-  private readonly pending = new LiveTable<number, PendingRequest>();
+  private readonly pending = new LiveTable<PendingRequest>();
   private nextRequest = 0;
   /** No request below this id is pending (the broker answered or confirmed each of them). */
   private lowestPending = 1;
