@@ -28,6 +28,8 @@ export class HandlerRun implements CallContext {
   private handlerTimer: unknown;
 
   constructor(
+    /** The server's number for this run: its key among the runs in progress. */
+    readonly serial: number,
     envelope: Envelope,
     readonly method: string,
     readonly deliveryCount: number,

@@ -14,6 +14,7 @@ import {
   type WireError,
 } from "./errors.js";
 import { HandlerRun } from "./handler-run.js";
+import { LiveTable } from "./live-table.js";
 import type { IdempotencyStore, Outcome } from "./idempotency.js";
 import { serviceTopic } from "./topics.js";
 import type { Delivery, ReplyQueue, Subscription, TopicOptions, Transport } from "./transport.js";
@@ -79,7 +80,8 @@ export class RpcServer {
   private readonly drainTimeoutMs: number;
   private readonly handlers = new Map<string, Handler>();
   /** Every run in progress, and (by call id) those a caller may cancel. */
-  private readonly runs = new Set<HandlerRun>();
+  private readonly runs = new LiveTable<HandlerRun>();
+  private nextRun = 0;
   private readonly cancellable = new Map<string, HandlerRun>();
   private subscription: Subscription | undefined;
   private controlQueue: ReplyQueue | undefined;
@@ -204,8 +206,8 @@ export class RpcServer {
    * promise in between; one that returns a promise completes when it settles.
    */
   private run(delivery: Delivery, envelope: Envelope, method: MethodDefinition, request: unknown, key: string | undefined): void {
-    const run = new HandlerRun(envelope, method.name, delivery.deliveryCount, this.clock, this.options.handlerTimeoutMs);
-    this.runs.add(run);
+    const run = new HandlerRun(++this.nextRun, envelope, method.name, delivery.deliveryCount, this.clock, this.options.handlerTimeoutMs);
+    this.runs.set(run.serial, run);
     if (envelope.cancellable) this.startCancellable(envelope, run);
     // A run cancelled between delivery and start never calls its handler (in-process, the
     // Started -> Cancel round trip above completes synchronously).
@@ -226,7 +228,7 @@ export class RpcServer {
   /** The handler returned `value` (or threw it): turn that into an outcome or a redelivery. */
   private ran(run: HandlerRun, delivery: Delivery, envelope: Envelope, key: string | undefined, value: unknown, threw: boolean): void {
     run.end();
-    this.runs.delete(run);
+    this.runs.take(run.serial);
     if (envelope.cancellable) this.cancellable.delete(run.callId);
     let outcome: Outcome | undefined;
     let retry: WireError | undefined;
