@@ -1,5 +1,6 @@
 import type { Subscription as RxSubscription } from "rxjs";
 import { newCallId } from "./call-id.js";
+import { CallTimers } from "./call-timers.js";
 import type { BackoffOptions } from "./backoff.js";
 import { systemClock, type Clock } from "./clock.js";
 import { defaultDecodeLimits, encodeValue, type DecodeLimits } from "./codec.js";
@@ -60,7 +61,7 @@ export interface EmitOptions {
 export interface ClientStats {
   /** Calls waiting for an outcome. */
   pending: number;
-  /** Timers armed by calls (timeouts and backoff). */
+  /** Calls waiting on a timer: an attempt timeout, a backoff, or a cancelled call waiting for its late start. */
   timers: number;
   /** Replies for no pending call (late or duplicate). */
   unknownReplies: number;
@@ -82,7 +83,7 @@ export class RpcClient {
   private readonly decodeLimits: DecodeLimits;
   private readonly validateResponses: boolean;
   private readonly router: ReplyRouter;
-  private armedTimers = 0;
+  private readonly timers: CallTimers;
   private replyQueue: ReplyQueue | undefined;
   private routing: RxSubscription | undefined;
   private host: CallHost | undefined;
@@ -100,6 +101,7 @@ export class RpcClient {
     this.decodeLimits = options.decodeLimits ?? defaultDecodeLimits;
     this.validateResponses = options.validateResponses ?? false;
     this.router = new ReplyRouter(this.decodeLimits);
+    this.timers = new CallTimers(this.clock);
   }
 
   /** Opens the reply queue; calls fail with `CLOSED` until it has resolved (`connect()` awaits it). */
@@ -117,7 +119,7 @@ export class RpcClient {
       decodeLimits: this.decodeLimits,
       publishRequest: this.requestPublisher(),
       reply: (to, bytes) => this.transport.reply(to, bytes),
-      timerCount: (delta) => (this.armedTimers += delta),
+      timers: this.timers,
       finished: (call) => this.router.remove(call.correlationId),
     };
   }
@@ -211,7 +213,7 @@ export class RpcClient {
 
   stats(): ClientStats {
     const router = this.router.stats();
-    return { pending: router.pending, timers: this.armedTimers, unknownReplies: router.unknown, malformedReplies: router.malformed };
+    return { pending: router.pending, timers: this.timers.size, unknownReplies: router.unknown, malformedReplies: router.malformed };
   }
 
   /** Rejects every pending call with `CLOSED` and closes the reply queue. */

@@ -1,4 +1,5 @@
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
+import type { CallTimers, Timed } from "./call-timers.js";
 import type { Clock } from "./clock.js";
 import { decodeValue, type DecodeLimits } from "./codec.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
@@ -15,8 +16,8 @@ export interface CallHost {
   /** Publishes an attempt; a failure goes to `failed` (never synchronously). */
   publishRequest(topic: string, bytes: Uint8Array, options: PublishOptions, failed: (error: Error) => void): void;
   reply(queue: string, bytes: Uint8Array): void;
-  /** Counts armed timers (+1 or -1), so a test can prove none outlive their call. */
-  timerCount(delta: number): void;
+  /** Where a call waits for its timeout, backoff or late start (one clock timer for all calls). */
+  readonly timers: CallTimers;
   /** The call is over (the router entry and the pending slot go). */
   finished(call: PendingCall): void;
 }
@@ -51,22 +52,24 @@ type Waiting = (typeof Waiting)[keyof typeof Waiting];
  * One call, from first attempt to outcome. It is settled exactly once, by a reply, a final
  * failure, cancellation or close, and from then on its timer is cleared and late messages are
  * ignored. Attempts share the correlation id, so a late reply to an earlier attempt still
- * answers the call. A call has at most one timer at a time (attempt timeout, backoff, or the
- * wait for a cancelled call's start), with one callback made once per call.
+ * answers the call. A call waits for at most one moment at a time (attempt timeout, backoff, or
+ * the wait for a cancelled call's start), in its client's `CallTimers`.
  */
-export class PendingCall implements ReplyTarget {
+export class PendingCall implements ReplyTarget, Timed {
+  /** For `CallTimers`: when the call's timer is due, and where the call sits in its queue. */
+  dueAt = 0;
+  queueIndex = -1;
+  queueOrder = 0;
   readonly promise: Promise<unknown>;
   private resolve!: (value: unknown) => void;
   private reject!: (error: Error) => void;
   private attempt = 0;
   private attemptTimeoutMs = 0;
-  private timer: unknown;
   private waiting: Waiting = Waiting.Reply;
   private settled = false;
   /** Where the server running this call accepts a `Cancel` (learned from its `Started`). */
   private controlQueue: string | undefined;
   private onAbort: (() => void) | undefined;
-  private readonly onTimer = () => this.timerFired();
 
   constructor(
     private readonly plan: CallPlan,
@@ -125,9 +128,8 @@ export class PendingCall implements ReplyTarget {
     );
   }
 
-  private timerFired(): void {
-    this.timer = undefined;
-    this.host.timerCount(-1);
+  /** The call's timer is due (called by `CallTimers`). */
+  fire(): void {
     if (this.waiting === Waiting.Backoff) return this.send();
     if (this.waiting === Waiting.LateStart) return this.finish();
     const timeout = new TimeoutError(`no reply from ${this.plan.service}.${this.plan.method} within ${this.attemptTimeoutMs} ms`);
@@ -221,15 +223,11 @@ export class PendingCall implements ReplyTarget {
 
   private arm(waiting: Waiting, delayMs: number): void {
     this.waiting = waiting;
-    this.timer = this.host.clock.setTimeout(this.onTimer, delayMs);
-    this.host.timerCount(1);
+    this.host.timers.schedule(this, delayMs);
   }
 
   private disarm(): void {
-    if (this.timer === undefined) return;
-    this.host.clock.clearTimeout(this.timer);
-    this.timer = undefined;
-    this.host.timerCount(-1);
+    this.host.timers.cancel(this);
   }
 
   private stopListening(): void {

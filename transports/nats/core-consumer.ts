@@ -1,4 +1,5 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription as NatsSubscription } from "nats";
+import { LiveTable } from "../../core/live-table.js";
 import type { Delivery, GroupPartitionStats } from "../../core/transport.js";
 import { deadLetterRecord, type DeadLetterSink } from "./dead-letter-sink.js";
 import { buildHeaders, Header, readNumber, readString } from "./headers.js";
@@ -25,7 +26,8 @@ export class CoreConsumer {
   private readonly subscription: NatsSubscription;
   private readonly ready: CoreDelivery[] = [];
   private readonly gate = new KeyGate<CoreDelivery>();
-  private readonly held = new Set<CoreDelivery>();
+  /** Deliveries handed to the handler and not yet settled, by offset. */
+  private readonly held = new LiveTable<CoreDelivery>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private offset = 0;
   private closed = false;
@@ -55,14 +57,14 @@ export class CoreConsumer {
   private pump(): void {
     while (this.held.size < this.settings.prefetch && this.ready.length > 0 && !this.closed) {
       const delivery = this.ready.shift()!;
-      this.held.add(delivery);
+      this.held.set(delivery.offset, delivery);
       this.onDelivery(delivery);
     }
   }
 
   /** Called once per delivery, by ack, nack or reject. */
   settled(delivery: CoreDelivery): void {
-    if (!this.held.delete(delivery)) return;
+    if (this.held.take(delivery.offset) === undefined) return;
     if (delivery.key !== undefined && this.settings.ordered) {
       const next = this.gate.leave(delivery.key);
       // The key's next message goes first: it has waited longest.
@@ -119,10 +121,10 @@ export class CoreConsumer {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
     await this.subscription.drain().catch(() => undefined);
-    const handBack = [...this.held, ...this.ready, ...this.gate.drain()];
+    const handBack = [...this.held.values(), ...this.ready, ...this.gate.drain()];
     this.ready.length = 0;
     for (const delivery of handBack) {
-      const wasDelivered = this.held.delete(delivery);
+      const wasDelivered = this.held.take(delivery.offset) !== undefined;
       delivery.settle();
       this.republish(delivery, wasDelivered ? delivery.deliveryCount + 1 : delivery.deliveryCount);
     }
