@@ -16,7 +16,9 @@ export const usage = `usage: npm run bench -- [options]      (or: node dist/benc
   --backlog N              requests queued behind a stopped server (default 1,000,000; 0 skips)
   --out DIR                where <date>.json and <date>.svg go (default bench/results; --quick: a temp dir)
   --readme                 also rewrite the README's benchmark section (between its bench markers)
-  --render FILE            measure nothing: print (and with --readme, write) the report of a results file`;
+  --render FILE            measure nothing: print (and with --readme, write) the report of a results file
+environment:
+  FERRY_BENCH_CPU_PROF=DIR every Ferry process the run starts (client, server, broker) writes a V8 CPU profile to DIR`;
 
 export class UsageError extends Error {
   override name = "UsageError";
