@@ -134,13 +134,18 @@ export class FlatWriter {
   /** The encoded bytes, copied out of the scratch buffer. */
   finish(): Buffer {
     const bytes = Buffer.allocUnsafe(this.pos);
-    bytes.set(this.out.subarray(0, this.pos));
+    this.out.copy(bytes, 0, 0, this.pos);
     return bytes;
   }
 
-  /** The encoded bytes in place: a view of the scratch buffer, valid only until the next writer starts. */
-  view(): Buffer {
-    return this.out.subarray(0, this.pos);
+  /** How many bytes are encoded so far. */
+  get length(): number {
+    return this.pos;
+  }
+
+  /** Copies the encoded bytes to `target` at `offset`, with no buffer in between (valid until the next writer starts). */
+  copyTo(target: Buffer, offset: number): void {
+    this.out.copy(target, offset, 0, this.pos);
   }
 
   /** Fills the reserved prefix with the length of what follows (u32 big-endian). */

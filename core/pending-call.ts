@@ -173,8 +173,8 @@ export class PendingCall implements ReplyTarget, Timed {
     } catch (error) {
       return this.fail(asFerryError(error));
     }
-    const issues = this.plan.validateResponse?.(value) ?? [];
-    if (issues.length > 0) {
+    const issues = this.plan.validateResponse?.(value);
+    if (issues !== undefined && issues.length > 0) {
       const detail = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
       return this.fail(new FerryError(ErrorCode.Internal, `${this.plan.service}.${this.plan.method} replied outside its contract: ${detail}`, { data: { issues } }));
     }

@@ -1,4 +1,5 @@
-import { BehaviorSubject, Subject, type Observable } from "rxjs";
+import { BehaviorSubject, type Observable } from "rxjs";
+import { MessageStream } from "../../core/message-stream.js";
 import { ClosedError } from "../../core/errors.js";
 import {
   confirmed,
@@ -52,15 +53,15 @@ export class InProcessTransport implements Transport {
 
   async openReplyQueue(): Promise<ReplyQueue> {
     this.ensureOpen();
-    const messages = new Subject<Uint8Array>();
-    const name = this.broker.openReplyQueue((bytes) => messages.next(bytes));
+    const stream = new MessageStream<Uint8Array>();
+    const name = this.broker.openReplyQueue((bytes) => stream.push(bytes));
     const queue: ReplyQueue = {
       name,
-      messages: messages.asObservable(),
+      messages: stream.messages,
       close: () => {
         if (!this.replyQueues.delete(queue)) return;
         this.broker.closeReplyQueue(name);
-        messages.complete();
+        stream.complete();
       },
     };
     this.replyQueues.add(queue);

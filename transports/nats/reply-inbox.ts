@@ -1,5 +1,5 @@
 import { createInbox, type NatsConnection, type Subscription as NatsSubscription } from "nats";
-import { Subject } from "rxjs";
+import { MessageStream } from "../../core/message-stream.js";
 import type { ReplyQueue } from "../../core/transport.js";
 
 /**
@@ -9,19 +9,19 @@ import type { ReplyQueue } from "../../core/transport.js";
  */
 export function openReplyInbox(nc: NatsConnection, onClose: (queue: ReplyQueue) => void): ReplyQueue {
   const name = createInbox();
-  const messages = new Subject<Uint8Array>();
+  const stream = new MessageStream<Uint8Array>();
   const subscription: NatsSubscription = nc.subscribe(name, {
     callback: (error, msg) => {
-      if (error === null) messages.next(msg.data);
+      if (error === null) stream.push(msg.data);
     },
   });
   const queue: ReplyQueue = {
     name,
-    messages: messages.asObservable(),
+    messages: stream.messages,
     close: () => {
       if (subscription.isClosed()) return;
       subscription.unsubscribe();
-      messages.complete();
+      stream.complete();
       onClose(queue);
     },
   };

@@ -1,5 +1,5 @@
 import type { Socket } from "node:net";
-import { encodeFrameView, type Frame } from "./protocol.js";
+import { encodeFrameInPlace, type Frame } from "./protocol.js";
 
 /** A batch past this many bytes is written at once instead of at the end of the tick. */
 const EARLY_FLUSH_BYTES = 4096;
@@ -29,10 +29,10 @@ export class FrameWriter {
 
   /** Queues a frame without scheduling or flushing: for `beforeFlush`. */
   append(frame: Frame): void {
-    const bytes = encodeFrameView(frame);
-    if (this.slab === undefined || this.end + bytes.length > this.slab.length) this.newSlab(bytes.length);
-    bytes.copy(this.slab!, this.end);
-    this.end += bytes.length;
+    const encoded = encodeFrameInPlace(frame);
+    if (this.slab === undefined || this.end + encoded.length > this.slab.length) this.newSlab(encoded.length);
+    encoded.copyTo(this.slab!, this.end);
+    this.end += encoded.length;
   }
 
   send(frame: Frame): void {

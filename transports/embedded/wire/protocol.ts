@@ -111,9 +111,12 @@ export function encodeFrame(frame: Frame): Buffer {
   return writeFrame(frame).finish();
 }
 
-/** Like `encodeFrame`, as a view of a shared scratch buffer: valid only until the next frame or envelope is encoded. */
-export function encodeFrameView(frame: Frame): Buffer {
-  return writeFrame(frame).view();
+/**
+ * Like `encodeFrame`, left in a shared scratch buffer: its `length`, and `copyTo` to move it
+ * where it goes. Valid only until the next frame or envelope is encoded.
+ */
+export function encodeFrameInPlace(frame: Frame): Pick<FlatWriter, "length" | "copyTo"> {
+  return writeFrame(frame);
 }
 
 function writeFrame(frame: Frame): FlatWriter {

@@ -1,5 +1,6 @@
 import type tls from "node:tls";
-import { Subject, type Observable } from "rxjs";
+import type { Observable } from "rxjs";
+import { MessageStream } from "../../../core/message-stream.js";
 import { InvalidArgumentError, PayloadTooLargeError } from "../../../core/errors.js";
 import type {
   BrokerStats,
@@ -46,7 +47,7 @@ interface LocalReplyQueue {
   name: string;
   /** Takes the queue back after a reconnect. */
   secret: string;
-  messages: Subject<Uint8Array>;
+  messages: MessageStream<Uint8Array>;
 }
 
 /** Bytes a publish frame adds around the message (op, ids, topic, key, flags). */
@@ -129,13 +130,13 @@ export class TcpTransport implements Transport {
 
   async openReplyQueue(): Promise<ReplyQueue> {
     const { name, secret } = (await this.connection.request((id) => [Op.OpenReplyQueue, id, null, null])) as { name: string; secret: string };
-    const local: LocalReplyQueue = { name, secret, messages: new Subject() };
+    const local: LocalReplyQueue = { name, secret, messages: new MessageStream() };
     this.replyQueues.set(name, local);
     return {
       get name() {
         return local.name;
       },
-      messages: local.messages.asObservable(),
+      messages: local.messages.messages,
       close: () => {
         if (!this.replyQueues.delete(local.name)) return;
         this.connection.send([Op.CloseReplyQueue, local.name]);
@@ -179,7 +180,7 @@ export class TcpTransport implements Transport {
       if (subscription !== undefined) subscription.onDelivery(new RemoteDelivery(this.connection, subscription.topic, frame));
       return;
     }
-    if (frame[0] === Op.ReplyMessage) this.replyQueues.get(frame[1] as string)?.messages.next(frame[2] as Uint8Array);
+    if (frame[0] === Op.ReplyMessage) this.replyQueues.get(frame[1] as string)?.messages.push(frame[2] as Uint8Array);
   }
 
   /** After a reconnect: take back reply queues by name, then subscribe again. */
