@@ -36,14 +36,14 @@ export class CallTimers {
     return this.heap.length;
   }
 
-  /** Queues `item` to fire `delayMs` from now (it must not be queued already). */
-  schedule(item: Timed, delayMs: number): void {
-    item.dueAt = this.clock.now() + delayMs;
+  /** Queues `item` to fire `delayMs` after `now` (it must not be queued already). */
+  schedule(item: Timed, delayMs: number, now = this.clock.now()): void {
+    item.dueAt = now + delayMs;
     item.queueOrder = ++this.scheduled;
     item.queueIndex = this.heap.length;
     this.heap.push(item);
     this.siftUp(item.queueIndex);
-    if (this.timer === undefined || item.dueAt < this.timerAt) this.arm(item.dueAt);
+    if (this.timer === undefined || item.dueAt < this.timerAt) this.arm(item.dueAt, now);
   }
 
   /** Takes `item` out of the queue; nothing if it is not queued. */

@@ -142,15 +142,17 @@ export class RpcClient {
     if (this.router.size >= this.maxPendingCalls) {
       return Promise.reject(new QueueFullError(`${this.router.size} calls are pending, the client's maxPendingCalls`));
     }
+    // Read once: the deadline, the first attempt's timeout and its timer all start here.
+    const now = this.clock.now();
     let plan: CallPlan;
     try {
-      plan = this.plan(method, request, options);
+      plan = this.plan(method, request, options, now);
     } catch (error) {
       return Promise.reject(error);
     }
     const call = new PendingCall(plan, host);
     this.router.add(plan.correlationId, call);
-    call.start();
+    call.start(now);
     return call.promise as Promise<Res>;
   }
 
@@ -176,9 +178,8 @@ export class RpcClient {
     await this.transport.publish(serviceTopic(method.service), encodeEnvelope(envelope), { key, messageId: idempotencyKey ?? callId });
   }
 
-  private plan<Req>(method: MethodDefinition<Req, unknown>, request: Req, options: CallOptions): CallPlan {
+  private plan<Req>(method: MethodDefinition<Req, unknown>, request: Req, options: CallOptions, now: number): CallPlan {
     if (method.kind === "event") throw new InvalidArgumentError(`${method.service}.${method.name} is an event: use emit`);
-    const now = this.clock.now();
     const context = currentContext();
     const timeoutMs = checkPositive("timeoutMs", options.timeoutMs ?? method.timeoutMs ?? this.defaultTimeoutMs);
     const retries = checkCount("retries", options.retries ?? method.retries ?? 0);

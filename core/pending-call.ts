@@ -85,18 +85,18 @@ export class PendingCall implements ReplyTarget, Timed {
     return this.plan.correlationId;
   }
 
-  start(): void {
+  /** Sends the first attempt; `now` is the clock's time, read once by the caller for the whole call. */
+  start(now: number): void {
     const { signal } = this.plan;
     if (signal !== undefined) {
       if (signal.aborted) return this.fail(new CancelledError("the call was cancelled before it was sent"));
       this.onAbort = () => this.cancel();
       signal.addEventListener("abort", this.onAbort, { once: true });
     }
-    this.send();
+    this.send(now);
   }
 
-  private send(): void {
-    const now = this.host.clock.now();
+  private send(now = this.host.clock.now()): void {
     const remaining = this.plan.deadline - now;
     if (remaining <= 0) return this.fail(new DeadlineExceededError(`the deadline passed before attempt ${this.attempt + 1}`));
     this.attempt++;
@@ -118,7 +118,7 @@ export class PendingCall implements ReplyTarget, Timed {
       headers: this.plan.headers,
       body: this.plan.body,
     };
-    this.arm(Waiting.Reply, this.attemptTimeoutMs);
+    this.arm(Waiting.Reply, this.attemptTimeoutMs, now);
     const attempt = this.attempt;
     this.host.publishRequest(
       this.plan.topic,
@@ -221,9 +221,9 @@ export class PendingCall implements ReplyTarget, Timed {
     this.host.finished(this);
   }
 
-  private arm(waiting: Waiting, delayMs: number): void {
+  private arm(waiting: Waiting, delayMs: number, now?: number): void {
     this.waiting = waiting;
-    this.host.timers.schedule(this, delayMs);
+    this.host.timers.schedule(this, delayMs, now);
   }
 
   private disarm(): void {
