@@ -1,4 +1,4 @@
-import { closeSync, fdatasync, fstatSync, openSync, write } from "node:fs";
+import { closeSync, constants, fdatasync, fstatSync, openSync, write } from "node:fs";
 import { promisify } from "node:util";
 import { UnavailableError } from "../../../core/errors.js";
 
@@ -28,7 +28,10 @@ export class AppendFile {
     readonly path: string,
     private readonly policy: FsyncPolicy,
   ) {
-    this.fd = openSync(path, "a");
+    // Under `always` the file is opened O_DSYNC: a write returns once its data is on disk, so a
+    // batch costs one trip to libuv's thread pool instead of a write and then an fdatasync.
+    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
+    this.fd = openSync(path, policy === "always" ? flags | constants.O_DSYNC : flags, 0o666);
     this.size = fstatSync(this.fd).size;
   }
 
@@ -65,8 +68,7 @@ export class AppendFile {
       try {
         let written = 0;
         while (written < batch.length) written += (await writeAsync(this.fd, batch, written, batch.length - written)).bytesWritten;
-        if (this.policy === "always") await datasyncAsync(this.fd);
-        else this.dirty = true;
+        if (this.policy !== "always") this.dirty = true;
         for (const settler of settlers) settler.resolve();
       } catch (error) {
         // Part of the batch may be on disk: anything appended after it would sit behind a torn
