@@ -1,6 +1,7 @@
 import { closeSync, constants, fdatasync, fstatSync, openSync, write } from "node:fs";
 import { promisify } from "node:util";
 import { UnavailableError } from "../../../core/errors.js";
+import { diskTurns } from "./disk-turns.js";
 
 const writeAsync = promisify(write);
 const datasyncAsync = promisify(fdatasync);
@@ -56,28 +57,40 @@ export class AppendFile {
 
   private async writeBatches(): Promise<void> {
     while (this.queued.length > 0) {
-      const batch = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued, this.queuedBytes);
-      const settlers = this.settlers;
-      this.queued = [];
-      this.queuedBytes = 0;
-      this.settlers = [];
-      if (this.failure !== undefined) {
-        for (const settler of settlers) settler.reject(this.failure);
-        continue;
-      }
+      // A synced batch waits for the disk first, and takes whatever has queued meanwhile.
+      const synced = this.policy === "always";
+      if (synced) await diskTurns.acquire();
       try {
-        let written = 0;
-        while (written < batch.length) written += (await writeAsync(this.fd, batch, written, batch.length - written)).bytesWritten;
-        if (this.policy !== "always") this.dirty = true;
-        for (const settler of settlers) settler.resolve();
-      } catch (error) {
-        // Part of the batch may be on disk: anything appended after it would sit behind a torn
-        // record that recovery truncates. The file takes no more appends.
-        this.failure = new UnavailableError(`writing ${this.path} failed: ${(error as Error).message}`, { cause: error });
-        for (const settler of settlers) settler.reject(this.failure);
+        await this.writeBatch();
+      } finally {
+        if (synced) diskTurns.release();
       }
     }
     this.writing = undefined;
+  }
+
+  /** Writes what is queued as one batch, then settles its appends. */
+  private async writeBatch(): Promise<void> {
+    const batch = this.queued.length === 1 ? this.queued[0]! : Buffer.concat(this.queued, this.queuedBytes);
+    const settlers = this.settlers;
+    this.queued = [];
+    this.queuedBytes = 0;
+    this.settlers = [];
+    if (this.failure !== undefined) {
+      for (const settler of settlers) settler.reject(this.failure);
+      return;
+    }
+    try {
+      let written = 0;
+      while (written < batch.length) written += (await writeAsync(this.fd, batch, written, batch.length - written)).bytesWritten;
+      if (this.policy !== "always") this.dirty = true;
+      for (const settler of settlers) settler.resolve();
+    } catch (error) {
+      // Part of the batch may be on disk: anything appended after it would sit behind a torn
+      // record that recovery truncates. The file takes no more appends.
+      this.failure = new UnavailableError(`writing ${this.path} failed: ${(error as Error).message}`, { cause: error });
+      for (const settler of settlers) settler.reject(this.failure);
+    }
   }
 
   /** Waits for queued appends, syncs (unless `never`), and closes. */
