@@ -21,3 +21,21 @@ describe("nats core publish on a connection NATS has closed", function () {
     }
   });
 });
+
+describe("nats durable publish on a connection NATS has closed", function () {
+  const natsUrl = useNatsServer();
+
+  it("rejects at once with CLOSED instead of retrying until publishRetryMs", async () => {
+    const transport = await NatsTransport.connect({ url: natsUrl(), prefix: "closeddurable", publishRetryMs: 600_000 });
+    try {
+      await transport.declareTopic("svc.Kept", { durable: true });
+      await transport.publish("svc.Kept", new Uint8Array([1]), { requireConsumer: false });
+      await transport.nc.close();
+      // Retrying would outlast the test's timeout: the retry budget is ten minutes.
+      const error = await rejection(transport.publish("svc.Kept", new Uint8Array([2]), { requireConsumer: false }));
+      expect(error).to.be.instanceOf(ClosedError);
+    } finally {
+      await transport.close();
+    }
+  });
+});

@@ -1,11 +1,12 @@
 import type { JetStreamClient, MsgHdrs } from "nats";
-import { NoRespondersError, PayloadTooLargeError, QueueFullError, UnavailableError } from "../../core/errors.js";
+import { ClosedError, NoRespondersError, PayloadTooLargeError, QueueFullError, UnavailableError } from "../../core/errors.js";
 
 /**
  * Publishes to a JetStream stream and resolves on its PubAck: the message is then stored (on R3,
  * by a majority of the replicas). A publish that meets a leader election, a reconnect or a lost
  * PubAck is resent with the same `Nats-Msg-Id` until `retryMs` has passed: the stream drops the
- * copy it already holds, so resending never duplicates.
+ * copy it already holds, so resending never duplicates. A closed connection ends the retries at
+ * once with `CLOSED`: nothing will send them any more.
  */
 export async function publishDurable(
   js: JetStreamClient,
@@ -23,6 +24,7 @@ export async function publishDurable(
       await js.publish(subject, bytes, { ...(headers === undefined ? {} : { headers }), ...(msgID === undefined ? {} : { msgID }), timeout: Math.min(5_000, retryMs) });
       return;
     } catch (error) {
+      if ((error as { code?: string }).code === "CONNECTION_CLOSED") throw new ClosedError(`nats: the connection is closed; ${topic} was not published`, { cause: error });
       const apiError = (error as { api_error?: { description?: string } }).api_error;
       const text = apiError?.description ?? String(error);
       if (/maximum messages|maximum bytes|discard new/i.test(text)) throw new QueueFullError(`${topic} is full: ${text}`, { cause: error });
