@@ -15,11 +15,12 @@ const MAX_SLOTS = 65_536;
  * not a bigger ring.
  *
  * Why not a `Map` for everything: V8 replaces a Map's hash table as entries are added and
- * removed, and once a table has been promoted to the old generation every replacement is
- * allocated there too, and the table it replaces keeps the entries it had. Those dead tables
- * hold whatever they point at through every young-generation GC until the next full one, so
- * nearly every call's objects were promoted: measured on the TCP client at 64 calls in flight,
- * 21% of what it allocated survived each scavenge with Maps, under 1% with this table.
+ * removed. What fits every measurement is that once a table has been promoted to the old
+ * generation, its replacements are allocated there too, and the tables they replace keep the
+ * entries they had: those dead tables hold whatever they point at through every
+ * young-generation GC until the next full one. On the TCP client at 64 calls in flight, nearly
+ * every call's objects were promoted: 21% of what it allocated survived each scavenge with
+ * Maps, under 1% with this table.
  */
 export class LiveTable<V> {
   private slots: (V | undefined)[] = new Array<V | undefined>(INITIAL_SLOTS).fill(undefined);
