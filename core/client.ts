@@ -9,7 +9,7 @@ import type { MethodDefinition } from "./definition.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
 import { ClosedError, InvalidArgumentError, QueueFullError } from "./errors.js";
 import { PendingCall, type CallHost, type CallPlan } from "./pending-call.js";
-import { ReplyRouter, type ReplyTarget } from "./reply-router.js";
+import { correlationIdOf, ReplyRouter, type ReplyTarget } from "./reply-router.js";
 import { serviceTopic } from "./topics.js";
 import { confirmed, type ReplyQueue, type Transport } from "./transport.js";
 
@@ -194,9 +194,7 @@ export class RpcClient {
       service: method.service,
       method: method.name,
       callId,
-      // Base 36: a decimal toString would go through V8's number-to-string cache, which keeps the
-      // string alive past the call.
-      correlationId: (++this.nextCorrelation).toString(36),
+      correlationId: correlationIdOf(++this.nextCorrelation),
       // Only requests that may run more than once carry a key: the server dedupes exactly those.
       idempotencyKey: options.idempotencyKey ?? (retries > 0 || method.idempotent === true ? callId : undefined),
       key: options.key ?? method.keyOf?.(request),

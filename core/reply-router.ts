@@ -2,6 +2,19 @@ import { decodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
 import type { DecodeLimits } from "./codec.js";
 import { LiveTable } from "./live-table.js";
 
+/**
+ * The correlation id of a client's `count`th call: the count in base 36 (a decimal `toString`
+ * would go through V8's number-to-string cache, which keeps the string alive past the call).
+ * The router reads it back as the call's key in its `LiveTable`.
+ */
+export function correlationIdOf(count: number): string {
+  return count.toString(36);
+}
+
+function countOf(correlationId: string): number {
+  return parseInt(correlationId, 36);
+}
+
 /** Something waiting for messages addressed to one correlation id. */
 export interface ReplyTarget {
   onMessage(envelope: Envelope): void;
@@ -18,9 +31,8 @@ export interface ReplyRouterStats {
 
 /**
  * Routes everything arriving on a client's one reply queue to the call it answers, by
- * correlation id: the client counts them up from 1 in base 36, so they key a `LiveTable`. Unknown,
- * late and malformed replies are counted and dropped, never thrown:
- * a misbehaving peer cannot break the caller.
+ * correlation id (`correlationIdOf`). Unknown, late and malformed replies are counted and
+ * dropped, never thrown: a misbehaving peer cannot break the caller.
  */
 export class ReplyRouter {
   private readonly targets = new LiveTable<ReplyTarget>();
@@ -30,11 +42,11 @@ export class ReplyRouter {
   constructor(private readonly limits: DecodeLimits) {}
 
   add(correlationId: string, target: ReplyTarget): void {
-    this.targets.set(parseInt(correlationId, 36), target);
+    this.targets.set(countOf(correlationId), target);
   }
 
   remove(correlationId: string): void {
-    this.targets.take(parseInt(correlationId, 36));
+    this.targets.take(countOf(correlationId));
   }
 
   get size(): number {
@@ -50,7 +62,7 @@ export class ReplyRouter {
       return;
     }
     const isAnswer = envelope.kind === MessageKind.Reply || envelope.kind === MessageKind.Started;
-    const target = isAnswer && envelope.correlationId !== undefined ? this.targets.get(parseInt(envelope.correlationId, 36)) : undefined;
+    const target = isAnswer && envelope.correlationId !== undefined ? this.targets.get(countOf(envelope.correlationId)) : undefined;
     if (target === undefined) {
       this.unknown++;
       return;

@@ -47,7 +47,7 @@ interface LocalReplyQueue {
   name: string;
   /** Takes the queue back after a reconnect. */
   secret: string;
-  messages: MessageStream<Uint8Array>;
+  stream: MessageStream<Uint8Array>;
 }
 
 /** Bytes a publish frame adds around the message (op, ids, topic, key, flags). */
@@ -130,17 +130,17 @@ export class TcpTransport implements Transport {
 
   async openReplyQueue(): Promise<ReplyQueue> {
     const { name, secret } = (await this.connection.request((id) => [Op.OpenReplyQueue, id, null, null])) as { name: string; secret: string };
-    const local: LocalReplyQueue = { name, secret, messages: new MessageStream() };
+    const local: LocalReplyQueue = { name, secret, stream: new MessageStream() };
     this.replyQueues.set(name, local);
     return {
       get name() {
         return local.name;
       },
-      messages: local.messages.messages,
+      messages: local.stream.messages,
       close: () => {
         if (!this.replyQueues.delete(local.name)) return;
         this.connection.send([Op.CloseReplyQueue, local.name]);
-        local.messages.complete();
+        local.stream.complete();
       },
     };
   }
@@ -163,7 +163,7 @@ export class TcpTransport implements Transport {
     // Reply queues go at once rather than waiting out the broker's grace period.
     for (const queue of this.replyQueues.values()) {
       this.connection.send([Op.CloseReplyQueue, queue.name]);
-      queue.messages.complete();
+      queue.stream.complete();
     }
     this.replyQueues.clear();
     this.subscriptions.clear();
@@ -180,7 +180,7 @@ export class TcpTransport implements Transport {
       if (subscription !== undefined) subscription.onDelivery(new RemoteDelivery(this.connection, subscription.topic, frame));
       return;
     }
-    if (frame[0] === Op.ReplyMessage) this.replyQueues.get(frame[1] as string)?.messages.push(frame[2] as Uint8Array);
+    if (frame[0] === Op.ReplyMessage) this.replyQueues.get(frame[1] as string)?.stream.push(frame[2] as Uint8Array);
   }
 
   /** After a reconnect: take back reply queues by name, then subscribe again. */
