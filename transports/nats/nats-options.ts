@@ -36,6 +36,13 @@ export interface NatsTransportOptions extends ConnectionOptions {
    * later. Events are confirmed at once. Default 10 ms.
    */
   lazyConfirmMs?: number;
+  /**
+   * nats.js gathers what the connection sends and writes it to the socket at the end of the
+   * microtask turn, or at once when the gathered bytes reach this many. Default 8,192 (nats.js's
+   * own is 32,768): a burst of calls leaves in parts, and NATS and the server start on its first
+   * requests while the client still encodes the rest. Smaller: more, smaller writes.
+   */
+  writeBatchBytes?: number;
 }
 
 export interface ResolvedNatsOptions {
@@ -45,4 +52,5 @@ export interface ResolvedNatsOptions {
   duplicateWindowMs: number;
   publishRetryMs: number;
   lazyConfirmMs: number;
+  writeBatchBytes: number;
 }

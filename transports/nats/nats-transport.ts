@@ -1,4 +1,4 @@
-import { connect as natsConnect, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from "nats";
+import { connect as natsConnect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from "nats";
 import { BehaviorSubject, type Observable } from "rxjs";
 import { encodeDeadLetter, type DeadLetter } from "../../core/dead-letter.js";
 import { ClosedError, InvalidArgumentError, NoRespondersError, PayloadTooLargeError, UnavailableError } from "../../core/errors.js";
@@ -25,6 +25,12 @@ import { durableTopicStats } from "./durable-stats.js";
 import { openReplyInbox } from "./reply-inbox.js";
 import { partitionOf, Subjects, unkeyedLane } from "./subjects.js";
 
+/**
+ * What nats.js gathers before writing at once. Its default, 32 KiB, holds a whole burst of 64
+ * small calls, which then moves through NATS and the server as one wave; 8 KiB splits it, so the
+ * processes work on parts of it side by side (`npm run bench`: 64 in flight, 100 B, +25%).
+ */
+const defaultWriteBatchBytes = 8 * 1024;
 /** How long a topic found not durable is trusted before asking JetStream again, ms. */
 const recheckDurableMs = 5_000;
 /**
@@ -69,7 +75,7 @@ export class NatsTransport implements Transport {
 
   /** Connects to NATS. Reconnects forever by default: calls wait (within their timeouts) meanwhile. */
   static async connect(options: NatsTransportOptions = {}): Promise<NatsTransport> {
-    const { url, mode, prefix, replicas, duplicateWindowMs, publishRetryMs, lazyConfirmMs, servers, ...connection } = options;
+    const { url, mode, prefix, replicas, duplicateWindowMs, publishRetryMs, lazyConfirmMs, writeBatchBytes, servers, ...connection } = options;
     const resolved: ResolvedNatsOptions = {
       mode: mode ?? NatsMode.Core,
       prefix: prefix ?? "ferry",
@@ -77,11 +83,22 @@ export class NatsTransport implements Transport {
       duplicateWindowMs: duplicateWindowMs ?? 120_000,
       publishRetryMs: publishRetryMs ?? 10_000,
       lazyConfirmMs: lazyConfirmMs ?? 10,
+      writeBatchBytes: writeBatchBytes ?? defaultWriteBatchBytes,
     };
     if (!Object.values(NatsMode).includes(resolved.mode)) throw new InvalidArgumentError(`nats: mode must be core or durable, got ${String(mode)}`);
     if (![1, 3, 5].includes(resolved.replicas)) throw new InvalidArgumentError(`nats: replicas must be 1, 3 or 5, got ${resolved.replicas}`);
+    if (!Number.isInteger(resolved.writeBatchBytes) || resolved.writeBatchBytes < 1) {
+      throw new InvalidArgumentError(`nats: writeBatchBytes must be a whole number of bytes, at least 1, got ${String(writeBatchBytes)}`);
+    }
     const list = [...(url === undefined ? [] : [url]), ...(servers === undefined ? [] : Array.isArray(servers) ? servers : [servers])];
-    const nc = await natsConnect({ maxReconnectAttempts: -1, reconnectTimeWait: 250, ...connection, ...(list.length > 0 ? { servers: list } : {}) });
+    const nc = await natsConnect({
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      ...connection,
+      ...(list.length > 0 ? { servers: list } : {}),
+      // nats.js reads this option although its types do not declare it (a test checks it still does).
+      pendingLimit: resolved.writeBatchBytes,
+    } as ConnectionOptions);
     return new NatsTransport(nc, resolved);
   }
 
