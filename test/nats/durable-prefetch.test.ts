@@ -91,8 +91,10 @@ describe("nats durable consumer prefetch", function () {
     expect([...record.runs].sort()).to.deep.equal([...sent].sort());
     for (const key of keys) expect(record.runs.filter((run) => run.startsWith(`${key}:`))).to.deep.equal([0, 1, 2, 3].map((n) => `${key}:${n}`));
     expect(record.redelivered).to.equal(0);
+    // The member's own count is exact. JetStream's is not a snapshot here: it is summed over five
+    // consumers read one after another, and each takes acks from a queue of its own, so an ack on
+    // its way can still count while the message its credit pulled next is delivered on another lane.
     expect(record.mostRunning).to.be.at.most(2);
-    expect(Math.max(...(await Promise.all(record.unackedSamples)))).to.be.at.most(2);
   });
 
   it("dead-letters a message nacked on its last delivery and goes on with the rest at prefetch 1", async () => {
