@@ -95,6 +95,7 @@ describe("nats durable consumer prefetch", function () {
     // consumers read one after another, and each takes acks from a queue of its own, so an ack on
     // its way can still count while the message its credit pulled next is delivered on another lane.
     expect(record.mostRunning).to.be.at.most(2);
+    await Promise.all(record.unackedSamples); // answered before the transports close
   });
 
   it("dead-letters a message nacked on its last delivery and goes on with the rest at prefetch 1", async () => {
