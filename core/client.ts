@@ -175,7 +175,7 @@ export class RpcClient {
     const headers = mergeHeaders(context?.headers, options.headers);
     if (headers !== undefined) envelope.headers = headers;
     if (payload !== undefined) envelope.body = encodeRequest(payload);
-    await this.transport.publish(serviceTopic(method.service), encodeEnvelope(envelope), { key, messageId: idempotencyKey ?? callId });
+    await this.transport.publish(serviceTopic(method.service), encodeEnvelope(envelope), { key, messageId: idempotencyKey ?? callId, durable: method.durable === true });
   }
 
   private plan<Req>(method: MethodDefinition<Req, unknown>, request: Req, options: CallOptions, now: number): CallPlan {
@@ -206,6 +206,7 @@ export class RpcClient {
       backoff,
       signal,
       requireConsumer: method.durable !== true,
+      durable: method.durable === true,
       validateResponse: this.validateResponses ? method.validateResponse : undefined,
     };
   }

@@ -40,6 +40,8 @@ export interface CallPlan {
   backoff: BackoffOptions | undefined;
   signal: AbortSignal | undefined;
   requireConsumer: boolean;
+  /** A `@durable` method: the request is stored until a server takes it, declared topic or not. */
+  durable: boolean;
   /** Checks the reply when the client validates responses. */
   validateResponse: Validator | undefined;
 }
@@ -123,7 +125,14 @@ export class PendingCall implements ReplyTarget, Timed {
     this.host.publishRequest(
       this.plan.topic,
       encodeEnvelope(envelope),
-      { key: this.plan.key, expiresAt: attemptDeadline, requireConsumer: this.plan.requireConsumer, messageId: `${this.plan.callId}:${attempt}`, lazyConfirm: true },
+      {
+        key: this.plan.key,
+        expiresAt: attemptDeadline,
+        requireConsumer: this.plan.requireConsumer,
+        durable: this.plan.durable,
+        messageId: `${this.plan.callId}:${attempt}`,
+        lazyConfirm: true,
+      },
       (error) => this.attemptFailed(attempt, asFerryError(error)),
     );
   }

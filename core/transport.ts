@@ -54,6 +54,12 @@ export interface PublishOptions {
   /** Reject with `NoRespondersError` when no consumer is subscribed to the topic. Default false. */
   requireConsumer?: boolean;
   /**
+   * The message must be kept until a consumer takes it (a `@durable` method's call or event), even
+   * if nobody has declared the topic yet: a transport whose storage is per topic (NATS: a JetStream
+   * stream) creates the topic's storage with the defaults. Default false: the topic decides.
+   */
+  durable?: boolean;
+  /**
    * Identifies this publish: a transport that deduplicates (JetStream's `Nats-Msg-Id`) drops a
    * second message with the same id. Requests use `<call id>:<attempt>` (a retry must reach a
    * server, which replays from its idempotency store); events their idempotency key.

@@ -3,7 +3,7 @@ import type { CallContext } from "../../core/context.js";
 import { defineService, method } from "../../core/definition.js";
 import { CancelledError, FerryError, NoRespondersError, RemoteError, TimeoutError } from "../../core/errors.js";
 import { lossy } from "../support/lossy-transport.js";
-import { Calculator, calculatorImpl, Inner, Outer } from "../support/services.js";
+import { Calculator, calculatorImpl, Inner, Outer, Spool } from "../support/services.js";
 import { gate, rejection, until } from "../support/wait.js";
 import { useHarness, type ConformanceTarget } from "./harness.js";
 
@@ -84,6 +84,19 @@ export function describeCalls(target: ConformanceTarget): void {
       expect(error).to.be.instanceOf(TimeoutError);
       expect(error.message).to.contain("within 5000 ms");
       expect((await client.stats()).client).to.include({ pending: 0, timers: 0 });
+    });
+
+    it("keeps a durable call made before any server declared its service, and answers it once one serves", async () => {
+      const client = await harness().runtime();
+      const answer = client.call(Spool.methods.put, { n: 41 }, { timeoutMs: 60_000 });
+      const stored = async (): Promise<boolean> => {
+        const topic = (await client.stats()).broker.topics.find((t) => t.name === "svc.Spool");
+        return topic !== undefined && topic.partitions.reduce((sum, partition) => sum + partition.depth, 0) === 1;
+      };
+      await until(stored, "the request stored in its topic");
+      const server = await harness().runtime();
+      await server.serve(Spool, { put: ({ n }: { n: number }) => n + 1 });
+      expect(await answer).to.equal(42);
     });
 
     it("fails at once with NO_RESPONDERS when nothing serves the service", async () => {

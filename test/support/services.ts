@@ -21,6 +21,11 @@ export const Ledger = defineService("Ledger", {
   append: method<{ account: string; seq: number }, { ok: true }>({ keyPath: "account" }),
 });
 
+/** A durable service: its calls wait in the broker for a server, declared topic or not. */
+export const Spool = defineService("Spool", {
+  put: method<{ n: number }, number>({ durable: true }),
+});
+
 export const Outer = defineService("Outer", {
   relay: method<{ value: number }, { innerDeadline: number; outerDeadline: number }>(),
 });

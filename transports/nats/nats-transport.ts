@@ -105,6 +105,8 @@ export class NatsTransport implements Transport {
   publish(topic: string, bytes: Uint8Array, options: PublishOptions = {}): Promise<void> {
     const refusal = this.refusal(bytes);
     if (refusal !== undefined) return Promise.reject(refusal);
+    // Stored whether or not a server has declared the topic yet: its stream is made if missing.
+    if (options.durable === true) return this.publishToStream(topic, bytes, options);
     // The hot path: a topic known to be core is published without awaiting anything else.
     if (this.knownCore(topic)) return this.publishCore(topic, bytes, options);
     if (this.durability.get(topic)?.durable === true) return this.publishToStream(topic, bytes, options);
@@ -112,7 +114,7 @@ export class NatsTransport implements Transport {
   }
 
   publishRequest(topic: string, bytes: Uint8Array, options: PublishOptions, failed: (error: Error) => void): void {
-    if (this.refusal(bytes) !== undefined || !this.knownCore(topic)) {
+    if (options.durable === true || this.refusal(bytes) !== undefined || !this.knownCore(topic)) {
       this.publish(topic, bytes, { ...options, lazyConfirm: true }).catch(failed);
       return;
     }
@@ -138,8 +140,9 @@ export class NatsTransport implements Transport {
 
   private async publishToStream(topic: string, bytes: Uint8Array, options: PublishOptions): Promise<void> {
     const topics = await this.durableTopics();
-    const described = await topics.lookup(topic, options.requireConsumer !== true);
+    const described = await topics.lookup(topic, options.durable === true || options.requireConsumer !== true);
     if (described === undefined) throw NoRespondersError.forTopic(topic);
+    this.markDurable(topic);
     const lane = options.key === undefined ? unkeyedLane : partitionOf(options.key, described.partitions);
     const headers = buildHeaders({
       [Header.Key]: options.key,
@@ -239,7 +242,7 @@ export class NatsTransport implements Transport {
     this.subjects.check(topic);
     if (options.durable === true || this.options.mode === NatsMode.Durable) {
       await (await this.durableTopics()).declare(topic, options);
-      this.durability.set(topic, { durable: true, answer: Promise.resolve(true), checkedAt: Date.now() });
+      this.markDurable(topic);
       return;
     }
     this.coreTopicOptions.set(topic, options);
@@ -273,6 +276,11 @@ export class NatsTransport implements Transport {
       this.state.complete();
     })();
     return this.closing;
+  }
+
+  /** `topic` has a stream: durable for good. */
+  private markDurable(topic: string): void {
+    if (this.durability.get(topic)?.durable !== true) this.durability.set(topic, { durable: true, answer: Promise.resolve(true), checkedAt: Date.now() });
   }
 
   /** Whether `topic` is durable: declared here, the transport's mode, or a stream exists for it. */
