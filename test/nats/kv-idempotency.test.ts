@@ -3,7 +3,9 @@ import { defineService, method } from "../../core/definition.js";
 import { Ferry } from "../../core/ferry.js";
 import { NatsKvIdempotencyStore } from "../../transports/nats/kv-idempotency-store.js";
 import { NatsTransport } from "../../transports/nats/nats-transport.js";
+import { lossy } from "../support/lossy-transport.js";
 import { useNatsServer } from "../support/nats-server.js";
+import { rejection, until } from "../support/wait.js";
 
 const Payments = defineService("Payments", {
   charge: method<{ account: string; cents: number }, { receipt: string }>({ idempotent: true }),
@@ -17,44 +19,54 @@ describe("NatsKvIdempotencyStore", function () {
     opened.length = 0;
   });
 
-  async function instance(name: string, runs: string[]): Promise<Ferry> {
+  async function instance(name: string, runs: string[], loseReplies = 0): Promise<Ferry> {
     const transport = await NatsTransport.connect({ url: natsUrl(), prefix: "kv" });
     const store = await NatsKvIdempotencyStore.open(transport.nc, { bucket: "kv_idempotency" });
-    const ferry = new Ferry(transport);
+    const ferry = new Ferry(lossy(transport, { replies: loseReplies }));
     await ferry.start();
     await ferry.serve(Payments, { charge: () => (runs.push(name), { receipt: `${name}-${runs.length}` }) }, { idempotencyStore: store });
     opened.push(ferry);
     return ferry;
   }
 
+  async function client(): Promise<Ferry> {
+    const ferry = new Ferry(await NatsTransport.connect({ url: natsUrl(), prefix: "kv" }));
+    await ferry.start();
+    opened.push(ferry);
+    return ferry;
+  }
+
+  /** Closes `ferry` now, so that whatever comes next can only reach the other instance. */
+  async function leave(ferry: Ferry): Promise<void> {
+    await ferry.close();
+    opened.splice(opened.indexOf(ferry), 1);
+  }
+
   it("replays the first reply to a retry delivered to the other instance", async () => {
     const runs: string[] = [];
-    const first = await instance("first", runs);
-    await instance("second", runs);
-    const client = new Ferry(await NatsTransport.connect({ url: natsUrl(), prefix: "kv" }));
-    await client.start();
-    opened.push(client);
-    const request = { account: "acct-1", cents: 500 };
-    const original = await client.call(Payments.methods.charge, request, { idempotencyKey: "order-42" });
-    // Whoever ran it, take the first instance away: the retry can only land on the second.
-    const ranOn = runs[0]!;
-    await first.close();
-    opened.splice(opened.indexOf(first), 1);
-    const retry = await client.call(Payments.methods.charge, request, { idempotencyKey: "order-42" });
-    expect(retry).to.deep.equal(original);
-    expect(runs).to.deep.equal([ranOn]);
+    // The first instance runs the call alone, and its reply is lost on the way back.
+    const first = await instance("first", runs, 1);
+    const caller = await client();
+    const call = caller.call(Payments.methods.charge, { account: "acct-1", cents: 500 }, { idempotencyKey: "order-42", timeoutMs: 2_000, retries: 5, backoff: { initialMs: 100, jitter: 0 } });
+    await until(() => runs.length === 1, "the first run");
+    // The retry, sent when the attempt times out, can only reach the second instance.
+    await leave(first);
+    const second = await instance("second", runs);
+    expect(await call).to.deep.equal({ receipt: "first-1" });
+    expect(runs).to.deep.equal(["first"]);
+    expect((await second.stats()).servers["Payments#Payments"]).to.include({ replayed: 1, handled: 0 });
   });
 
   it("refuses the same key with a different request across instances", async () => {
     const runs: string[] = [];
-    await instance("a", runs);
-    await instance("b", runs);
-    const client = new Ferry(await NatsTransport.connect({ url: natsUrl(), prefix: "kv" }));
-    await client.start();
-    opened.push(client);
-    await client.call(Payments.methods.charge, { account: "x", cents: 1 }, { idempotencyKey: "k-mismatch" });
-    const error = await client.call(Payments.methods.charge, { account: "x", cents: 2 }, { idempotencyKey: "k-mismatch" }).catch((e: unknown) => e as { code: string });
-    expect((error as { code: string }).code).to.equal("IDEMPOTENCY_MISMATCH");
-    expect(runs).to.have.length(1);
+    const a = await instance("a", runs);
+    const caller = await client();
+    await caller.call(Payments.methods.charge, { account: "x", cents: 1 }, { idempotencyKey: "k-mismatch" });
+    await leave(a);
+    const b = await instance("b", runs);
+    const error = await rejection(caller.call(Payments.methods.charge, { account: "x", cents: 2 }, { idempotencyKey: "k-mismatch" }));
+    expect(error.code).to.equal("IDEMPOTENCY_MISMATCH");
+    expect(runs).to.deep.equal(["a"]);
+    expect((await b.stats()).servers["Payments#Payments"]).to.include({ refused: 1, handled: 0 });
   });
 });

@@ -180,6 +180,15 @@ export class NatsTransport implements Transport {
       onDelivery,
     );
     this.coreConsumers.set(consumer, group);
+    // Resolve once NATS has the subscription: a call made right after `serve()` finds a responder.
+    try {
+      await this.nc.flush();
+    } catch (error) {
+      this.coreConsumers.delete(consumer);
+      await consumer.close();
+      if (this.nc.isClosed()) throw new ClosedError("nats: the connection is closed", { cause: error });
+      throw new UnavailableError(`nats: the subscription was not confirmed: ${(error as Error).message}`, { cause: error });
+    }
     return {
       unsubscribe: async () => {
         if (this.coreConsumers.delete(consumer)) await consumer.close();
