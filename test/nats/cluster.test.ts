@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { rmSync } from "node:fs";
 import { defineService, method } from "../../core/definition.js";
 import { FerryError } from "../../core/errors.js";
 import { Ferry } from "../../core/ferry.js";
@@ -47,6 +48,8 @@ describe("NATS cluster: R3 durable service, one node killed under load", functio
   after(async () => {
     for (const item of opened.reverse()) await item.close().catch(() => undefined);
     for (const node of nodes) await node?.stop();
+    // A node started again on its old store does not own it: remove what every node stored.
+    for (const node of nodes) if (node !== undefined) rmSync(node.storeDir, { recursive: true, force: true });
   });
 
   it("loses no call and runs none twice", async () => {
@@ -112,5 +115,7 @@ describe("NATS cluster: R3 durable service, one node killed under load", functio
     expect(lost).to.equal(0);
     expect(duplicates).to.equal(0);
     expect(untyped).to.equal(0);
+    // Retries (6, within a 4 s timeout each) outlast an election: the loss of a node fails few calls, if any.
+    expect(failed.size).to.be.at.most(total / 20);
   });
 });
