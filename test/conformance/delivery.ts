@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { decodeDeadLetter } from "../../core/dead-letter.js";
 import { decodeEnvelope } from "../../core/envelope.js";
 import { NoRespondersError, UnavailableError } from "../../core/errors.js";
-import type { Delivery } from "../../core/transport.js";
+import type { Delivery, Transport } from "../../core/transport.js";
 import { Calculator, Ledger } from "../support/services.js";
 import { gate, rejection, turn, until } from "../support/wait.js";
 import { useHarness, type ConformanceTarget } from "./harness.js";
@@ -136,7 +136,8 @@ export function describeDelivery(target: ConformanceTarget): void {
       expect(stats.groups[0]!.partitions.reduce((sum, partition) => sum + partition.deadLettered, 0)).to.equal(1);
     });
 
-    it("drops a request whose deadline passed while it waited in the queue", async () => {
+    /** One request past its deadline and one live, queued before a consumer joins: what reaches it. */
+    async function expiredAndLive(): Promise<{ producer: Transport; received: number[] }> {
       const producer = await harness().transport();
       const consumer = await harness().transport();
       const now = harness().clock.now();
@@ -149,7 +150,16 @@ export function describeDelivery(target: ConformanceTarget): void {
       });
       await until(() => received.length === 1, "the live message");
       await turn();
+      return { producer, received };
+    }
+
+    it("drops a request whose deadline passed while it waited in the queue", async () => {
+      const { received } = await expiredAndLive();
       expect(received).to.deep.equal([2]);
+    });
+
+    it("counts the request it dropped for its deadline", async () => {
+      const { producer } = await expiredAndLive();
       const topic = (await producer.stats()).topics.find((t) => t.name === "expiring")!;
       expect(topic.groups[0]!.partitions.reduce((sum, partition) => sum + partition.expired, 0)).to.equal(1);
     });

@@ -3,14 +3,14 @@ import { NatsTransport } from "../../transports/nats/nats-transport.js";
 import { transportConformance } from "../transport-conformance.js";
 import { useNatsServer } from "../support/nats-server.js";
 
-/** Neither mode: NATS consumers pull from shared consumers, nobody owns a partition. */
+/** Neither mode: NATS consumers pull from shared consumers, nobody owns a partition, and NATS keeps no drop counters. */
 const bothModes = {
   "splits partitions between the members of a group and hands them over when one leaves":
     "NATS has no partition ownership: members pull from one shared consumer per lane (durable) or a queue group (core)",
-  "drops a request whose deadline passed while it waited in the queue":
-    "the message is dropped, but the count lives in the consumer that dropped it: JetStream keeps no expired counter",
-  "drops the oldest message of a full drop-oldest partition":
-    "the oldest message is dropped, but JetStream keeps no dropped counter to report",
+  "counts the request it dropped for its deadline":
+    "the request is dropped (tested), but the count lives in the consumer that dropped it: JetStream keeps no expired counter",
+  "counts the message a full drop-oldest partition dropped":
+    "the oldest message is dropped (tested in durable mode), but JetStream keeps no dropped counter to report",
 };
 
 /** Core NATS has no broker-side storage, acks or redelivery. */
@@ -19,6 +19,9 @@ const coreOnly = {
   "dead-letters a message after maxDeliveries, with its error, attempts and origin": "core NATS: dead letters are published, but no broker counts them",
   "holds back later messages of a key while an earlier one waits for redelivery": "core NATS: a nacked message is republished behind later ones",
   "rejects a publish to a full partition with QUEUE_FULL, and keeps what it held": "core NATS: no maxLength (nothing is stored)",
+  "drops the oldest message of a full drop-oldest partition": "core NATS: no maxLength (nothing is stored)",
+  "drops a request whose deadline passed while it waited in the queue":
+    "core NATS: nothing waits in NATS, and calls carry no expiry header (the server drops a request past its deadline itself)",
 };
 
 const skips: Record<Mode, Record<string, string>> = {
