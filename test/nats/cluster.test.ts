@@ -107,6 +107,9 @@ describe("NATS cluster: R3 durable service, one node killed under load", functio
     await startNode(1, nodes[1]!.storeDir);
     await load;
 
+    // The service's stream is kept on all three nodes (R3): a publish is confirmed once two stored it.
+    const stream = await (await probe.nc.jetstreamManager()).streams.info("cluster_svc_Orders");
+    expect(stream.config.num_replicas).to.equal(3);
     const handled = executions.size;
     const duplicates = [...executions.values()].reduce((sum, count) => sum + count - 1, 0);
     const lost = [...confirmed].filter((id) => !executions.has(id)).length + (total - confirmed.size - failed.size);
