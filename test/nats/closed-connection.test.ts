@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ClosedError } from "../../core/errors.js";
 import { NatsTransport } from "../../transports/nats/nats-transport.js";
 import { rejection } from "../support/wait.js";
-import { useNatsServer } from "../support/nats-server.js";
+import { NatsServer, natsServerAvailable, useNatsServer } from "../support/nats-server.js";
 
 describe("nats core publish on a connection NATS has closed", function () {
   const natsUrl = useNatsServer();
@@ -37,5 +37,20 @@ describe("nats durable publish on a connection NATS has closed", function () {
     } finally {
       await transport.close();
     }
+  });
+});
+
+describe("nats transport closed while NATS is down", function () {
+  before(function () {
+    if (!natsServerAvailable()) this.skip();
+  });
+
+  it("closes its connection instead of reconnecting for ever", async () => {
+    const server = await NatsServer.start();
+    const transport = await NatsTransport.connect({ url: server.url, prefix: "closedown", reconnectTimeWait: 50 });
+    await transport.consume("svc.Down", "Down", () => undefined);
+    await server.stop();
+    await transport.close();
+    expect(transport.nc.isClosed()).to.equal(true);
   });
 });

@@ -13,8 +13,9 @@ describe("NATS durable mode: order by key across two server instances", function
   this.timeout(60_000);
   const natsUrl = useNatsServer();
   const opened: Ferry[] = [];
-  after(async () => {
+  afterEach(async () => {
     for (const ferry of opened.reverse()) await ferry.close();
+    opened.length = 0;
   });
 
   async function runtime(): Promise<Ferry> {

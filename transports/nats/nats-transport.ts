@@ -280,7 +280,10 @@ export class NatsTransport implements Transport {
       this.durableConsumers.clear();
       for (const queue of [...this.replyQueues]) queue.close();
       this.publisher.close();
-      await this.nc.drain().catch(() => this.nc.close());
+      await this.nc.drain().catch(() => undefined);
+      // nats.js's drain resolves without closing when its final flush fails (NATS is down): the
+      // connection would then go on reconnecting, and keep the process alive, for ever.
+      if (!this.nc.isClosed()) await this.nc.close();
       this.state.next("closed");
       this.state.complete();
     })();
