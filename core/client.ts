@@ -72,7 +72,7 @@ export interface ClientStats {
 const inheritedHeaders = ["traceparent", "tracestate"];
 
 /**
- * The caller's side: one reply queue per client, a `Map` from correlation id to pending call,
+ * The caller's side: one reply queue per client, a table from correlation id to pending call,
  * timeouts, retries within the deadline, cancellation. Generated stubs call `call`.
  */
 export class RpcClient {
@@ -205,7 +205,6 @@ export class RpcClient {
       retries,
       backoff,
       signal,
-      requireConsumer: method.durable !== true,
       durable: method.durable === true,
       validateResponse: this.validateResponses ? method.validateResponse : undefined,
     };

@@ -39,8 +39,10 @@ export interface CallPlan {
   retries: number;
   backoff: BackoffOptions | undefined;
   signal: AbortSignal | undefined;
-  requireConsumer: boolean;
-  /** A `@durable` method: the request is stored until a server takes it, declared topic or not. */
+  /**
+   * A `@durable` method: the request is stored until a server takes it, declared topic or not.
+   * Any other request needs a consumer now (`NO_RESPONDERS` otherwise).
+   */
   durable: boolean;
   /** Checks the reply when the client validates responses. */
   validateResponse: Validator | undefined;
@@ -128,7 +130,7 @@ export class PendingCall implements ReplyTarget, Timed {
       {
         key: this.plan.key,
         expiresAt: attemptDeadline,
-        requireConsumer: this.plan.requireConsumer,
+        requireConsumer: !this.plan.durable,
         durable: this.plan.durable,
         messageId: `${this.plan.callId}:${attempt}`,
         lazyConfirm: true,
