@@ -1,34 +1,34 @@
-import type { BrokerStats } from "../core/transport.js";
-import { TcpTransport } from "../transports/embedded/wire/tcp-transport.js";
-import { parseFlags, UsageError } from "./args.js";
-import type { Command } from "./main.js";
-import { usageLines } from "./usage.js";
+import type { BrokerStats, Transport } from "../core/transport.js";
+import { UsageError } from "./cli-errors.js";
+import type { CommandRun } from "./commands.js";
 
-/** `ferry stats`: what a running broker holds, per topic, partition and consumer group. */
-export const statsCommand: Command = async (args) => {
-  let url: string;
-  let token: string | undefined;
-  let json: boolean;
-  try {
-    const { values, flags, positional } = parseFlags(args, { values: ["url", "token"], flags: ["json"] });
-    if (positional.length > 0) throw new UsageError(`unexpected argument ${positional[0]}`);
-    url = values.get("url") ?? process.env.FERRY_URL ?? "ferry://127.0.0.1:7400";
-    token = values.get("token") ?? process.env.FERRY_TOKEN;
-    json = flags.has("json");
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`ferry stats: ${error.message}\nusage: ${usageLines.stats}\n`);
-    return 2;
-  }
-  const transport = await TcpTransport.connect({ url, ...(token === undefined ? {} : { token }) });
+/** `ferry stats`: what a running broker holds, per topic, partition and consumer group (TCP broker or NATS). */
+export const statsCommand: CommandRun = async ({ strings, booleans }) => {
+  const url = strings.get("url") ?? process.env.FERRY_URL ?? "ferry://127.0.0.1:7400";
+  const token = strings.get("token") ?? process.env.FERRY_TOKEN;
+  const transport = await openStatsTransport(url, token);
   try {
     const stats = await transport.stats();
-    process.stdout.write(json ? `${JSON.stringify(stats, null, 2)}\n` : formatStats(stats));
+    process.stdout.write(booleans.has("json") ? `${JSON.stringify(stats, null, 2)}\n` : formatStats(stats));
   } finally {
     await transport.close();
   }
   return 0;
 };
+
+async function openStatsTransport(url: string, token: string | undefined): Promise<Transport> {
+  const scheme = /^([a-z]+):\/\//.exec(url)?.[1];
+  if (scheme === "nats") {
+    const { NatsTransport } = await import("../transports/nats/index.js");
+    // Durable mode: so the JetStream topics are listed, which are the only ones NATS keeps a queue for.
+    return NatsTransport.connect({ url, mode: "durable", maxReconnectAttempts: 0, ...(token === undefined ? {} : { token }) });
+  }
+  if (scheme === "ferry" || scheme === "ferrys") {
+    const { TcpTransport } = await import("../transports/embedded/wire/tcp-transport.js");
+    return TcpTransport.connect({ url, ...(token === undefined ? {} : { token }) });
+  }
+  throw new UsageError(`--url must be ferry://host:port, ferrys://host:port or nats://host:port, got ${JSON.stringify(url)}`);
+}
 
 /** One row per topic partition and consumer group, aligned. */
 export function formatStats(stats: BrokerStats): string {

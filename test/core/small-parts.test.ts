@@ -83,9 +83,10 @@ describe("errors on the wire", () => {
 
 describe("command-line flags", () => {
   it("keep every '=' of a --name=value value", async () => {
-    const { parseFlags } = await import("../../cli/args.js");
-    const { values } = parseFlags(["--token=abc==", "--port", "7400"], { values: ["token", "port"], flags: [] });
-    expect(values.get("token")).to.equal("abc==");
-    expect(values.get("port")).to.equal("7400");
+    const { parseCommandArgs } = await import("../../cli/command-spec.js");
+    const spec = { name: "x", summary: "", flags: { token: { type: "string", description: "" }, port: { type: "string", description: "" } } } as const;
+    const { strings } = parseCommandArgs(spec, ["--token=abc==", "--port", "7400"]);
+    expect(strings.get("token")).to.equal("abc==");
+    expect(strings.get("port")).to.equal("7400");
   });
 });

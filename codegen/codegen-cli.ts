@@ -1,9 +1,10 @@
 import { relative, resolve } from "node:path";
-import { usageLines } from "./usage.js";
-import { applyPlan, planOutput } from "../codegen/write.js";
-import { formatDiagnostic } from "../codegen/diagnostic.js";
-import { generate, type GenerateOptions, type GenerateResult } from "../codegen/session.js";
-import { watchCodegen } from "../codegen/watch.js";
+import { applyPlan, planOutput } from "./write.js";
+import { formatDiagnostic } from "./diagnostic.js";
+import { generate, type GenerateOptions, type GenerateResult } from "./session.js";
+import { watchCodegen } from "./watch.js";
+
+export { generate } from "./session.js";
 
 /** Exit codes of `ferry codegen`. */
 export const CodegenExit = {
@@ -15,24 +16,26 @@ export const CodegenExit = {
 } as const;
 export type CodegenExit = (typeof CodegenExit)[keyof typeof CodegenExit];
 
-const usage = `usage: ${usageLines.codegen}`;
-
-interface CodegenArgs {
-  patterns: string[];
+/** `ferry codegen`'s arguments, parsed by the `ferry` CLI. */
+export interface CodegenCliArgs {
+  patterns: readonly string[];
   outDir: string;
   check: boolean;
   watch: boolean;
   runtimeImport: string | undefined;
+  /** The command line as typed, to print the command that fixes stale files. */
+  argv: readonly string[];
 }
 
-/** `ferry codegen`: a thin wrapper over `generate`, `planOutput` and `watchCodegen`. */
-export async function codegenCommand(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv);
-  if (typeof args === "string") {
-    process.stderr.write(`ferry codegen: ${args}\n${usage}\n`);
-    return CodegenExit.Invalid;
-  }
-  const options: GenerateOptions = { files: args.patterns, outDir: args.outDir, ...(args.runtimeImport === undefined ? {} : { runtimeImport: args.runtimeImport }) };
+/**
+ * `ferry codegen`: a thin wrapper over `generate`, `planOutput` and `watchCodegen`. Bad arguments
+ * throw `CodegenUsageError`, which the `ferry` CLI prints with the usage (exit 2).
+ */
+export async function codegenCli(args: CodegenCliArgs): Promise<number> {
+  if (args.outDir === "") throw new CodegenUsageError("--out <dir> is required");
+  if (args.check && args.watch) throw new CodegenUsageError("--check and --watch cannot be combined");
+  const argv = args.argv;
+  const options: GenerateOptions = { files: [...args.patterns], outDir: args.outDir, ...(args.runtimeImport === undefined ? {} : { runtimeImport: args.runtimeImport }) };
   if (args.watch) return watch(options);
   const result = generate(options);
   if (result.diagnostics.length > 0) return reportDiagnostics(result);
@@ -82,46 +85,15 @@ function reportDiagnostics(result: GenerateResult): number {
   return CodegenExit.Invalid;
 }
 
-function parseArgs(argv: readonly string[]): CodegenArgs | string {
-  const args: CodegenArgs = { patterns: [], outDir: "", check: false, watch: false, runtimeImport: undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    const value = (): string | undefined => inline ?? argv[++i];
-    switch (flag) {
-      case "--out": {
-        const out = value();
-        if (out === undefined || out === "") return "--out needs a directory";
-        args.outDir = out;
-        break;
-      }
-      case "--runtime-import": {
-        const specifier = value();
-        if (specifier === undefined || specifier === "") return "--runtime-import needs a module specifier";
-        args.runtimeImport = specifier;
-        break;
-      }
-      case "--check":
-        args.check = true;
-        break;
-      case "--watch":
-        args.watch = true;
-        break;
-      default:
-        if (arg.startsWith("-")) return `unknown option ${arg}`;
-        args.patterns.push(arg);
-    }
-  }
-  if (args.patterns.length === 0) return "no input files given";
-  if (args.outDir === "") return "--out <dir> is required";
-  if (args.check && args.watch) return "--check and --watch cannot be combined";
-  return args;
-}
-
 /** The same command without `--check`: what regenerates the files. */
 function fixCommand(argv: readonly string[]): string {
   const kept = argv.filter((arg) => arg !== "--check").map((arg) => (/^[\w./=@:-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, "'\\''")}'`));
   return ["ferry", "codegen", ...kept].join(" ");
+}
+
+/** Arguments `ferry codegen` cannot run with. */
+export class CodegenUsageError extends Error {
+  override name = "CodegenUsageError";
 }
 
 function outDirOf(options: GenerateOptions): string {

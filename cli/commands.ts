@@ -1,0 +1,81 @@
+import type { CommandSpec, ParsedCommandArgs } from "./command-spec.js";
+
+/** Runs a parsed subcommand; resolves with the process exit code. */
+export type CommandRun = (args: ParsedCommandArgs) => Promise<number>;
+
+/**
+ * Every subcommand: its spec (light, for parsing and help) and a loader for its code, so
+ * `ferry codegen` does not load the broker and `ferry broker` does not load ts-morph.
+ */
+export interface CommandEntry {
+  spec: CommandSpec;
+  load: () => Promise<CommandRun>;
+}
+
+const urlFlag = {
+  type: "string",
+  valueName: "<url>",
+  description: "the broker: ferry://host:port, ferrys://host:port (TLS) or nats://host:port; or FERRY_URL",
+  defaultText: "ferry://127.0.0.1:7400",
+} as const;
+const tokenFlag = { type: "string", valueName: "<token>", description: "the broker's auth token; or FERRY_TOKEN" } as const;
+
+export const commands: Readonly<Record<string, CommandEntry>> = {
+  init: {
+    spec: {
+      name: "init",
+      summary: "Scaffold a service project: a service interface, its generated code, a server, a client and a test.",
+      positionals: { usage: "<dir>", min: 0, max: 1, description: "where to create it (default: the current directory); must be empty or absent" },
+      flags: {
+        name: { type: "string", valueName: "<name>", description: "the package name", defaultText: "the directory's name" },
+      },
+      notes: ["Then: cd <dir> && npm install && npm start && npm test"],
+    },
+    load: async () => (await import("./init-command.js")).initCommand,
+  },
+  codegen: {
+    spec: {
+      name: "codegen",
+      summary: "Generate a typed client, handlers, validators and a definition for each service interface.",
+      positionals: { usage: "<files|globs...>", min: 1, max: Infinity, description: "TypeScript files declaring services (quote globs: 'src/services/*.ts')" },
+      flags: {
+        out: { type: "string", short: "o", valueName: "<dir>", description: "where generated files go (required)" },
+        check: { type: "boolean", description: "write nothing; exit 1 listing missing, stale and extra files (for CI)" },
+        watch: { type: "boolean", description: "regenerate whenever an input changes, until Ctrl-C" },
+        "runtime-import": { type: "string", valueName: "<specifier>", description: "the module generated code imports the runtime from", defaultText: "ferry" },
+      },
+      notes: ["Exit codes: 0 done (or up to date), 1 --check found differences, 2 bad arguments or inputs."],
+    },
+    load: async () => (await import("./codegen-launcher.js")).codegenLauncher,
+  },
+  broker: {
+    spec: {
+      name: "broker",
+      summary: "Run the embedded broker as a TCP server that many processes share, until SIGINT or SIGTERM.",
+      flags: {
+        port: { type: "string", short: "p", valueName: "<port>", description: "TCP port; 0 picks a free one", defaultText: "7400" },
+        host: { type: "string", valueName: "<host>", description: "address to listen on; a non-loopback address needs --token", defaultText: "127.0.0.1" },
+        data: { type: "string", valueName: "<dir>", description: "keep durable topics in this directory (segments with a CRC per record)", defaultText: "none: memory only" },
+        fsync: { type: "string", valueName: "always|interval|never", description: "when appends reach the disk; always confirms only after fsync (needs --data)", defaultText: "always" },
+        token: tokenFlag,
+        "tls-cert": { type: "string", valueName: "<pem>", description: "serve ferrys:// with this certificate (with --tls-key)" },
+        "tls-key": { type: "string", valueName: "<pem>", description: "the certificate's private key (with --tls-cert)" },
+      },
+      notes: ["Environment: FERRY_TOKEN sets --token."],
+    },
+    load: async () => (await import("./broker-command.js")).brokerCommand,
+  },
+  stats: {
+    spec: {
+      name: "stats",
+      summary: "Show what a broker holds: depth, lag, in flight, redeliveries, dead letters and expiries per topic, partition and group.",
+      flags: {
+        url: urlFlag,
+        token: tokenFlag,
+        json: { type: "boolean", description: "print the stats as JSON" },
+      },
+      notes: ["On NATS it lists JetStream (durable) topics, and core-mode topics served by this process only: core NATS keeps no queue to count."],
+    },
+    load: async () => (await import("./stats-command.js")).statsCommand,
+  },
+};
