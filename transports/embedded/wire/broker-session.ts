@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import { LiveTable } from "../../../core/live-table.js";
-import { FerryError, InvalidArgumentError, toWireError, type WireError } from "../../../core/errors.js";
+import { ErrorCode, FerryError, InvalidArgumentError, QueueFullError } from "../../../core/errors.js";
+import { toWireError, type WireError } from "../../../core/wire-error.js";
 import type { Delivery, TopicOptions } from "../../../core/transport.js";
 import type { Broker } from "../broker.js";
 import type { Member } from "../group-cursor.js";
