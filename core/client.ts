@@ -1,4 +1,5 @@
 import type { Subscription as RxSubscription } from "rxjs";
+import { checkMethod, checkOptions } from "./call-arguments.js";
 import { newCallId } from "./call-id.js";
 import { CallTimers } from "./call-timers.js";
 import type { BackoffOptions } from "./backoff.js";
@@ -170,6 +171,8 @@ export class RpcClient {
   /** Publishes a fire-and-forget call; resolves once the broker has confirmed it. */
   async emit<Req>(method: MethodDefinition<Req, void>, payload: Req, options: EmitOptions = {}): Promise<void> {
     if (this.closed) throw new ClosedError("the client is closed");
+    checkMethod(method, "emit");
+    checkOptions(options, "emit");
     const context = currentContext();
     const callId = newCallId();
     const key = options.key ?? method.keyOf?.(payload);
@@ -195,6 +198,8 @@ export class RpcClient {
   }
 
   private plan<Req>(method: MethodDefinition<Req, unknown>, request: Req, options: CallOptions, now: number): CallPlan {
+    checkMethod(method, "call");
+    checkOptions(options, "call");
     if (method.kind === "event") throw new InvalidArgumentError(`${method.service}.${method.name} is an event: use emit`);
     const context = currentContext();
     const timeoutMs = checkPositive("timeoutMs", options.timeoutMs ?? method.timeoutMs ?? this.defaultTimeoutMs);

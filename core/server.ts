@@ -106,7 +106,9 @@ export class RpcServer {
     this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     for (const name of Object.keys(definition.methods)) {
       const handler = implementation[name];
-      if (typeof handler !== "function") throw new TypeError(`the implementation of ${definition.name} has no function for method ${name}`);
+      if (typeof handler !== "function") {
+        throw new InvalidArgumentError(`the implementation of ${definition.name} has no function for method ${name} (it has ${describeValue(handler)})`);
+      }
       // Bound once, so class-based implementations keep their `this`.
       this.handlers.set(name, handler.bind(implementation) as Handler);
     }
