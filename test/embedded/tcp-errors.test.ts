@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import net from "node:net";
 import { connect } from "../../connect.js";
-import { SlowConsumerError, UnauthenticatedError, UnconfirmedError } from "../../core/errors.js";
+import { InvalidArgumentError, SlowConsumerError, UnauthenticatedError, UnconfirmedError } from "../../core/errors.js";
 import { startBroker, type RunningBroker } from "../../transports/embedded/wire/broker-server.js";
 import { FrameDecoder } from "../../transports/embedded/wire/frame-decoder.js";
 import { decodeFrame, encodeFrame, Op } from "../../transports/embedded/wire/protocol.js";
 import { TcpTransport } from "../../transports/embedded/wire/tcp-transport.js";
-import { rejection } from "../support/wait.js";
+import { rejection, until } from "../support/wait.js";
 
 describe("TCP broker: why it refuses a client", () => {
   let guarded: RunningBroker;
@@ -24,6 +24,20 @@ describe("TCP broker: why it refuses a client", () => {
     expect(wrong.message).to.equal(`the broker at 127.0.0.1:${guarded.port} refused the connection: the token does not match the broker's`);
     const good = await connect({ url: guarded.url, token: "s3cret" });
     await good.close();
+  });
+});
+
+describe("connect with options the runtime refuses", () => {
+  it("rejects with InvalidArgumentError and closes the connection it opened", async () => {
+    const running = await startBroker({ port: 0, log: () => undefined });
+    try {
+      const error = await rejection(connect({ url: running.url, errors: [Date as never] }));
+      expect(error).to.be.instanceOf(InvalidArgumentError);
+      expect(error.message).to.equal("errors: function Date is not a class that extends Error");
+      await until(() => running.connections === 0, "the refused runtime's connection to close");
+    } finally {
+      await running.close();
+    }
   });
 });
 
