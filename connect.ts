@@ -25,14 +25,15 @@ export interface ConnectOptions extends FerryOptions {
 /** Connects to a broker and returns a started runtime: ready to `call`, `emit` and `serve`. */
 export async function connect(options: ConnectOptions = {}): Promise<Ferry> {
   const transport = await openTransport(options);
-  const ferry = new Ferry(transport, options);
   try {
+    // Inside the try: options refused by the runtime (`errors`, `defaultTimeoutMs`, ...) must not leave the connection open.
+    const ferry = new Ferry(transport, options);
     await ferry.start();
+    return ferry;
   } catch (error) {
     await transport.close();
     throw error;
   }
-  return ferry;
 }
 
 async function openTransport(options: ConnectOptions): Promise<Transport> {

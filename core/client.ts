@@ -1,4 +1,5 @@
 import type { Subscription as RxSubscription } from "rxjs";
+import { checkMethod, checkOptions } from "./call-arguments.js";
 import { newCallId } from "./call-id.js";
 import { CallTimers } from "./call-timers.js";
 import type { BackoffOptions } from "./backoff.js";
@@ -7,7 +8,8 @@ import { defaultDecodeLimits, encodeValue, type DecodeLimits } from "./codec.js"
 import { currentContext } from "./context.js";
 import type { MethodDefinition } from "./definition.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
-import { ClosedError, InvalidArgumentError, QueueFullError } from "./errors.js";
+import { errorClasses, type ErrorClass, type ErrorClasses } from "./error-registry.js";
+import { asFerryError, ClosedError, InvalidArgumentError, QueueFullError } from "./errors.js";
 import { PendingCall, type CallHost, type CallPlan } from "./pending-call.js";
 import { correlationIdOf, ReplyRouter, type ReplyTarget } from "./reply-router.js";
 import { serviceTopic } from "./topics.js";
@@ -28,6 +30,13 @@ export interface ClientOptions {
    * a validation per reply; turn it on in development and tests.
    */
   validateResponses?: boolean;
+  /**
+   * The application's error classes. A handler's error whose `name` is one of these class names
+   * is rebuilt as an instance of that class (without calling its constructor), with its message,
+   * code, retryable, data and own fields, so `instanceof` holds on the caller. Default: none;
+   * such errors arrive as `RemoteError`, with the same name and fields.
+   */
+  errors?: readonly ErrorClass[];
   clock?: Clock;
 }
 
@@ -82,6 +91,7 @@ export class RpcClient {
   private readonly backoff: BackoffOptions | undefined;
   private readonly decodeLimits: DecodeLimits;
   private readonly validateResponses: boolean;
+  private readonly errorClasses: ErrorClasses | undefined;
   private readonly router: ReplyRouter;
   private readonly timers: CallTimers;
   private replyQueue: ReplyQueue | undefined;
@@ -100,6 +110,7 @@ export class RpcClient {
     this.backoff = options.backoff;
     this.decodeLimits = options.decodeLimits ?? defaultDecodeLimits;
     this.validateResponses = options.validateResponses ?? false;
+    this.errorClasses = errorClasses(options.errors);
     this.router = new ReplyRouter(this.decodeLimits);
     this.timers = new CallTimers(this.clock);
   }
@@ -117,6 +128,7 @@ export class RpcClient {
         return queue.name;
       },
       decodeLimits: this.decodeLimits,
+      errorClasses: this.errorClasses,
       publishRequest: this.requestPublisher(),
       reply: (to, bytes) => this.transport.reply(to, bytes),
       timers: this.timers,
@@ -159,6 +171,8 @@ export class RpcClient {
   /** Publishes a fire-and-forget call; resolves once the broker has confirmed it. */
   async emit<Req>(method: MethodDefinition<Req, void>, payload: Req, options: EmitOptions = {}): Promise<void> {
     if (this.closed) throw new ClosedError("the client is closed");
+    checkMethod(method, "emit");
+    checkOptions(options, "emit");
     const context = currentContext();
     const callId = newCallId();
     const key = options.key ?? method.keyOf?.(payload);
@@ -175,10 +189,17 @@ export class RpcClient {
     const headers = mergeHeaders(context?.headers, options.headers);
     if (headers !== undefined) envelope.headers = headers;
     if (payload !== undefined) envelope.body = encodeRequest(payload);
-    await this.transport.publish(serviceTopic(method.service), encodeEnvelope(envelope), { key, messageId: idempotencyKey ?? callId, durable: method.durable === true });
+    const topic = serviceTopic(method.service);
+    try {
+      await this.transport.publish(topic, encodeEnvelope(envelope), { key, messageId: idempotencyKey ?? callId, durable: method.durable === true });
+    } catch (error) {
+      throw asFerryError(error, `publishing an event to ${topic}`);
+    }
   }
 
   private plan<Req>(method: MethodDefinition<Req, unknown>, request: Req, options: CallOptions, now: number): CallPlan {
+    checkMethod(method, "call");
+    checkOptions(options, "call");
     if (method.kind === "event") throw new InvalidArgumentError(`${method.service}.${method.name} is an event: use emit`);
     const context = currentContext();
     const timeoutMs = checkPositive("timeoutMs", options.timeoutMs ?? method.timeoutMs ?? this.defaultTimeoutMs);

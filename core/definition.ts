@@ -1,4 +1,6 @@
 import type { CallContext } from "./context.js";
+import { describeValue } from "./describe-value.js";
+import { InvalidArgumentError } from "./errors.js";
 
 /** One problem found by a validator, e.g. `{ path: "req.items[2].qty", message: "expected number" }`. */
 export interface ValidationIssue {
@@ -80,9 +82,15 @@ export function defineService<const S extends Record<string, MethodSpec<any, any
   methods: S,
   options: { schemaHash?: string } = {},
 ): ServiceDefinition<{ [K in keyof S]: S[K] extends MethodSpec<infer Req, infer Res> ? MethodDefinition<Req, Res> : never }> {
-  if (!serviceNamePattern.test(name)) throw new TypeError(`service name ${JSON.stringify(name)} is not a dotted identifier`);
+  if (typeof name !== "string" || !serviceNamePattern.test(name)) {
+    throw new InvalidArgumentError(`defineService: the service name must be a dotted identifier such as "shop.Orders", got ${describeValue(name)}`);
+  }
+  if (typeof methods !== "object" || methods === null) throw new InvalidArgumentError(`defineService(${JSON.stringify(name)}): methods must be an object, got ${describeValue(methods)}`);
   const built: Record<string, MethodDefinition<any, any>> = {};
   for (const [methodName, spec] of Object.entries(methods)) {
+    if (typeof spec !== "object" || spec === null || (spec.kind !== "call" && spec.kind !== "event")) {
+      throw new InvalidArgumentError(`defineService(${JSON.stringify(name)}): method ${methodName} must be made with method() or event(), got ${describeValue(spec)}`);
+    }
     const { types: _types, ...rest } = spec;
     const definition: MethodDefinition<any, any> = { ...rest, service: name, name: methodName };
     built[methodName] = spec.keyPath === undefined ? definition : { ...definition, keyOf: keyReader(spec.keyPath) };

@@ -1,6 +1,7 @@
 import { decodeValue, defaultDecodeLimits, encodeValue, type DecodeLimits } from "./codec.js";
-import { MalformedMessageError, PayloadTooLargeError, type WireError } from "./errors.js";
+import { MalformedMessageError, PayloadTooLargeError } from "./errors.js";
 import { FlatReader, FlatWriter } from "./flat-msgpack.js";
+import { readWireError, type WireError } from "./wire-error.js";
 
 /** What a message is for. */
 export const MessageKind = {
@@ -132,7 +133,7 @@ export function decodeEnvelope(bytes: Uint8Array, limits: DecodeLimits = default
   const body = reader.bin("body");
   if (body !== undefined) envelope.body = body;
   const error = reader.bin("error");
-  if (error !== undefined) envelope.error = checkError(decodeValue(error, limits));
+  if (error !== undefined) envelope.error = readWireError(decodeValue(error, limits), malformed);
   reader.nil("reserved");
   reader.end();
   return envelope;
@@ -144,15 +145,6 @@ function checkHeaders(value: unknown): Record<string, string> {
     if (typeof header !== "string") throw malformed(`headers.${name}`, "a string");
   }
   return value as Record<string, string>;
-}
-
-function checkError(value: unknown): WireError {
-  const error = value as Partial<WireError> | null;
-  if (typeof error !== "object" || error === null) throw malformed("error", "a map");
-  if (typeof error.code !== "string") throw malformed("error.code", "a string");
-  if (typeof error.message !== "string") throw malformed("error.message", "a string");
-  if (typeof error.retryable !== "boolean") throw malformed("error.retryable", "a boolean");
-  return error as WireError;
 }
 
 function malformed(field: string, expected: string): MalformedMessageError {

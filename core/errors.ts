@@ -1,24 +1,48 @@
 /**
  * Typed errors with stable codes. Every error Ferry raises, locally or on behalf of a remote
- * handler, is a `FerryError` whose `code` survives the wire, so callers branch on codes and
- * never on message text.
+ * handler, is a `FerryError` whose `code` is one of `ErrorCode` (or, for an application's own
+ * error, the code its handler gave it) and survives the wire, so callers branch on codes and
+ * never on message text. How an error crosses the wire is in `wire-error.ts`.
  */
 export const ErrorCode = {
+  /** No reply within the attempt's timeout. */
   Timeout: "TIMEOUT",
+  /** Nothing consumes the service's topic. */
   NoResponders: "NO_RESPONDERS",
+  /** A request, option or argument that is not what it should be. */
   InvalidArgument: "INVALID_ARGUMENT",
   IdempotencyMismatch: "IDEMPOTENCY_MISMATCH",
   QueueFull: "QUEUE_FULL",
   Cancelled: "CANCELLED",
   DeadlineExceeded: "DEADLINE_EXCEEDED",
+  /** The broker, the link or a dependency is down for now: retrying may succeed. */
   Unavailable: "UNAVAILABLE",
+  /** A handler threw something with no code of its own (a plain `Error`). */
   Remote: "REMOTE",
   /** The service does not implement the method (or a different service got the request). */
   Unimplemented: "UNIMPLEMENTED",
   MalformedMessage: "MALFORMED_MESSAGE",
   PayloadTooLarge: "PAYLOAD_TOO_LARGE",
   Closed: "CLOSED",
+  /** Something outside the contract: an unencodable response, a reply that breaks its schema, a bug. */
   Internal: "INTERNAL",
+  /** The broker refused the client: a token missing or wrong, or no `Hello` in time. */
+  Unauthenticated: "UNAUTHENTICATED",
+  /** A peer broke the TCP protocol (a frame out of place); the broker closed its connection. */
+  ProtocolError: "PROTOCOL_ERROR",
+  /** A client stopped reading and its outbound buffer passed the broker's limit; it was cut off. */
+  SlowConsumer: "SLOW_CONSUMER",
+  /** A connection sent nothing for the broker's `idleTimeoutMs` and was closed. */
+  IdleTimeout: "IDLE_TIMEOUT",
+  // Reasons a dead letter (`DeadLetter.error`) records when no handler error is known.
+  /** A delivery was not acknowledged within the topic's `ackTimeoutMs`. */
+  AckTimeout: "ACK_TIMEOUT",
+  /** The consumer left its group while holding the message. */
+  ConsumerLeft: "CONSUMER_LEFT",
+  /** The consumer's delivery callback threw. */
+  ConsumerError: "CONSUMER_ERROR",
+  /** The consumer handed the message back without saying why. */
+  Nacked: "NACKED",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -38,11 +62,17 @@ export interface FerryErrorOptions {
   cause?: unknown;
 }
 
+/** The base of every error Ferry raises: a stable `code`, `retryable`, optional `data` and `cause`. */
 export class FerryError extends Error {
   override name = "FerryError";
   readonly code: string;
   readonly retryable: boolean;
   readonly data: unknown;
+  /**
+   * Set on an error that came over the wire when some of the thrower's properties could not
+   * come along (too large, or not msgpack-serialisable): their names. Absent otherwise.
+   */
+  declare readonly droppedFields?: readonly string[];
 
   constructor(code: string, message: string, options: FerryErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -121,6 +151,46 @@ export class UnconfirmedError extends UnavailableError {
   override name = "UnconfirmedError";
 }
 
+/** The service has no such method, or the request reached a server of another service. */
+export class UnimplementedError extends FerryError {
+  override name = "UnimplementedError";
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCode.Unimplemented, message, options);
+  }
+}
+
+/** The broker refused the client's credentials; the connection ends for good (no reconnect). */
+export class UnauthenticatedError extends FerryError {
+  override name = "UnauthenticatedError";
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCode.Unauthenticated, message, options);
+  }
+}
+
+/** A peer broke the TCP protocol; the broker closed that connection. */
+export class ProtocolError extends FerryError {
+  override name = "ProtocolError";
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCode.ProtocolError, message, options);
+  }
+}
+
+/** The broker cut off a client that stopped reading (its outbound buffer passed the limit). */
+export class SlowConsumerError extends FerryError {
+  override name = "SlowConsumerError";
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCode.SlowConsumer, message, options);
+  }
+}
+
+/** Something outside the contract: an unencodable response, a reply that breaks its schema, a bug. */
+export class InternalError extends FerryError {
+  override name = "InternalError";
+  constructor(message: string, options?: FerryErrorOptions) {
+    super(ErrorCode.Internal, message, options);
+  }
+}
+
 export class MalformedMessageError extends FerryError {
   override name = "MalformedMessageError";
   constructor(message: string, options?: FerryErrorOptions) {
@@ -146,7 +216,11 @@ export class ClosedError extends FerryError {
   }
 }
 
-/** An error thrown by a remote handler, carried back with its code, message and data. */
+/**
+ * An error thrown by a remote handler whose code has no class here (and whose class the caller
+ * did not register): carried back with its code, message, data, and, as set by `fromWireError`,
+ * its remote `name` and own fields.
+ */
 export class RemoteError extends FerryError {
   override name = "RemoteError";
   constructor(message: string, options?: FerryErrorOptions & { code?: string }) {
@@ -154,44 +228,12 @@ export class RemoteError extends FerryError {
   }
 }
 
-/** The wire form of an error: what crosses from a handler to its caller. */
-export interface WireError {
-  code: string;
-  message: string;
-  retryable: boolean;
-  data?: unknown;
-}
-
-/** Turns anything a handler threw into its wire form; plain errors become `REMOTE`. */
-export function toWireError(error: unknown): WireError {
-  if (error instanceof FerryError) {
-    const wire: WireError = { code: error.code, message: error.message, retryable: error.retryable };
-    if (error.data !== undefined) wire.data = error.data;
-    return wire;
-  }
-  if (error instanceof Error) return { code: ErrorCode.Remote, message: error.message, retryable: false };
-  return { code: ErrorCode.Remote, message: String(error), retryable: false };
-}
-
-const errorClassByCode: Record<string, new (message: string, options?: FerryErrorOptions) => FerryError> = {
-  [ErrorCode.Timeout]: TimeoutError,
-  [ErrorCode.InvalidArgument]: InvalidArgumentError,
-  [ErrorCode.IdempotencyMismatch]: IdempotencyMismatchError,
-  [ErrorCode.QueueFull]: QueueFullError,
-  [ErrorCode.Cancelled]: CancelledError,
-  [ErrorCode.DeadlineExceeded]: DeadlineExceededError,
-  [ErrorCode.Unavailable]: UnavailableError,
-  [ErrorCode.MalformedMessage]: MalformedMessageError,
-  [ErrorCode.NoResponders]: NoRespondersError,
-  [ErrorCode.PayloadTooLarge]: PayloadTooLargeError,
-  [ErrorCode.Closed]: ClosedError,
-};
-
-/** Rebuilds a typed error from its wire form, so `instanceof` works on the caller's side too. */
-export function fromWireError(wire: WireError): FerryError {
-  const options = { retryable: wire.retryable, data: wire.data };
-  // Own properties only: a code such as "constructor" must not find Object's.
-  const ErrorClass = Object.hasOwn(errorClassByCode, wire.code) ? errorClassByCode[wire.code] : undefined;
-  if (ErrorClass) return new ErrorClass(wire.message, options);
-  return new RemoteError(wire.message, { ...options, code: wire.code });
+/**
+ * `error` itself if it is a `FerryError`; anything else (a bug, or a library's own error that
+ * escaped a transport) becomes an `InternalError` saying what was being done, with `error` as
+ * its `cause`.
+ */
+export function asFerryError(error: unknown, doing: string): FerryError {
+  if (error instanceof FerryError) return error;
+  return new InternalError(`${doing}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }

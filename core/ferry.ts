@@ -1,7 +1,9 @@
+import { isMethodDefinition, wrongCallArguments } from "./call-arguments.js";
 import { RpcClient, type CallOptions, type ClientOptions, type ClientStats, type EmitOptions } from "./client.js";
 import type { MethodDefinition, ServiceDefinition, ServiceHandlers } from "./definition.js";
 import { createRuntimeContainer, FERRY, IDEMPOTENCY_STORE, resolveProvider, TRANSPORT, type DependencyContainer, type Provider } from "./di.js";
-import { ClosedError } from "./errors.js";
+import { describeValue } from "./describe-value.js";
+import { asFerryError, ClosedError, InvalidArgumentError } from "./errors.js";
 import { MemoryIdempotencyStore, type IdempotencyStore } from "./idempotency.js";
 import { RpcServer, type ServeOptions, type ServerStats } from "./server.js";
 import type { BrokerStats, Transport } from "./transport.js";
@@ -54,9 +56,13 @@ export class Ferry {
   /** The untyped path: calls `service.method` by name, with no method defaults or validation. */
   call(service: string, method: string, request: unknown, options?: CallOptions): Promise<unknown>;
   call(target: MethodDefinition<unknown, unknown> | string, ...rest: unknown[]): Promise<unknown> {
-    if (typeof target !== "string") return this.client.call(target, rest[0], rest[1] as CallOptions | undefined);
-    const method: MethodDefinition = { service: target, name: rest[0] as string, kind: "call" };
-    return this.client.call(method, rest[1], rest[2] as CallOptions | undefined);
+    if (isMethodDefinition(target)) return this.client.call(target, rest[0], rest[1] as CallOptions | undefined);
+    if (typeof target === "string" && target !== "" && typeof rest[0] === "string" && rest[0] !== "") {
+      const method: MethodDefinition = { service: target, name: rest[0], kind: "call" };
+      return this.client.call(method, rest[1], rest[2] as CallOptions | undefined);
+    }
+    // Plain JavaScript (or a cast) passed something else: say what, instead of calling svc.undefined.
+    return Promise.reject(wrongCallArguments(target, rest));
   }
 
   /** Fire-and-forget: resolves once the broker has confirmed the event. */
@@ -70,8 +76,9 @@ export class Ferry {
    */
   async serve<D extends ServiceDefinition>(definition: D, implementation: Provider<ServiceHandlers<D>>, options: ServeOptions = {}): Promise<RpcServer> {
     if (this.closing !== undefined) throw new ClosedError("this Ferry is closed");
+    checkServiceDefinition(definition);
     const name = `${definition.name}#${options.group ?? definition.name}`;
-    if (this.servers.has(name)) throw new TypeError(`${definition.name} is already served by this runtime in group ${options.group ?? definition.name}`);
+    if (this.servers.has(name)) throw new InvalidArgumentError(`${definition.name} is already served by this runtime in group ${options.group ?? definition.name}`);
     const handlers = resolveProvider(this.container, implementation) as Record<string, (request: unknown, context: never) => unknown>;
     const server = new RpcServer(this.transport, definition, handlers, options.idempotencyStore ?? this.store, {
       ...(this.options.clock === undefined ? {} : { clock: this.options.clock }),
@@ -84,7 +91,7 @@ export class Ferry {
     } catch (error) {
       this.servers.delete(name);
       await server.close();
-      throw error;
+      throw asFerryError(error, `serving ${definition.name}`);
     }
     return server;
   }
@@ -92,7 +99,13 @@ export class Ferry {
   async stats(): Promise<FerryStats> {
     const servers: Record<string, ServerStats> = {};
     for (const [name, server] of this.servers) servers[name] = server.stats();
-    return { broker: await this.transport.stats(), client: this.client.stats(), servers };
+    let broker: BrokerStats;
+    try {
+      broker = await this.transport.stats();
+    } catch (error) {
+      throw asFerryError(error, "reading the broker's stats");
+    }
+    return { broker, client: this.client.stats(), servers };
   }
 
   /** Drains every server, rejects calls still pending with `CLOSED`, then disconnects. */
@@ -103,5 +116,13 @@ export class Ferry {
       await this.transport.close();
     })();
     return this.closing;
+  }
+}
+
+/** `serve` from plain JavaScript may get anything: refuse what is not a service definition, saying what it is. */
+function checkServiceDefinition(definition: unknown): asserts definition is ServiceDefinition {
+  const service = definition as Partial<ServiceDefinition> | null;
+  if (typeof service !== "object" || service === null || typeof service.name !== "string" || typeof service.methods !== "object" || service.methods === null) {
+    throw new InvalidArgumentError(`serve: expected a service definition (from defineService or ferry codegen), got ${describeValue(definition)}`);
   }
 }

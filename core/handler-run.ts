@@ -1,7 +1,8 @@
 import type { Clock } from "./clock.js";
 import type { CallContext } from "./context.js";
 import type { Envelope } from "./envelope.js";
-import { CancelledError, DeadlineExceededError, TimeoutError, toWireError, type WireError } from "./errors.js";
+import { CancelledError, DeadlineExceededError, TimeoutError } from "./errors.js";
+import { toWireError, type WireError } from "./wire-error.js";
 
 /** Shared by every run of a request without headers. */
 const noHeaders: Readonly<Record<string, string>> = Object.freeze({});

@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from "./clock.js";
-import type { WireError } from "./errors.js";
+import type { WireError } from "./wire-error.js";
 
 /** How a handler run ended, as stored for replay. */
 export type Outcome = { ok: true; body: Uint8Array | undefined } | { ok: false; error: WireError };

@@ -33,18 +33,24 @@ export {
   ErrorCode,
   FerryError,
   IdempotencyMismatchError,
+  InternalError,
   InvalidArgumentError,
   MalformedMessageError,
   NoRespondersError,
   PayloadTooLargeError,
+  ProtocolError,
   QueueFullError,
   RemoteError,
+  SlowConsumerError,
   TimeoutError,
+  UnauthenticatedError,
   UnavailableError,
   UnconfirmedError,
+  UnimplementedError,
   type FerryErrorOptions,
-  type WireError,
 } from "./errors.js";
+export type { ErrorClass } from "./error-registry.js";
+export { maxErrorDetailBytes, maxErrorMessageChars, type WireError } from "./wire-error.js";
 export { confirmed } from "./transport.js";
 export type {
   BrokerStats,

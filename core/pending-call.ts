@@ -4,15 +4,19 @@ import type { Clock } from "./clock.js";
 import { decodeValue, type DecodeLimits } from "./codec.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
 import type { Validator } from "./definition.js";
-import { CancelledError, DeadlineExceededError, ErrorCode, FerryError, fromWireError, TimeoutError, UnconfirmedError } from "./errors.js";
+import type { ErrorClasses } from "./error-registry.js";
+import { asFerryError, CancelledError, DeadlineExceededError, InternalError, TimeoutError, UnconfirmedError } from "./errors.js";
 import type { ReplyTarget } from "./reply-router.js";
 import type { PublishOptions } from "./transport.js";
+import { fromWireError, type RemoteFailure } from "./wire-error.js";
 
 /** What one call needs from its client. */
 export interface CallHost {
   readonly clock: Clock;
   readonly replyQueue: string;
   readonly decodeLimits: DecodeLimits;
+  /** The application's error classes, rebuilt from replies by name (`connect({ errors })`). */
+  readonly errorClasses: ErrorClasses | undefined;
   /** Publishes an attempt; a failure goes to `failed` (never synchronously). */
   publishRequest(topic: string, bytes: Uint8Array, options: PublishOptions, failed: (error: Error) => void): void;
   reply(queue: string, bytes: Uint8Array): void;
@@ -135,7 +139,7 @@ export class PendingCall implements ReplyTarget, Timed {
         messageId: `${this.plan.callId}:${attempt}`,
         lazyConfirm: true,
       },
-      (error) => this.attemptFailed(attempt, asFerryError(error)),
+      (error) => this.attemptFailed(attempt, asFerryError(error, `publishing a request to ${this.plan.topic}`)),
     );
   }
 
@@ -148,7 +152,7 @@ export class PendingCall implements ReplyTarget, Timed {
   }
 
   /** An attempt failed: retry if the error allows it and the budget remains, else give up. */
-  private attemptFailed(attempt: number, error: FerryError): void {
+  private attemptFailed(attempt: number, error: RemoteFailure): void {
     if (this.settled || attempt !== this.attempt) return;
     const delayMs = error.retryable && this.attempt <= this.plan.retries ? backoffDelay(this.attempt, this.plan.backoff) : undefined;
     const canRetry = delayMs !== undefined && this.host.clock.now() + delayMs < this.plan.deadline;
@@ -172,7 +176,7 @@ export class PendingCall implements ReplyTarget, Timed {
       return;
     }
     if (envelope.error !== undefined) {
-      const error = fromWireError(envelope.error);
+      const error = fromWireError(envelope.error, this.host.errorClasses);
       // A retryable refusal (the server was busy or shutting down) fails only its own attempt;
       // one for an earlier attempt is stale, since a newer attempt is already under way.
       if (error.retryable) return this.attemptFailed(envelope.attempt ?? this.attempt, error);
@@ -182,12 +186,12 @@ export class PendingCall implements ReplyTarget, Timed {
     try {
       value = envelope.body === undefined ? undefined : decodeValue(envelope.body, this.host.decodeLimits);
     } catch (error) {
-      return this.fail(asFerryError(error));
+      return this.fail(asFerryError(error, `decoding the reply of ${this.plan.service}.${this.plan.method}`));
     }
     const issues = this.plan.validateResponse?.(value);
     if (issues !== undefined && issues.length > 0) {
       const detail = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
-      return this.fail(new FerryError(ErrorCode.Internal, `${this.plan.service}.${this.plan.method} replied outside its contract: ${detail}`, { data: { issues } }));
+      return this.fail(new InternalError(`${this.plan.service}.${this.plan.method} replied outside its contract: ${detail}`, { data: { issues } }));
     }
     this.finish();
     this.resolve(value);
@@ -246,9 +250,4 @@ export class PendingCall implements ReplyTarget, Timed {
     this.plan.signal?.removeEventListener("abort", this.onAbort);
     this.onAbort = undefined;
   }
-}
-
-function asFerryError(error: unknown): FerryError {
-  if (error instanceof FerryError) return error;
-  return new FerryError("INTERNAL", error instanceof Error ? error.message : String(error), { cause: error });
 }

@@ -2,22 +2,23 @@ import { hash } from "node:crypto";
 import { systemClock, type Clock } from "./clock.js";
 import { decodeValue, defaultDecodeLimits, encodeValue, type DecodeLimits } from "./codec.js";
 import { runInContext, type CallContext } from "./context.js";
+import { describeValue } from "./describe-value.js";
 import type { MethodDefinition, ServiceDefinition } from "./definition.js";
 import { decodeEnvelope, encodeEnvelope, MessageKind, type Envelope } from "./envelope.js";
 import {
-  ErrorCode,
   FerryError,
   IdempotencyMismatchError,
+  InternalError,
   InvalidArgumentError,
-  toWireError,
   UnavailableError,
-  type WireError,
+  UnimplementedError,
 } from "./errors.js";
 import { HandlerRun } from "./handler-run.js";
 import { LiveTable } from "./live-table.js";
 import type { IdempotencyStore, Outcome } from "./idempotency.js";
 import { serviceTopic } from "./topics.js";
 import type { Delivery, ReplyQueue, Subscription, TopicOptions, Transport } from "./transport.js";
+import { toWireError, type WireError } from "./wire-error.js";
 
 export interface ServeOptions {
   /** Requests handled at once: the consumer's prefetch. Default 64. */
@@ -105,7 +106,9 @@ export class RpcServer {
     this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
     for (const name of Object.keys(definition.methods)) {
       const handler = implementation[name];
-      if (typeof handler !== "function") throw new TypeError(`the implementation of ${definition.name} has no function for method ${name}`);
+      if (typeof handler !== "function") {
+        throw new InvalidArgumentError(`the implementation of ${definition.name} has no function for method ${name} (it has ${describeValue(handler)})`);
+      }
       // Bound once, so class-based implementations keep their `this`.
       this.handlers.set(name, handler.bind(implementation) as Handler);
     }
@@ -139,9 +142,7 @@ export class RpcServer {
       return delivery.reject(toWireError(error));
     }
     const method = Object.hasOwn(this.definition.methods, envelope.method) ? this.definition.methods[envelope.method] : undefined;
-    if (method === undefined || envelope.service !== this.definition.name) {
-      return this.refuse(delivery, envelope, new FerryError(ErrorCode.Unimplemented, `${envelope.service}.${envelope.method} is not served here`));
-    }
+    if (method === undefined || envelope.service !== this.definition.name) return this.refuse(delivery, envelope, this.unimplemented(envelope));
     if (envelope.deadline !== undefined && envelope.deadline <= this.clock.now()) {
       this.counters.expired++;
       return delivery.ack();
@@ -163,6 +164,15 @@ export class RpcServer {
     if (envelope.idempotencyKey === undefined) return this.run(delivery, envelope, method, request, undefined);
     const key = `${method.service}.${method.name}:${envelope.idempotencyKey}`;
     this.claimThenRun(delivery, envelope, method, request, key).catch((error: unknown) => this.storeFailed(delivery, error));
+  }
+
+  /** Why a request names a method this server does not have: which service it serves, and which methods. */
+  private unimplemented(envelope: Envelope): UnimplementedError {
+    const methods = Object.keys(this.definition.methods).join(", ");
+    if (envelope.service !== this.definition.name) {
+      return new UnimplementedError(`${envelope.service}.${envelope.method} is not served here: this server serves ${this.definition.name}`);
+    }
+    return new UnimplementedError(`${this.definition.name} has no method ${envelope.method}; its methods are ${methods}`);
   }
 
   /** A request is over (answered, handed back or refused): count it out for the drain. */
@@ -353,7 +363,7 @@ function encodeResponse(value: unknown): Uint8Array {
   try {
     return encodeValue(value);
   } catch (error) {
-    throw new FerryError(ErrorCode.Internal, `the handler's response cannot be encoded: ${(error as Error).message}`, { cause: error });
+    throw new InternalError(`the handler's response cannot be encoded: ${(error as Error).message}`, { cause: error });
   }
 }
 

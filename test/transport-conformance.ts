@@ -1,5 +1,6 @@
 import { describeCalls } from "./conformance/calls.js";
 import { describeDelivery } from "./conformance/delivery.js";
+import { describeErrors } from "./conformance/errors.js";
 import type { ConformanceTarget } from "./conformance/harness.js";
 import { describeIdempotency } from "./conformance/idempotency.js";
 import { describeLimits } from "./conformance/limits.js";
@@ -14,6 +15,7 @@ export type { ConformanceBroker, ConformanceTarget } from "./conformance/harness
 export function transportConformance(target: ConformanceTarget): void {
   describe(`transport conformance: ${target.name}`, () => {
     describeCalls(target);
+    describeErrors(target);
     describeIdempotency(target);
     describeDelivery(target);
     describeLimits(target);

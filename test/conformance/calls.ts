@@ -59,14 +59,6 @@ export function describeCalls(target: ConformanceTarget): void {
       expect(plain.message).to.equal("plain failure");
     });
 
-    it("answers a method the service does not have with UNIMPLEMENTED", async () => {
-      const server = await harness().runtime();
-      await server.serve(Calculator, calculator);
-      const client = await harness().runtime();
-      const error = await rejection(client.call("Calculator", "divide", { a: 1, b: 0 }));
-      expect(error.code).to.equal("UNIMPLEMENTED");
-    });
-
     it("times out a call nobody answers, after exactly its timeout", async () => {
       const server = await harness().runtime();
       const started = gate();

@@ -5,14 +5,13 @@ import { newCallId } from "../../core/call-id.js";
 import {
   CancelledError,
   FerryError,
-  fromWireError,
   IdempotencyMismatchError,
   InvalidArgumentError,
   RemoteError,
   TimeoutError,
-  toWireError,
   UnavailableError,
 } from "../../core/errors.js";
+import { fromWireError, toWireError } from "../../core/wire-error.js";
 
 describe("call ids", () => {
   it("are valid uuid v7s carrying the current time", () => {
@@ -61,7 +60,7 @@ describe("errors on the wire", () => {
     expect(custom).to.be.instanceOf(RemoteError);
     expect(custom.code).to.equal("OUT_OF_STOCK");
     expect(custom.data).to.deep.equal({ sku: "x" });
-    expect(toWireError(new TypeError("oops"))).to.deep.equal({ code: "REMOTE", message: "oops", retryable: false });
+    expect(toWireError(new TypeError("oops"))).to.deep.equal({ code: "REMOTE", message: "oops", retryable: false, name: "TypeError" });
     expect(toWireError("a string")).to.deep.equal({ code: "REMOTE", message: "a string", retryable: false });
   });
 

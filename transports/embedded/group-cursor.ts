@@ -1,4 +1,5 @@
 import type { Delivery } from "../../core/transport.js";
+import { ErrorCode } from "../../core/errors.js";
 import { LiveTable } from "../../core/live-table.js";
 import { Deque } from "./deque.js";
 import type { PartitionLog, StoredMessage } from "./partition-log.js";
@@ -114,7 +115,7 @@ export class GroupCursor {
     try {
       owner.onDelivery(delivery);
     } catch (error) {
-      this.nack(delivery, { code: "CONSUMER_ERROR", message: (error as Error)?.message ?? String(error) }, 0);
+      this.nack(delivery, { code: ErrorCode.ConsumerError, message: (error as Error)?.message ?? String(error) }, 0);
     }
     return true;
   }
@@ -200,7 +201,7 @@ export class GroupCursor {
   memberLeft(member: Member): void {
     for (const delivery of this.inFlight.values()) {
       if (delivery.member === member && this.release(delivery)) {
-        this.giveBack(delivery, { code: "CONSUMER_LEFT", message: "the consumer left before acknowledging" }, 0);
+        this.giveBack(delivery, { code: ErrorCode.ConsumerLeft, message: "the consumer left before acknowledging" }, 0);
       }
     }
   }
@@ -213,7 +214,7 @@ export class GroupCursor {
     for (const delivery of this.inFlight.values()) {
       if (delivery.ackDeadline > now) continue;
       if (this.release(delivery)) {
-        this.giveBack(delivery, { code: "ACK_TIMEOUT", message: `not acknowledged within ${this.host.ackTimeoutMs} ms` }, 0);
+        this.giveBack(delivery, { code: ErrorCode.AckTimeout, message: `not acknowledged within ${this.host.ackTimeoutMs} ms` }, 0);
         expired = true;
       }
     }
@@ -314,7 +315,7 @@ class CursorDelivery implements Delivery, Pending {
   }
 
   nack(options: { delayMs?: number; error?: FailureReason } = {}): void {
-    const reason = options.error ?? { code: "NACK", message: "the consumer rejected the message" };
+    const reason = options.error ?? { code: ErrorCode.Nacked, message: "the consumer rejected the message" };
     this.cursor.nack(this, reason, options.delayMs ?? 0);
   }
 

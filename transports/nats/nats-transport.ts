@@ -14,6 +14,7 @@ import type {
   TopicStats,
   Transport,
 } from "../../core/transport.js";
+import { connectError } from "./connect-error.js";
 import { CoreConsumer } from "./core-consumer.js";
 import { CorePublisher } from "./core-publisher.js";
 import { DurableConsumer } from "./durable-consumer.js";
@@ -98,7 +99,9 @@ export class NatsTransport implements Transport {
       ...(list.length > 0 ? { servers: list } : {}),
       // nats.js reads this option although its types do not declare it (a test checks it still does).
       pendingLimit: resolved.writeBatchBytes,
-    } as ConnectionOptions);
+    } as ConnectionOptions).catch((error: unknown) => {
+      throw connectError(list, error);
+    });
     return new NatsTransport(nc, resolved);
   }
 

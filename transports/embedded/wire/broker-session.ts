@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import { LiveTable } from "../../../core/live-table.js";
-import { FerryError, InvalidArgumentError, toWireError, type WireError } from "../../../core/errors.js";
+import { ErrorCode, FerryError, InvalidArgumentError, QueueFullError } from "../../../core/errors.js";
+import { toWireError, type WireError } from "../../../core/wire-error.js";
 import type { Delivery, TopicOptions } from "../../../core/transport.js";
 import type { Broker } from "../broker.js";
 import type { Member } from "../group-cursor.js";
@@ -66,7 +67,7 @@ export class BrokerSession {
     socket.setNoDelay(true);
     // Until a Hello authenticates it, a connection gets `authTimeoutMs` in all, however it trickles
     // bytes: an absolute deadline, not an inactivity timer.
-    this.authDeadline = setTimeout(() => this.fail("authentication timed out", "UNAUTHENTICATED"), authTimeoutMs);
+    this.authDeadline = setTimeout(() => this.fail(`authentication timed out: no Hello within ${authTimeoutMs} ms (authTimeoutMs)`, ErrorCode.Unauthenticated), authTimeoutMs);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
     socket.on("error", () => this.close("socket error"));
     socket.on("close", () => this.close("connection closed"));
@@ -77,7 +78,7 @@ export class BrokerSession {
     try {
       frames = this.decoder.push(chunk);
     } catch (error) {
-      return this.fail((error as Error).message, (error as FerryError).code ?? "PROTOCOL_ERROR");
+      return this.fail((error as Error).message, (error as FerryError).code ?? ErrorCode.ProtocolError);
     }
     for (const bytes of frames) {
       if (this.closed) return;
@@ -85,7 +86,7 @@ export class BrokerSession {
       try {
         frame = decodeFrame(bytes, this.host.maxFrameBytes);
       } catch (error) {
-        return this.fail((error as Error).message, "PROTOCOL_ERROR");
+        return this.fail((error as Error).message, ErrorCode.ProtocolError);
       }
       this.onFrame(frame);
     }
@@ -94,11 +95,15 @@ export class BrokerSession {
   private onFrame(frame: Frame): void {
     const [op] = frame;
     if (!this.authenticated) {
-      if (op !== Op.Hello) return this.fail("the first frame must be Hello", "UNAUTHENTICATED");
-      if (!this.host.authenticate(frame[1] as string | null)) return this.fail("bad token", "UNAUTHENTICATED");
+      if (op !== Op.Hello) return this.fail(`the first frame must be Hello, got op ${op}`, ErrorCode.Unauthenticated);
+      const token = frame[1] as string | null;
+      if (!this.host.authenticate(token)) {
+        // Which of the two it is tells the client's operator what to fix; nothing about the token itself is said.
+        return this.fail(token === null || token === "" ? "the broker requires a token and the client sent none" : "the token does not match the broker's", ErrorCode.Unauthenticated);
+      }
       this.authenticated = true;
       clearTimeout(this.authDeadline);
-      this.socket.setTimeout(this.idleTimeoutMs, () => this.fail(`no frame for ${this.idleTimeoutMs} ms`, "IDLE"));
+      this.socket.setTimeout(this.idleTimeoutMs, () => this.fail(`no frame for ${this.idleTimeoutMs} ms (idleTimeoutMs)`, ErrorCode.IdleTimeout));
       this.host.log(`connection ${this.id} authenticated as ${frame[2] as string}`);
       return this.send([Op.Welcome, this.host.version]);
     }
@@ -132,8 +137,8 @@ export class BrokerSession {
       case Op.DeclareTopic: return this.answer(frame[1] as number, () => (this.host.broker.declareTopic(frame[2] as string, frame[3] as TopicOptions), null));
       case Op.Stats: return this.answer(frame[1] as number, () => this.host.broker.stats());
       case Op.Ping: return this.send([Op.Pong]);
-      case Op.Hello: return this.fail("Hello sent twice", "PROTOCOL_ERROR");
-      default: return this.fail(`frame op ${op} is not for the broker`, "PROTOCOL_ERROR");
+      case Op.Hello: return this.fail("Hello sent twice", ErrorCode.ProtocolError);
+      default: return this.fail(`frame op ${op} is not for the broker`, ErrorCode.ProtocolError);
     }
   }
 
@@ -209,7 +214,7 @@ export class BrokerSession {
   /** Opens a reply queue, or takes one back after a reconnect; answers `{ name, secret }`. */
   private openReplyQueue(name: string | null, secret: string | null): { name: string; secret: string } {
     if (this.replyQueues.size >= this.host.maxReplyQueuesPerConnection) {
-      throw new FerryError("QUEUE_FULL", `a connection may hold ${this.host.maxReplyQueuesPerConnection} reply queues`);
+      throw new QueueFullError(`a connection may hold ${this.host.maxReplyQueuesPerConnection} reply queues`);
     }
     if (name !== null && secret !== null && this.host.replyQueues.reattach(name, secret, this.sendReply)) {
       this.replyQueues.add(name);
@@ -225,7 +230,7 @@ export class BrokerSession {
     this.writer.send(frame);
     // A reader that stops reading is cut off rather than allowed to grow the broker's memory.
     if (this.writer.bufferedBytes > this.host.maxOutboundBytes) {
-      this.fail(`outbound buffer passed ${this.host.maxOutboundBytes} bytes: the client is not reading`, "SLOW_CONSUMER");
+      this.fail(`outbound buffer passed ${this.host.maxOutboundBytes} bytes: the client is not reading`, ErrorCode.SlowConsumer);
     }
   }
 

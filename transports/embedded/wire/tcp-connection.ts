@@ -3,7 +3,8 @@ import tls from "node:tls";
 import { BehaviorSubject } from "rxjs";
 import { backoffDelay } from "../../../core/backoff.js";
 import { LiveTable } from "../../../core/live-table.js";
-import { ClosedError, FerryError, fromWireError, UnavailableError, UnconfirmedError, type WireError } from "../../../core/errors.js";
+import { ClosedError, ErrorCode, FerryError, MalformedMessageError, UnavailableError, UnconfirmedError } from "../../../core/errors.js";
+import { fromWireError, readWireError } from "../../../core/wire-error.js";
 import type { ConnectionState } from "../../../core/transport.js";
 import { FrameDecoder } from "./frame-decoder.js";
 import { FrameWriter } from "./frame-writer.js";
@@ -57,6 +58,8 @@ export class TcpConnection {
   private reconnectAttempt = 0;
   private reconnectPending = false;
   private closed = false;
+  /** Why the broker is closing the live socket, from its `Fatal` frame: said to the requests the drop fails. */
+  private fatal: FerryError | undefined;
 
   constructor(private readonly options: TcpConnectionOptions) {}
 
@@ -140,7 +143,7 @@ export class TcpConnection {
               resolve();
             } else if (frame[0] === Op.Fatal) {
               clearTimeout(handshake);
-              const error = fromWireError(frame[1] as WireError);
+              const error = brokerError(frame[1], `the broker at ${host}:${port} refused the connection: `);
               this.refused(error);
               reject(error);
             }
@@ -181,13 +184,16 @@ export class TcpConnection {
       case Op.Ok:
         return this.settle(frame[1] as number, (request) => request.resolve(frame[2]));
       case Op.Error:
-        return this.settle(frame[1] as number, (request) => request.reject(fromWireError(frame[2] as WireError)));
+        return this.settle(frame[1] as number, (request) => request.reject(brokerError(frame[2])));
       case Op.Confirmed:
         return this.confirmThrough(frame[1] as number);
-      case Op.Fatal:
+      case Op.Fatal: {
         // The broker closes the socket next; a refusal of the client itself ends reconnection.
-        if ((frame[1] as WireError).code === "UNAUTHENTICATED") this.refused(fromWireError(frame[1] as WireError));
+        const { host, port } = this.options;
+        this.fatal = brokerError(frame[1]);
+        if (this.fatal.code === ErrorCode.Unauthenticated) this.refused(brokerError(frame[1], `the broker at ${host}:${port} closed the connection: `));
         return;
+      }
       case Op.Pong:
         return;
       default:
@@ -228,7 +234,14 @@ export class TcpConnection {
     if (this.socket !== socket) return;
     this.socket = undefined;
     this.writer = undefined;
-    this.failPending(new UnconfirmedError("the broker connection dropped before it answered"));
+    const fatal = this.fatal;
+    this.fatal = undefined;
+    if (fatal === undefined) this.failPending(new UnconfirmedError("the broker connection dropped before it answered"));
+    else {
+      // A Fatal frame said why (a slow consumer cut off, an idle timeout, ...): name it, as the cause too.
+      const { host, port } = this.options;
+      this.failPending(new UnconfirmedError(`the broker at ${host}:${port} closed the connection before it answered: ${fatal.code}: ${fatal.message}`, { cause: fatal }));
+    }
     if (this.closed) return;
     this.state.next("reconnecting");
     this.scheduleReconnect();
@@ -257,5 +270,19 @@ export class TcpConnection {
     this.pending.clear();
     this.lowestPending = this.nextRequest + 1;
     for (const request of pending) request.reject(error);
+  }
+}
+
+/**
+ * The typed error a broker's `Error` or `Fatal` frame carries, with `prefix` before its message;
+ * a map that is not a wire error becomes a `MalformedMessageError` saying so.
+ */
+function brokerError(value: unknown, prefix = ""): FerryError {
+  try {
+    const wire = readWireError(value, (field, expected) => new MalformedMessageError(`the broker sent an error whose ${field} is not ${expected}`));
+    // Without registered classes, every error rebuilt is a FerryError.
+    return fromWireError({ ...wire, message: prefix + wire.message }) as FerryError;
+  } catch (error) {
+    return error as FerryError;
   }
 }
