@@ -3,6 +3,7 @@ import { describeDelivery } from "./conformance/delivery.js";
 import type { ConformanceTarget } from "./conformance/harness.js";
 import { describeIdempotency } from "./conformance/idempotency.js";
 import { describeLimits } from "./conformance/limits.js";
+import { describeValidation } from "./conformance/validation.js";
 
 export type { ConformanceBroker, ConformanceTarget } from "./conformance/harness.js";
 
@@ -17,5 +18,6 @@ export function transportConformance(target: ConformanceTarget): void {
     describeIdempotency(target);
     describeDelivery(target);
     describeLimits(target);
+    describeValidation(target);
   });
 }

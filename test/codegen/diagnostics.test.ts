@@ -43,6 +43,18 @@ describe("codegen diagnostics", () => {
     expect(diagnose(source)).to.deep.equal(["service.ts:1:28 S.m: req.self is an unnamed recursive type: declare it as a named interface or type alias"]);
   });
 
+  it("rejects a class as a field type: an instance arrives as a plain object, without its prototype", () => {
+    const source = `export class Money {\n  cents = 0;\n  currency = "EUR";\n}\nexport interface S {\n  m(req: { price: Money }): Promise<Money[]>;\n}\n`;
+    const problem = "is an instance of class Money, which arrives as a plain object (no prototype: instanceof, methods and getters do not survive); declare its fields as an interface or type alias";
+    expect(diagnose(source)).to.deep.equal([`service.ts:6:12 S.m: req.price ${problem}`, `service.ts:6:37 S.m: res[] ${problem}`]);
+  });
+
+  it("rejects a template literal placeholder it cannot check, rather than check it loosely", () => {
+    expect(diagnose(`export interface S {\n  m(req: { code: \`\${Uppercase<Lowercase<string>>}-x\` }): Promise<void>;\n}\n`)).to.deep.equal([
+      "service.ts:2:12 S.m: req.code has template literal type `${Uppercase<Lowercase<string>>}-x`, with a placeholder codegen cannot check (it checks ${string}, ${number}, ${bigint} and Uppercase, Lowercase, Capitalize or Uncapitalize of string)",
+    ]);
+  });
+
   it("rejects an unknown tag, at the tag", () => {
     expect(diagnose(`export interface S {\n  /** @idempotent @retry 3 */\n  m(req: { a: string }): Promise<void>;\n}\n`)).to.deep.equal([
       "service.ts:2:19 S.m: unknown tag @retry (known: @idempotent, @timeout, @retries, @key, @event, @durable)",
