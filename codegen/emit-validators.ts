@@ -21,7 +21,7 @@ export function emitValidators(service: ServiceModel, context: EmitContext): str
   const shared = [
     "/** The result of every valid check: shared, so success allocates nothing. */",
     "const valid: readonly ValidationIssue[] = Object.freeze([]);",
-    ...runtimeHelpers(code.uses).map((helper) => `\n${helper}`),
+    ...runtimeHelpers(code.module.uses).map((helper) => `\n${helper}`),
   ];
   return [
     header(context, service.file),
@@ -29,7 +29,7 @@ export function emitValidators(service: ServiceModel, context: EmitContext): str
     "\n",
     shared.join("\n"),
     "\n",
-    [...functions, ...code.helpers.values()].map((text) => `\n${text}\n`).join(""),
+    [...functions, ...code.module.helpers.values()].map((text) => `\n${text}\n`).join(""),
   ].join("");
 }
 

@@ -1,6 +1,8 @@
 import type { PropertyModel, TypeModel } from "./model.js";
 import { quote } from "./format.js";
+import { grouped, simpleCheck, type SimpleCheck } from "./simple-check.js";
 import { acceptsUndefined, discriminant, holdsMaps, holdsObjects, type ObjectModel } from "./type-facts.js";
+import { ValidatorModule } from "./validator-module.js";
 import { RuntimeHelper } from "./validator-runtime.js";
 import { describe, literal, memberPath, renderPath, type PathPart } from "./validator-text.js";
 
@@ -26,14 +28,8 @@ import { describe, literal, memberPath, renderPath, type PathPart } from "./vali
 export type CheckMode = "collect" | "test";
 
 export class ValidatorCode {
-  /** Module-level helper functions and constants, by name, in the order they were first needed. */
-  readonly helpers = new Map<string, string>();
-  /** Runtime helpers the emitted code calls, so each is emitted only when used. */
-  readonly uses = new Set<RuntimeHelper>();
-  private predicates = 0;
-  private readonly predicateNames = new Map<string, string>();
-  private templates = 0;
-  private readonly templateNames = new Map<string, string>();
+  /** Helper functions and constants the checks call, and the runtime helpers they use. */
+  readonly module = new ValidatorModule();
   private variables = 0;
   /** The function being written counts declared properties (see above). */
   private counting = false;
@@ -84,46 +80,8 @@ export class ValidatorCode {
     }
   }
 
-  /** A check that is one condition, `null` for no check at all, undefined when it needs statements. */
-  private simpleCheck(type: TypeModel, value: string): { fails: string; passes: string; message: string } | null | undefined {
-    const typeOf = (name: string) => ({ fails: `typeof ${value} !== "${name}"`, passes: `typeof ${value} === "${name}"`, message: `expected ${name}` });
-    switch (type.kind) {
-      case "string":
-      case "number":
-      case "boolean":
-      case "bigint":
-        return typeOf(type.kind);
-      case "null":
-        return { fails: `${value} !== null`, passes: `${value} === null`, message: "expected null" };
-      case "undefined":
-        return { fails: `${value} !== undefined`, passes: `${value} === undefined`, message: "expected undefined" };
-      case "literal":
-        return { fails: `${value} !== ${literal(type.value)}`, passes: `${value} === ${literal(type.value)}`, message: `expected ${literal(type.value)}` };
-      case "template": {
-        const template = this.template(type);
-        return {
-          fails: `typeof ${value} !== "string" || !matchesTemplate(${value}, ${template})`,
-          passes: `typeof ${value} === "string" && matchesTemplate(${value}, ${template})`,
-          message: `expected ${describe(type)}`,
-        };
-      }
-      case "date":
-        return { fails: `!(${value} instanceof Date)`, passes: `${value} instanceof Date`, message: "expected Date" };
-      case "bytes":
-        return { fails: `!(${value} instanceof Uint8Array)`, passes: `${value} instanceof Uint8Array`, message: "expected Uint8Array" };
-      case "unknown":
-      case "void":
-        return null;
-      case "union": {
-        const members = type.members.map((member) => this.simpleCheck(member, value));
-        if (members.some((member) => member === null)) return null;
-        if (members.some((member) => member === undefined)) return undefined;
-        const checks = members as { fails: string; passes: string }[];
-        return { fails: checks.map((check) => grouped(check.fails)).join(" && "), passes: checks.map((check) => grouped(check.passes)).join(" || "), message: `expected ${describe(type)}` };
-      }
-      default:
-        return undefined;
-    }
+  private simpleCheck(type: TypeModel, value: string): SimpleCheck | null | undefined {
+    return simpleCheck(type, value, (template) => this.template(template));
   }
 
   private array(element: TypeModel, value: string, path: readonly PathPart[], mode: CheckMode, indent: string): string[] {
@@ -240,7 +198,7 @@ export class ValidatorCode {
     const declared = properties.map((property) => `${key} !== ${quote(property.name)}`).join(" && ");
     const loop = `for (const ${key} in ${object}) ${declared === "" ? "" : `if (${declared}) `}`;
     if (mode === "test") return [`${indent}if (exact) ${loop}return false;`];
-    this.uses.add(RuntimeHelper.Undeclared).add(RuntimeHelper.Fail);
+    this.module.use(RuntimeHelper.Undeclared, RuntimeHelper.Fail);
     return [`${indent}${this.counting ? "if (thorough) " : ""}${loop}issues = undeclared(${object}, ${key}, ${renderPath(path)}, strict, issues);`];
   }
 
@@ -339,11 +297,7 @@ export class ValidatorCode {
       this.helper(name, () => this.testFunction(name, this.types[type.name] ?? { kind: "unknown" }, `Whether a value is a ${type.name}.`));
       return name;
     }
-    const key = JSON.stringify(type);
-    const known = this.predicateNames.get(key);
-    if (known !== undefined) return known;
-    const name = `isMember${++this.predicates}`;
-    this.predicateNames.set(key, name);
+    const { name } = this.module.nameFor("isMember", JSON.stringify(type));
     this.helper(name, () => this.testFunction(name, type, `Whether a value is ${describe(type)} (one member of a union).`));
     return name;
   }
@@ -361,12 +315,9 @@ export class ValidatorCode {
 
   /** The module constant describing a template literal type, for `matchesTemplate`. */
   private template(type: Extract<TypeModel, { kind: "template" }>): string {
-    const key = JSON.stringify(type);
-    const known = this.templateNames.get(key);
-    if (known !== undefined) return known;
-    const name = `template${++this.templates}`;
-    this.templateNames.set(key, name);
-    this.uses.add(RuntimeHelper.MatchesTemplate);
+    const { name, isNew } = this.module.nameFor("template", JSON.stringify(type));
+    if (!isNew) return name;
+    this.module.use(RuntimeHelper.MatchesTemplate);
     const texts = type.texts.map((text) => quote(text)).join(", ");
     const holes = type.holes.map((hole) => quote(hole)).join(", ");
     this.helper(name, () => [`/** ${describe(type).replace(/\*\//g, "*\\/")} */`, `const ${name} = { texts: [${texts}], holes: [${holes}] };`].join("\n"));
@@ -374,14 +325,12 @@ export class ValidatorCode {
   }
 
   private helper(name: string, build: () => string): void {
-    if (this.helpers.has(name)) return;
-    this.helpers.set(name, ""); // reserve first: a recursive type's helper refers to itself
-    this.helpers.set(name, build());
+    this.module.declare(name, build);
   }
 
   private fail(path: readonly PathPart[], message: string, mode: CheckMode): string {
     if (mode === "test") return "return false;";
-    this.uses.add(RuntimeHelper.Fail);
+    this.module.use(RuntimeHelper.Fail);
     return `issues = fail(issues, ${renderPath(path)}, ${quote(message)});`;
   }
 
@@ -394,11 +343,6 @@ export class ValidatorCode {
 interface Count {
   fixed: number;
   present: string[];
-}
-
-/** `expression` in parentheses when it joins terms with `&&` or `||`, to be one term of another. */
-function grouped(expression: string): string {
-  return /&&|\|\|/.test(expression) ? `(${expression})` : expression;
 }
 
 /** Whether `lines` are a single `if ... else ...` statement at `indent`. */
