@@ -156,13 +156,14 @@ export class ValidatorCode {
       const propertyPath = [...path, { text: memberPath(property.name) }];
       const required = !property.optional && !acceptsUndefined(property.type, this.types);
       const simple = this.simpleCheck(property.type, item);
-      // A property read from the prototype (`constructor`, `toString`) would count as present.
-      if (Object.hasOwn(Object.prototype, property.name)) this.uncounted(mode);
       if (simple === null && !required) {
         this.uncounted(mode);
         continue;
       }
-      lines.push(`${indent}const ${item} = ${object}[${quote(property.name)}];`);
+      // `constructor`, `toString`, ... would be read from the prototype when the value lacks them.
+      const inherited = Object.hasOwn(Object.prototype, property.name);
+      const read = `${object}[${quote(property.name)}]`;
+      lines.push(`${indent}const ${item} = ${inherited ? `Object.hasOwn(${object}, ${quote(property.name)}) ? ${read} : undefined` : read};`);
       // A missing required property makes the value invalid, and an invalid value is checked again.
       if (required) count.fixed++;
       else count.present.push(`(${item} === undefined ? 0 : 1)`);

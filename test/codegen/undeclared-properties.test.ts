@@ -49,6 +49,11 @@ describe("generated validators: properties a type does not declare", () => {
     expect(validateAnnotateRequest({ id: "user-1", note: { text: "t", color: "red" } }, true)).to.deep.equal([{ path: "req.note.color", message: undeclared }]);
   });
 
+  it("read a property named like a member of Object.prototype only when the value has it", () => {
+    expect(validateAnnotateRequest({ id: "user-1" })).to.deep.equal([]);
+    expect(validateAnnotateRequest({ id: "user-1", toString: 3 })).to.deep.equal([{ path: "req.toString", message: "expected string" }]);
+  });
+
   it("with strict, report each undeclared property at its path, and remove nothing", () => {
     const request = { ...placeOrder(), isAdmin: true, "odd key": 1, items: [{ sku: "a", qty: 1 }, { sku: "b", qty: 2, price: 0 }] };
     const sent = structuredClone(request);
