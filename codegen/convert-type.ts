@@ -1,4 +1,5 @@
-import { ts, type Node, type Symbol as MorphSymbol, type Type } from "ts-morph";
+import { Node, ts, type Symbol as MorphSymbol, type Type } from "ts-morph";
+import { templateModel } from "./convert-template.js";
 import type { PropertyModel, TupleElementModel, TypeModel } from "./model.js";
 
 /** Reports a problem at a node; the converter carries on with `unknown` so all problems surface at once. */
@@ -55,8 +56,10 @@ export class TypeConverter {
     if (type.isUndefined() || type.isVoid()) return { kind: "undefined" };
     if (type.isStringLiteral() || type.isNumberLiteral()) return { kind: "literal", value: type.getLiteralValue() as string | number };
     if (type.isBooleanLiteral()) return { kind: "literal", value: type.getText() === "true" };
-    // A template literal type is a string with a pattern: the validator checks only that it is a string.
-    if (type.isTemplateLiteral() || (flags & ts.TypeFlags.StringMapping) !== 0) return { kind: "string" };
+    if (type.isTemplateLiteral() || (flags & ts.TypeFlags.StringMapping) !== 0) {
+      const template = templateModel(type);
+      return "problem" in template ? this.fail(at, `${path} ${template.problem}`) : template;
+    }
     // A named union can be recursive (`type Json = string | Json[]`), so it is guarded like objects.
     if (type.isUnion()) return type.getAliasSymbol() === undefined ? this.union(type, at, path) : this.guarded(type, at, path, () => this.union(type, at, path));
     if (type.isIntersection()) return this.intersection(type, at, path);
@@ -105,6 +108,12 @@ export class TypeConverter {
       return this.guarded(type, at, path, () => ({ kind: "array", element: this.convert(element, at, `${path}[]`) }));
     }
     if (type.isTuple()) return this.guarded(type, at, path, () => this.tuple(type, at, path));
+    const declaredClass = type.getSymbol()?.getDeclarations().find((declaration) => Node.isClassDeclaration(declaration));
+    if (declaredClass !== undefined && !this.isLibrary(declaredClass)) {
+      // msgpack carries an instance's own fields and nothing else: the handler would get a plain
+      // object that its type says is an instance, and `instanceof`, methods and getters would fail.
+      return this.fail(at, `${path} is an instance of class ${type.getText(at)}, which arrives as a plain object (no prototype: instanceof, methods and getters do not survive); declare its fields as an interface or type alias`);
+    }
     return this.guarded(type, at, path, () => this.plainObject(type, at, path));
   }
 
@@ -225,7 +234,7 @@ function sameModel(a: TypeModel, b: TypeModel): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-const kindOrder: readonly TypeModel["kind"][] = ["null", "undefined", "void", "boolean", "number", "bigint", "string", "literal", "date", "bytes", "array", "tuple", "object", "record", "ref", "union", "unknown"];
+const kindOrder: readonly TypeModel["kind"][] = ["null", "undefined", "void", "boolean", "number", "bigint", "string", "template", "literal", "date", "bytes", "array", "tuple", "object", "record", "ref", "union", "unknown"];
 
 function rank(model: TypeModel): number {
   return kindOrder.indexOf(model.kind);

@@ -12,6 +12,7 @@ export type {
   MethodOptionsModel,
   PropertyModel,
   ServiceModel,
+  TemplateHole,
   TupleElementModel,
   TypeModel,
   TypeRefModel,

@@ -1,6 +1,6 @@
 import type { TypeModel } from "./model.js";
 
-const keyKinds: ReadonlySet<string> = new Set(["string", "number", "bigint", "boolean"]);
+const keyKinds: ReadonlySet<string> = new Set(["string", "template", "number", "bigint", "boolean"]);
 
 /**
  * Checks that `keyPath` names a field of the request that can serve as a partition key (a

@@ -17,6 +17,8 @@ export type TypeModel =
   /** `unknown` (and a `void` response): anything msgpack carries, unchecked. */
   | { readonly kind: "unknown" }
   | { readonly kind: "literal"; readonly value: string | number | boolean }
+  /** A template literal type such as `user-${string}`: `texts` has one entry more than `holes`. */
+  | { readonly kind: "template"; readonly texts: readonly string[]; readonly holes: readonly TemplateHole[] }
   | { readonly kind: "date" }
   | { readonly kind: "bytes" }
   | { readonly kind: "array"; readonly element: TypeModel }
@@ -28,6 +30,12 @@ export type TypeModel =
   | { readonly kind: "ref"; readonly name: string };
 
 export type TypeKind = TypeModel["kind"];
+
+/**
+ * What a placeholder of a template literal type holds: `${string}`, `${number}`, `${bigint}`, or
+ * a string under one of TypeScript's intrinsic mappings (`${Uppercase<string>}`).
+ */
+export type TemplateHole = "string" | "number" | "bigint" | "Uppercase" | "Lowercase" | "Capitalize" | "Uncapitalize";
 
 export interface TupleElementModel {
   readonly type: TypeModel;

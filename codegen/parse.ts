@@ -20,8 +20,10 @@ export interface ParseResult {
 }
 
 /**
- * Reads the services declared in `files`: every exported interface with method signatures.
- * Interfaces without methods are plain data types and are skipped.
+ * Reads the services declared in `files`. A service is an exported interface, declared in one of
+ * the files codegen was given, whose members are all methods returning a Promise (and it has at
+ * least one). Every other interface is a type: a helper such as `interface Clock { now(): Date }`
+ * is checked only where a service sends it, and refused there, never for being declared.
  */
 export function parseServices(project: Project, files: readonly SourceFile[]): ParseResult {
   const program = project.getProgram().compilerObject;
@@ -37,11 +39,7 @@ export function parseServices(project: Project, files: readonly SourceFile[]): P
   const owners = new Map<string, string>();
   for (const file of files) {
     for (const declaration of file.getInterfaces()) {
-      if (!declaration.getMethods().length) continue;
-      if (!declaration.isExported()) {
-        report(declaration.getNameNode(), `service interface ${declaration.getName()} must be exported so generated code can import it`);
-        continue;
-      }
+      if (!isService(declaration)) continue;
       const owner = owners.get(declaration.getName());
       if (owner !== undefined) {
         report(declaration.getNameNode(), `service ${declaration.getName()} is also declared in ${owner}; service names must be unique`);
@@ -54,14 +52,24 @@ export function parseServices(project: Project, files: readonly SourceFile[]): P
   return { services, diagnostics: diagnostics.sort(compareDiagnostics) };
 }
 
+/** The service rule: exported, and every member (at least one) a method returning a Promise. */
+function isService(declaration: InterfaceDeclaration): boolean {
+  const members = declaration.getMembers();
+  if (!declaration.isExported() || members.length === 0) return false;
+  return members.every((member) => Node.isMethodSignature(member) && promisedType(member.getReturnType()) !== undefined);
+}
+
 function parseService(declaration: InterfaceDeclaration, report: Report, isLibrary: (node: Node) => boolean): ServiceModel {
   const name = declaration.getName();
-  if (declaration.getTypeParameters().length > 0) report(declaration.getNameNode(), `service interface ${name} cannot have type parameters`);
-  if (declaration.getExtends().length > 0) report(declaration.getExtends()[0]!, `service interface ${name} cannot extend other interfaces; declare its methods directly`);
-  for (const member of declaration.getMembers()) {
-    if (!Node.isMethodSignature(member)) report(member, `${name}: only method signatures are allowed in a service interface`);
-  }
-  const converter = new TypeConverter(report, isLibrary);
+  // It has the shape of a service, so it is one: say what stops it from being generated, and
+  // where a helper type of that shape belongs.
+  const helperHint = "(a helper type of this shape belongs in a file codegen is not given)";
+  if (declaration.getTypeParameters().length > 0) report(declaration.getNameNode(), `service interface ${name} cannot have type parameters ${helperHint}`);
+  if (declaration.getExtends().length > 0) report(declaration.getExtends()[0]!, `service interface ${name} cannot extend other interfaces; declare its methods directly ${helperHint}`);
+  // Type problems name the method that sends the type: a type shared by several methods, or
+  // declared in another file, is otherwise hard to trace back to the service.
+  let method = name;
+  const converter = new TypeConverter((at, message) => report(at, `${method}: ${message}`), isLibrary);
   const refs = new TypeRefs(reservedNames(name), isLibrary);
   const methods: MethodModel[] = [];
   const seen = new Set<string>();
@@ -72,6 +80,7 @@ function parseService(declaration: InterfaceDeclaration, report: Report, isLibra
       continue;
     }
     seen.add(methodName);
+    method = `${name}.${methodName}`;
     const parsed = parseMethod(name, signature, converter, refs, report);
     if (parsed !== undefined) methods.push(parsed);
   }
@@ -115,13 +124,10 @@ function parseMethod(
   }
 
   const returnNode = signature.getReturnTypeNode();
-  const awaited = promisedType(signature.getReturnType());
-  if (returnNode === undefined || awaited === undefined) {
-    report(returnNode ?? signature.getNameNode(), `${label} must return a Promise (e.g. Promise<void>); calls cross the network`);
-    return undefined;
-  }
-  const responseNode = Node.isTypeReference(returnNode) ? returnNode.getTypeArguments()[0] : undefined;
-  const responseAt = responseNode ?? returnNode;
+  // `isService` admitted only methods returning a Promise.
+  const awaited = promisedType(signature.getReturnType())!;
+  const responseNode = returnNode !== undefined && Node.isTypeReference(returnNode) ? returnNode.getTypeArguments()[0] : undefined;
+  const responseAt = responseNode ?? returnNode ?? signature.getNameNode();
   let response: TypeModel;
   if (tags.kind === MethodKind.Event) {
     if (!awaited.isVoid()) report(responseAt, `${label} is an @event and must return Promise<void>; events get no reply`);

@@ -15,7 +15,11 @@ import { schemaHash } from "./schema-hash.js";
 
 /** What to generate, and where. */
 export interface GenerateOptions {
-  /** Source files or patterns (`*`, `**`, `?`), relative to `cwd`. */
+  /**
+   * Source files or patterns (`*`, `**`, `?`), relative to `cwd`. Services are the exported
+   * interfaces of these files whose members are all methods returning a Promise; files they
+   * import only supply types.
+   */
   files: readonly string[];
   /** Output directory, relative to `cwd`. */
   outDir: string;

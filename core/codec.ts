@@ -37,8 +37,28 @@ export function encodeValue(value: unknown): Uint8Array {
 
 /** Decodes one msgpack value from untrusted bytes, within `limits`; never throws anything but a FerryError. */
 export function decodeValue(bytes: Uint8Array, limits: DecodeLimits = defaultDecodeLimits): unknown {
+  scan(bytes, limits);
+  return unpack(bytes);
+}
+
+/** A decoded value, and how many map entries its bytes held (see `Validator`). */
+export interface CountedValue {
+  value: unknown;
+  mapEntries: number;
+}
+
+/** `decodeValue`, also returning the number of map entries, which the scan counts on its way. */
+export function decodeCounted(bytes: Uint8Array, limits: DecodeLimits = defaultDecodeLimits): CountedValue {
+  const mapEntries = scan(bytes, limits);
+  return { value: unpack(bytes), mapEntries };
+}
+
+function scan(bytes: Uint8Array, limits: DecodeLimits): number {
   if (bytes.length > limits.maxBytes) throw PayloadTooLargeError.of(bytes.length, limits.maxBytes);
-  scanMsgpack(bytes, limits.maxDepth);
+  return scanMsgpack(bytes, limits.maxDepth);
+}
+
+function unpack(bytes: Uint8Array): unknown {
   try {
     return packr.unpack(bytes);
   } catch (error) {

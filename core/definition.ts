@@ -8,8 +8,16 @@ export interface ValidationIssue {
   message: string;
 }
 
-/** Checks a decoded value; an empty list means valid. Generated validators have this shape. */
-export type Validator = (value: unknown) => readonly ValidationIssue[];
+/**
+ * Checks a decoded value; an empty list means valid. Generated validators have this shape. They
+ * also remove from the value every property its type does not declare, so a handler never sees
+ * one; with `strict` they report each such property as an issue instead, and remove nothing.
+ *
+ * `mapEntries` is the number of entries of every map in the value's msgpack (`decodeCounted`).
+ * A validator that finds that many declared properties needs not visit each object's keys to
+ * know there is no other one, which would double its cost; without it, it visits them all.
+ */
+export type Validator = (value: unknown, strict?: boolean, mapEntries?: number) => readonly ValidationIssue[];
 
 export type MethodKind = "call" | "event";
 

@@ -14,6 +14,7 @@ const empty = new Uint8Array(0);
 let bytes: Uint8Array = empty;
 let pos = 0;
 const pending: number[] = [];
+let mapEntries = 0;
 
 /**
  * Walks msgpack bytes without decoding them, and throws `MalformedMessageError` unless they hold
@@ -21,15 +22,20 @@ const pending: number[] = [];
  * untrusted bytes: msgpackr recurses (so deep nesting overflows the stack), pre-sizes arrays from
  * their declared length, and decodes extension types (errors, regexps, records) a payload has no
  * business carrying. The walk is iterative and never allocates in proportion to a declared length.
+ *
+ * Returns the number of entries of every map in the value: a generated validator that finds as
+ * many declared properties knows there is no other one without visiting each object's keys.
  */
-export function scanMsgpack(input: Uint8Array, maxDepth: number): void {
+export function scanMsgpack(input: Uint8Array, maxDepth: number): number {
   bytes = input;
   pos = 0;
+  mapEntries = 0;
   pending.length = 0;
   pending.push(1);
   try {
     walk(maxDepth);
     if (pos !== bytes.length) fail(`${bytes.length - pos} trailing bytes`);
+    return mapEntries;
   } finally {
     bytes = empty; // do not keep the last message alive
   }
@@ -46,7 +52,7 @@ function walk(maxDepth: number): void {
     need(1);
     const b = bytes[pos++]!;
     if (b <= 0x7f || b >= 0xe0) continue; // fixint
-    if (b <= 0x8f) open((b & 0x0f) * 2, maxDepth); // fixmap
+    if (b <= 0x8f) openMap(b & 0x0f, maxDepth); // fixmap
     else if (b <= 0x9f) open(b & 0x0f, maxDepth); // fixarray
     else if (b <= 0xbf) skip(b & 0x1f); // fixstr
     else
@@ -71,8 +77,8 @@ function walk(maxDepth: number): void {
         case 0xd8: extension(16); break;
         case 0xdc: open(uint(2), maxDepth); break; // array 16/32
         case 0xdd: open(uint(4), maxDepth); break;
-        case 0xde: open(uint(2) * 2, maxDepth); break; // map 16/32
-        case 0xdf: open(uint(4) * 2, maxDepth); break;
+        case 0xde: openMap(uint(2), maxDepth); break; // map 16/32
+        case 0xdf: openMap(uint(4), maxDepth); break;
         default: pos--; fail(`reserved byte 0x${b.toString(16)}`); // 0xc1
       }
   }
@@ -101,6 +107,11 @@ function open(items: number, maxDepth: number): void {
   if (items > bytes.length - pos) fail(`container claims ${items} items`);
   if (pending.length > maxDepth) fail(`nesting deeper than ${maxDepth}`);
   pending.push(items);
+}
+
+function openMap(entries: number, maxDepth: number): void {
+  open(entries * 2, maxDepth);
+  mapEntries += entries;
 }
 
 function extension(length: number): void {

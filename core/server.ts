@@ -1,6 +1,6 @@
 import { hash } from "node:crypto";
 import { systemClock, type Clock } from "./clock.js";
-import { decodeValue, defaultDecodeLimits, encodeValue, type DecodeLimits } from "./codec.js";
+import { decodeCounted, defaultDecodeLimits, encodeValue, type DecodeLimits } from "./codec.js";
 import { runInContext, type CallContext } from "./context.js";
 import { describeValue } from "./describe-value.js";
 import type { MethodDefinition, ServiceDefinition } from "./definition.js";
@@ -27,6 +27,12 @@ export interface ServeOptions {
   group?: string;
   /** Check requests with the definition's validators before running a handler. Default true. */
   validate?: boolean;
+  /**
+   * Refuse a request carrying a property its type does not declare, with `INVALID_ARGUMENT`
+   * naming its path. Default false: such properties are removed before the handler runs, so a
+   * server takes requests from clients built against a newer version of the interface.
+   */
+  strict?: boolean;
   /** Where outcomes are kept for replay. Default: the runtime's `MemoryIdempotencyStore`. */
   idempotencyStore?: IdempotencyStore;
   /** Abort (and redeliver) a handler running longer than this, ms. Default: none; the call's deadline bounds it. */
@@ -148,13 +154,14 @@ export class RpcServer {
       return delivery.ack();
     }
     let request: unknown;
+    let mapEntries = 0;
     try {
-      request = envelope.body === undefined ? undefined : decodeValue(envelope.body, this.decodeLimits);
+      if (envelope.body !== undefined) ({ value: request, mapEntries } = decodeCounted(envelope.body, this.decodeLimits));
     } catch (error) {
       return this.refuse(delivery, envelope, new InvalidArgumentError(`the request body is malformed: ${(error as Error).message}`));
     }
     if (this.validate && method.validateRequest !== undefined) {
-      const issues = method.validateRequest(request);
+      const issues = method.validateRequest(request, this.options.strict === true, mapEntries);
       if (issues.length > 0) {
         const detail = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
         return this.refuse(delivery, envelope, new InvalidArgumentError(`invalid request to ${method.service}.${method.name}: ${detail}`, { data: { issues } }));

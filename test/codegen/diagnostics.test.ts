@@ -21,29 +21,38 @@ function diagnose(source: string, extraFiles: Record<string, string> = {}): stri
 
 describe("codegen diagnostics", () => {
   it("rejects any, pointing at the property", () => {
-    expect(diagnose(`export interface S {\n  m(req: { a: any }): Promise<void>;\n}\n`)).to.deep.equal(["service.ts:2:12 req.a is any: declare its type (unknown accepts anything)"]);
+    expect(diagnose(`export interface S {\n  m(req: { a: any }): Promise<void>;\n}\n`)).to.deep.equal(["service.ts:2:12 S.m: req.a is any: declare its type (unknown accepts anything)"]);
   });
 
   it("rejects functions", () => {
-    expect(diagnose(`export interface S {\n  m(req: { done: () => void }): Promise<void>;\n}\n`)).to.deep.equal(["service.ts:2:12 req.done is a function: functions cannot be sent"]);
+    expect(diagnose(`export interface S {\n  m(req: { done: () => void }): Promise<void>;\n}\n`)).to.deep.equal(["service.ts:2:12 S.m: req.done is a function: functions cannot be sent"]);
   });
 
   it("rejects Map, Set and typed arrays other than Uint8Array, in the file that declares them", () => {
     const types = `export interface Stock {\n  bySku: Map<string, number>;\n  seen: Set<string>;\n  samples: Float64Array;\n}\n`;
     expect(diagnose(`import type { Stock } from "./types.js";\nexport interface S {\n  m(req: Stock): Promise<void>;\n}\n`, { "types.ts": types })).to.deep.equal([
-      "types.ts:2:3 req.bySku: Map is not supported (msgpack decodes it as a plain object); use Record<string, T> or an array of entries",
-      "types.ts:3:3 req.seen: Set is not supported (msgpack does not round-trip it); use an array",
-      "types.ts:4:3 req.samples: Float64Array is not supported (only Uint8Array travels as bytes)",
+      "types.ts:2:3 S.m: req.bySku: Map is not supported (msgpack decodes it as a plain object); use Record<string, T> or an array of entries",
+      "types.ts:3:3 S.m: req.seen: Set is not supported (msgpack does not round-trip it); use an array",
+      "types.ts:4:3 S.m: req.samples: Float64Array is not supported (only Uint8Array travels as bytes)",
     ]);
   });
 
-  it("rejects a method that does not return a Promise", () => {
-    expect(diagnose(`export interface S {\n  m(req: { a: string }): number;\n}\n`)).to.deep.equal(["service.ts:2:26 S.m must return a Promise (e.g. Promise<void>); calls cross the network"]);
-  });
 
   it("rejects an unnamed recursive type", () => {
     const source = `declare function make(): { self: Looped | null };\ntype Looped = ReturnType<typeof make>;\nexport interface S {\n  m(req: Looped): Promise<void>;\n}\n`;
-    expect(diagnose(source)).to.deep.equal(["service.ts:1:28 req.self is an unnamed recursive type: declare it as a named interface or type alias"]);
+    expect(diagnose(source)).to.deep.equal(["service.ts:1:28 S.m: req.self is an unnamed recursive type: declare it as a named interface or type alias"]);
+  });
+
+  it("rejects a class as a field type: an instance arrives as a plain object, without its prototype", () => {
+    const source = `export class Money {\n  cents = 0;\n  currency = "EUR";\n}\nexport interface S {\n  m(req: { price: Money }): Promise<Money[]>;\n}\n`;
+    const problem = "is an instance of class Money, which arrives as a plain object (no prototype: instanceof, methods and getters do not survive); declare its fields as an interface or type alias";
+    expect(diagnose(source)).to.deep.equal([`service.ts:6:12 S.m: req.price ${problem}`, `service.ts:6:37 S.m: res[] ${problem}`]);
+  });
+
+  it("rejects a template literal placeholder it cannot check, rather than check it loosely", () => {
+    expect(diagnose(`export interface S {\n  m(req: { code: \`\${Uppercase<Lowercase<string>>}-x\` }): Promise<void>;\n}\n`)).to.deep.equal([
+      "service.ts:2:12 S.m: req.code has template literal type `${Uppercase<Lowercase<string>>}-x`, with a placeholder codegen cannot check (it checks ${string}, ${number}, ${bigint} and Uppercase, Lowercase, Capitalize or Uncapitalize of string)",
+    ]);
   });
 
   it("rejects an unknown tag, at the tag", () => {
@@ -77,7 +86,7 @@ describe("codegen diagnostics", () => {
   it("reports TypeScript's own errors, such as an import that does not resolve", () => {
     expect(diagnose(`import type { Missing } from "./nowhere.js";\nexport interface S {\n  m(req: Missing): Promise<void>;\n}\n`)).to.deep.equal([
       "service.ts:1:30 Cannot find module './nowhere.js' or its corresponding type declarations.",
-      "service.ts:3:10 req is any: declare its type (unknown accepts anything)",
+      "service.ts:3:10 S.m: req is any: declare its type (unknown accepts anything)",
     ]);
   });
 
@@ -88,7 +97,7 @@ describe("codegen diagnostics", () => {
       writeFileSync(join(dir, "src/service.ts"), `export interface S {\n  m(req: { a: any }): Promise<void>;\n}\n`);
       const run = spawnSync(process.execPath, [cliPath, "codegen", "src/*.ts", "--out", "gen"], { cwd: dir, encoding: "utf8" });
       expect(run.status).to.equal(2);
-      expect(run.stderr).to.include("src/service.ts:2:12 req.a is any");
+      expect(run.stderr).to.include("src/service.ts:2:12 S.m: req.a is any");
       expect(spawnSync("ls", [dir], { encoding: "utf8" }).stdout).not.to.include("gen");
     } finally {
       remove();

@@ -1,6 +1,8 @@
 // Measures codegen and validator cost; not a test. Run: npx tsc -p . && node dist/test/codegen/measure.js
 import { mkdirSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
+import { decodeCounted, encodeValue } from "../../core/codec.js";
 import { CodegenSession } from "../../codegen/index.js";
 import { validatePlaceRequest } from "../../examples/services/generated/orders.validators.js";
 import { repoRoot, tempDir } from "./support.js";
@@ -42,22 +44,50 @@ function measureCodegen(count: number): void {
   }
 }
 
-function measureValidator(): void {
-  const valid = { orderId: "o-1", customerId: "c-1", items: [{ sku: "a", qty: 1 }, { sku: "b", qty: 2 }, { sku: "c", qty: 3 }], deliverBy: new Date(), note: "n" };
-  const invalid = { ...valid, items: [{ sku: "a", qty: "1" }] };
-  for (const [label, value] of [["valid PlaceOrder (3 items)", valid], ["invalid PlaceOrder (1 issue)", invalid]] as const) {
-    let sink = 0;
-    for (let i = 0; i < 200_000; i++) sink += validatePlaceRequest(value).length; // warm up
-    const calls = 5_000_000;
-    const started = process.hrtime.bigint();
-    for (let i = 0; i < calls; i++) sink += validatePlaceRequest(value).length;
-    const ns = Number(process.hrtime.bigint() - started) / calls;
-    console.log(`validatePlaceRequest, ${label}: ${ns.toFixed(1)} ns/call (${sink > 0 ? "issues found" : "no issues"})`);
-  }
+type PlaceValidator = (value: unknown, strict?: boolean, mapEntries?: number) => readonly { path: string }[];
+
+/** ns per call of `validate` on `value`, over `calls` calls (after a warm-up done by the caller). */
+function nsPerCall(validate: PlaceValidator, value: unknown, mapEntries: number | undefined, calls: number): number {
+  let sink = 0;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < calls; i++) sink += validate(value, false, mapEntries).length;
+  if (sink !== 0) throw new Error("the request should be valid");
+  return Number(process.hrtime.bigint() - started) / calls;
+}
+
+/**
+ * A valid PlaceOrder as the server validates it: decoded from msgpack, with the decoder's count of
+ * map entries. With `--against <validators.js>` (another build of orders.validators.js, e.g. from
+ * before a change), the two alternate in rounds (A B A B ...) so both see the same machine load,
+ * and each reports its median.
+ */
+async function measureValidator(against: string | undefined, rounds: number): Promise<void> {
+  const literal = { orderId: "o-1", customerId: "c-1", items: [{ sku: "a", qty: 1 }, { sku: "b", qty: 2 }, { sku: "c", qty: 3 }], deliverBy: new Date(), note: "n" };
+  const { value, mapEntries } = decodeCounted(encodeValue(literal));
+  const candidates: [string, PlaceValidator][] = [["this build", validatePlaceRequest]];
+  if (against !== undefined) candidates.push([against, ((await import(pathToFileURL(resolve(against)).href)) as { validatePlaceRequest: PlaceValidator }).validatePlaceRequest]);
+  const samples = candidates.map((): number[] => []);
+  for (const [, validate] of candidates) nsPerCall(validate, value, mapEntries, 300_000);
+  for (let round = 0; round < rounds; round++) candidates.forEach(([, validate], index) => samples[index]!.push(nsPerCall(validate, value, mapEntries, 2_000_000)));
+  candidates.forEach(([label, validate], index) => {
+    const sorted = [...samples[index]!].sort((a, b) => a - b);
+    console.log(`validatePlaceRequest (${label}), valid PlaceOrder of 3 items as decoded: median ${sorted[Math.floor(rounds / 2)]!.toFixed(1)} ns/call over ${rounds} rounds (${samples[index]!.map((ns) => ns.toFixed(0)).join(" ")})`);
+    if (index === 0) {
+      // Without the count (a caller that has none), every object's keys are visited.
+      nsPerCall(validate, value, undefined, 300_000);
+      console.log(`  without mapEntries, every key visited: ${nsPerCall(validate, value, undefined, 2_000_000).toFixed(1)} ns/call`);
+    }
+  });
 }
 
 console.log(`repo ${repoRoot}, node ${process.version}`);
-// Each count in its own process is a truly cold run: `node dist/test/codegen/measure.js 50`.
-const counts = process.argv.slice(2).map(Number);
-for (const count of counts.length > 0 ? counts : [1, 50]) measureCodegen(count);
-if (counts.length === 0) measureValidator();
+// `measure.js 1 50`: codegen only, each count best in its own process (a truly cold run).
+// `measure.js --validator [--against <old orders.validators.js>] [--rounds 9]`: the validator only.
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+if (args.includes("--validator")) await measureValidator(option("--against"), Number(option("--rounds") ?? 9));
+else {
+  const counts = args.map(Number);
+  for (const count of counts.length > 0 ? counts : [1, 50]) measureCodegen(count);
+  if (counts.length === 0) await measureValidator(undefined, 5);
+}

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { connect, type Ferry } from "../../index.js";
+import { connect, ErrorCode, FerryError, type Ferry } from "../../index.js";
 import { Broker } from "../../transports/embedded/index.js";
 import { OrdersClient } from "../../examples/services/generated/orders.client.js";
 import { serveOrders } from "../../examples/services/generated/orders.handlers.js";
@@ -27,6 +27,10 @@ import { PaymentsDefinition } from "./fixtures/tags/expected/payments.definition
 import { servePayments } from "./fixtures/tags/expected/payments.handlers.js";
 import { ShapesClient } from "./fixtures/unions/expected/shapes.client.js";
 import { serveShapes } from "./fixtures/unions/expected/shapes.handlers.js";
+import { AccountsClient } from "./fixtures/undeclared/expected/accounts.client.js";
+import { serveAccounts } from "./fixtures/undeclared/expected/accounts.handlers.js";
+import { NamesClient } from "./fixtures/templates/expected/names.client.js";
+import { serveNames } from "./fixtures/templates/expected/names.handlers.js";
 
 describe("generated code over the in-process broker", () => {
   let broker: Broker;
@@ -198,6 +202,62 @@ describe("generated code over the in-process broker", () => {
     expect(await payments.charge(request, { idempotencyKey: "k1" })).to.deep.equal({ receipt: "r1:acc:5" });
     expect(runs).to.equal(1);
     expect(await payments.settle({ batch: 1 })).to.equal(undefined);
+  });
+
+  it("undeclared: a handler sees only what the request's type declares, and a strict server refuses the rest naming its path", async () => {
+    const seen: unknown[] = [];
+    const handlers = {
+      create: async (req: unknown) => {
+        seen.push(req);
+        return { id: "user-1" as const, name: "eve", isAdmin: false, labels: {} };
+      },
+      annotate: async () => [],
+    };
+    const lenient = await serveAccounts(ferry, handlers);
+    const accounts = new AccountsClient(ferry);
+    const sneaky = { id: "user-root", isAdmin: true, name: "eve", labels: { team: "a" }, contacts: [{ kind: "email", address: "e@x", number: "1" }] };
+    await accounts.create(sneaky as unknown as Parameters<AccountsClient["create"]>[0]);
+    expect(seen).to.deep.equal([{ name: "eve", labels: { team: "a" }, contacts: [{ kind: "email", address: "e@x" }] }]);
+
+    await lenient.close();
+    const strictRuntime = await connect({ broker });
+    try {
+      await serveAccounts(strictRuntime, handlers, { strict: true });
+      const error = await accounts.create(sneaky as unknown as Parameters<AccountsClient["create"]>[0]).then(
+        () => expect.fail("a strict server should refuse the request"),
+        (reason: unknown) => reason as FerryError,
+      );
+      expect(error).to.be.instanceOf(FerryError);
+      expect(error.code).to.equal(ErrorCode.InvalidArgument);
+      expect(error.message).to.include("req.id: is not declared in the type").and.to.include("req.isAdmin: is not declared in the type").and.to.include("req.contacts[0].number: is not declared in the type");
+      expect(seen).to.have.length(1);
+    } finally {
+      await strictRuntime.close();
+    }
+  });
+
+  it("undeclared: with validateResponses, a reply loses what its type does not declare", async () => {
+    await serveAccounts(ferry, {
+      create: async (req) => ({ id: "user-1", name: req.name, isAdmin: false, labels: {}, passwordHash: "x" }) as never,
+      annotate: async () => [],
+    });
+    const checked = await connect({ broker, validateResponses: true });
+    try {
+      expect(await new AccountsClient(checked).create({ name: "eve", labels: {}, contacts: [] })).to.deep.equal({ id: "user-1", name: "eve", isAdmin: false, labels: {} });
+    } finally {
+      await checked.close();
+    }
+  });
+
+  it("templates: template literal types round-trip, and a string outside the template is refused", async () => {
+    await serveNames(ferry, { check: async (req) => (req.user === "user-none" ? null : `ok-${req.size.length}` as const) });
+    const names = new NamesClient(ferry);
+    const request = { user: "user-1", size: "1px", count: "1", range: "1-2", pair: "a1", shout: "A", title: "A!", quiet: "a.b", hinted: "a@b" } as const;
+    expect(await names.check(request)).to.equal("ok-3");
+    expect(await names.check({ ...request, user: "user-none" })).to.equal(null);
+    const error = await names.check({ ...request, user: "bob" as `user-${string}` }).then(() => undefined, (reason: unknown) => reason as FerryError);
+    expect(error?.code).to.equal(ErrorCode.InvalidArgument);
+    expect(error?.message).to.include("req.user: expected `user-${string}`");
   });
 
   it("recursive: named recursive types round-trip", async () => {

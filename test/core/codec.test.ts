@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { decodeValue, encodeValue } from "../../core/codec.js";
+import { decodeCounted, decodeValue, encodeValue } from "../../core/codec.js";
 import { MalformedMessageError, PayloadTooLargeError } from "../../core/errors.js";
 import { FerryError } from "../../core/errors.js";
 
@@ -20,6 +20,14 @@ function defused(value: unknown): unknown {
 }
 
 describe("codec", () => {
+  it("counts the entries of every map in a value, nested ones and those in arrays included", () => {
+    const value = { a: 1, b: { c: [{ d: 1, e: 2 }, { f: {} }], g: new Date(0) }, h: [1, "x"] };
+    expect(decodeCounted(encodeValue(value))).to.deep.equal({ value, mapEntries: 8 });
+    // A map of 16 or more entries is written as map 16, whose length is two bytes.
+    const wide = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`k${i}`, { x: i }]));
+    expect(decodeCounted(encodeValue(wide)).mapEntries).to.equal(40);
+  });
+
   it("round-trips every type msgpack carries: Date, bytes, bigint, undefined, null, nesting", () => {
     const value = { d: new Date(5), u: new Uint8Array([1, 2]), small: 7n, big: 2n ** 100n, neg: -(2n ** 70n), none: null, gone: undefined, list: [1, [2, [3]]], s: "✓" };
     const decoded = decodeValue(encodeValue(value)) as typeof value;

@@ -11,9 +11,26 @@ function fail(issues: ValidationIssue[] | undefined, path: string, message: stri
   return list;
 }
 
-/** Checks a request of Calculator.add. */
-export function validateAddRequest(value: unknown): readonly ValidationIssue[] {
+/**
+ * A property its type does not declare. Removed, so a handler sees only what its type says and
+ * an older server takes requests from a newer client; reported instead when checking is strict.
+ */
+function undeclared(object: Record<string, unknown>, key: string, path: string, strict: boolean, issues: ValidationIssue[] | undefined): ValidationIssue[] | undefined {
+  if (strict) return fail(issues, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, "is not declared in the type");
+  delete object[key];
+  return issues;
+}
+
+/**
+ * Checks a request of Calculator.add.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateAddRequest(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -23,26 +40,48 @@ export function validateAddRequest(value: unknown): readonly ValidationIssue[] {
     const v3 = o1["b"];
     if (v3 === undefined) issues = fail(issues, "req.b", "is required");
     else if (typeof v3 !== "number") issues = fail(issues, "req.b", "expected number");
+    declared += 2;
+    if (thorough) for (const k4 in o1) if (k4 !== "a" && k4 !== "b") issues = undeclared(o1, k4, "req", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateAddRequest(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a response of Calculator.add. */
-export function validateAddResponse(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a response of Calculator.add.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateAddResponse(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "res", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
     const v2 = o1["sum"];
     if (v2 === undefined) issues = fail(issues, "res.sum", "is required");
     else if (typeof v2 !== "number") issues = fail(issues, "res.sum", "expected number");
+    declared += 1;
+    if (thorough) for (const k3 in o1) if (k3 !== "sum") issues = undeclared(o1, k3, "res", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateAddResponse(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a request of Calculator.divide. */
-export function validateDivideRequest(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a request of Calculator.divide.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateDivideRequest(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -52,26 +91,48 @@ export function validateDivideRequest(value: unknown): readonly ValidationIssue[
     const v3 = o1["b"];
     if (v3 === undefined) issues = fail(issues, "req.b", "is required");
     else if (typeof v3 !== "number") issues = fail(issues, "req.b", "expected number");
+    declared += 2;
+    if (thorough) for (const k4 in o1) if (k4 !== "a" && k4 !== "b") issues = undeclared(o1, k4, "req", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateDivideRequest(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a response of Calculator.divide. */
-export function validateDivideResponse(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a response of Calculator.divide.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateDivideResponse(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "res", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
     const v2 = o1["quotient"];
     if (v2 === undefined) issues = fail(issues, "res.quotient", "is required");
     else if (typeof v2 !== "number") issues = fail(issues, "res.quotient", "expected number");
+    declared += 1;
+    if (thorough) for (const k3 in o1) if (k3 !== "quotient") issues = undeclared(o1, k3, "res", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateDivideResponse(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a request of Calculator.charge. */
-export function validateChargeRequest(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a request of Calculator.charge.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateChargeRequest(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -81,32 +142,58 @@ export function validateChargeRequest(value: unknown): readonly ValidationIssue[
     const v3 = o1["cents"];
     if (v3 === undefined) issues = fail(issues, "req.cents", "is required");
     else if (typeof v3 !== "number") issues = fail(issues, "req.cents", "expected number");
+    declared += 2;
+    if (thorough) for (const k4 in o1) if (k4 !== "account" && k4 !== "cents") issues = undeclared(o1, k4, "req", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateChargeRequest(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a response of Calculator.charge. */
-export function validateChargeResponse(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a response of Calculator.charge.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateChargeResponse(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "res", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
     const v2 = o1["receipt"];
     if (v2 === undefined) issues = fail(issues, "res.receipt", "is required");
     else if (typeof v2 !== "string") issues = fail(issues, "res.receipt", "expected string");
+    declared += 1;
+    if (thorough) for (const k3 in o1) if (k3 !== "receipt") issues = undeclared(o1, k3, "res", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateChargeResponse(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a request of Calculator.cleared. */
-export function validateClearedRequest(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a request of Calculator.cleared.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateClearedRequest(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
     const v2 = o1["by"];
     if (v2 === undefined) issues = fail(issues, "req.by", "is required");
     else if (typeof v2 !== "string") issues = fail(issues, "req.by", "expected string");
+    declared += 1;
+    if (thorough) for (const k3 in o1) if (k3 !== "by") issues = undeclared(o1, k3, "req", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateClearedRequest(value, strict);
   return issues ?? valid;
 }

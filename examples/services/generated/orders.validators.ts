@@ -11,9 +11,26 @@ function fail(issues: ValidationIssue[] | undefined, path: string, message: stri
   return list;
 }
 
-/** Checks a request of Orders.place. */
-export function validatePlaceRequest(value: unknown): readonly ValidationIssue[] {
+/**
+ * A property its type does not declare. Removed, so a handler sees only what its type says and
+ * an older server takes requests from a newer client; reported instead when checking is strict.
+ */
+function undeclared(object: Record<string, unknown>, key: string, path: string, strict: boolean, issues: ValidationIssue[] | undefined): ValidationIssue[] | undefined {
+  if (strict) return fail(issues, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, "is not declared in the type");
+  delete object[key];
+  return issues;
+}
+
+/**
+ * Checks a request of Orders.place.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validatePlaceRequest(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -38,20 +55,33 @@ export function validatePlaceRequest(value: unknown): readonly ValidationIssue[]
           const v9 = o7["qty"];
           if (v9 === undefined) issues = fail(issues, `req.items[${i5}].qty`, "is required");
           else if (typeof v9 !== "number") issues = fail(issues, `req.items[${i5}].qty`, "expected number");
+          declared += 2;
+          if (thorough) for (const k10 in o7) if (k10 !== "sku" && k10 !== "qty") issues = undeclared(o7, k10, `req.items[${i5}]`, strict, issues);
         }
       }
     }
-    const v10 = o1["deliverBy"];
-    if (v10 !== undefined && !(v10 instanceof Date)) issues = fail(issues, "req.deliverBy", "expected Date");
-    const v11 = o1["note"];
-    if (v11 !== undefined && typeof v11 !== "string") issues = fail(issues, "req.note", "expected string");
+    const v11 = o1["deliverBy"];
+    if (v11 !== undefined && !(v11 instanceof Date)) issues = fail(issues, "req.deliverBy", "expected Date");
+    const v12 = o1["note"];
+    if (v12 !== undefined && typeof v12 !== "string") issues = fail(issues, "req.note", "expected string");
+    declared += 3 + (v11 === undefined ? 0 : 1) + (v12 === undefined ? 0 : 1);
+    if (thorough) for (const k13 in o1) if (k13 !== "orderId" && k13 !== "customerId" && k13 !== "items" && k13 !== "deliverBy" && k13 !== "note") issues = undeclared(o1, k13, "req", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validatePlaceRequest(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a response of Orders.place. */
-export function validatePlaceResponse(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a response of Orders.place.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validatePlaceResponse(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "res", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -67,13 +97,24 @@ export function validatePlaceResponse(value: unknown): readonly ValidationIssue[
     const v5 = o1["placedAt"];
     if (v5 === undefined) issues = fail(issues, "res.placedAt", "is required");
     else if (!(v5 instanceof Date)) issues = fail(issues, "res.placedAt", "expected Date");
+    declared += 4;
+    if (thorough) for (const k6 in o1) if (k6 !== "orderId" && k6 !== "status" && k6 !== "totalCents" && k6 !== "placedAt") issues = undeclared(o1, k6, "res", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validatePlaceResponse(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a request of Orders.quote. */
-export function validateQuoteRequest(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a request of Orders.quote.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateQuoteRequest(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -83,13 +124,24 @@ export function validateQuoteRequest(value: unknown): readonly ValidationIssue[]
     const v3 = o1["qty"];
     if (v3 === undefined) issues = fail(issues, "req.qty", "is required");
     else if (typeof v3 !== "number") issues = fail(issues, "req.qty", "expected number");
+    declared += 2;
+    if (thorough) for (const k4 in o1) if (k4 !== "sku" && k4 !== "qty") issues = undeclared(o1, k4, "req", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateQuoteRequest(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a response of Orders.quote. */
-export function validateQuoteResponse(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a response of Orders.quote.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateQuoteResponse(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (value !== null) {
     if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "res", "expected object");
     else {
@@ -106,14 +158,25 @@ export function validateQuoteResponse(value: unknown): readonly ValidationIssue[
       const v5 = o1["currency"];
       if (v5 === undefined) issues = fail(issues, "res.currency", "is required");
       else if (v5 !== "EUR" && v5 !== "USD") issues = fail(issues, "res.currency", "expected \"EUR\" | \"USD\"");
+      declared += 4;
+      if (thorough) for (const k6 in o1) if (k6 !== "sku" && k6 !== "qty" && k6 !== "unitCents" && k6 !== "currency") issues = undeclared(o1, k6, "res", strict, issues);
     }
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateQuoteResponse(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a request of Orders.cancelled. */
-export function validateCancelledRequest(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a request of Orders.cancelled.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateCancelledRequest(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -122,6 +185,10 @@ export function validateCancelledRequest(value: unknown): readonly ValidationIss
     else if (typeof v2 !== "string") issues = fail(issues, "req.orderId", "expected string");
     const v3 = o1["reason"];
     if (v3 !== undefined && typeof v3 !== "string") issues = fail(issues, "req.reason", "expected string");
+    declared += 1 + (v3 === undefined ? 0 : 1);
+    if (thorough) for (const k4 in o1) if (k4 !== "orderId" && k4 !== "reason") issues = undeclared(o1, k4, "req", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateCancelledRequest(value, strict);
   return issues ?? valid;
 }

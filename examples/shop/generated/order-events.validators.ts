@@ -11,9 +11,26 @@ function fail(issues: ValidationIssue[] | undefined, path: string, message: stri
   return list;
 }
 
-/** Checks a request of OrderEvents.placed. */
-export function validatePlacedRequest(value: unknown): readonly ValidationIssue[] {
+/**
+ * A property its type does not declare. Removed, so a handler sees only what its type says and
+ * an older server takes requests from a newer client; reported instead when checking is strict.
+ */
+function undeclared(object: Record<string, unknown>, key: string, path: string, strict: boolean, issues: ValidationIssue[] | undefined): ValidationIssue[] | undefined {
+  if (strict) return fail(issues, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, "is not declared in the type");
+  delete object[key];
+  return issues;
+}
+
+/**
+ * Checks a request of OrderEvents.placed.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validatePlacedRequest(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -35,9 +52,15 @@ export function validatePlacedRequest(value: unknown): readonly ValidationIssue[
           const v8 = o6["qty"];
           if (v8 === undefined) issues = fail(issues, `req.items[${i4}].qty`, "is required");
           else if (typeof v8 !== "number") issues = fail(issues, `req.items[${i4}].qty`, "expected number");
+          declared += 2;
+          if (thorough) for (const k9 in o6) if (k9 !== "sku" && k9 !== "qty") issues = undeclared(o6, k9, `req.items[${i4}]`, strict, issues);
         }
       }
     }
+    declared += 2;
+    if (thorough) for (const k10 in o1) if (k10 !== "orderId" && k10 !== "items") issues = undeclared(o1, k10, "req", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validatePlacedRequest(value, strict);
   return issues ?? valid;
 }

@@ -11,9 +11,26 @@ function fail(issues: ValidationIssue[] | undefined, path: string, message: stri
   return list;
 }
 
-/** Checks a request of OrderIntake.submit. */
-export function validateSubmitRequest(value: unknown): readonly ValidationIssue[] {
+/**
+ * A property its type does not declare. Removed, so a handler sees only what its type says and
+ * an older server takes requests from a newer client; reported instead when checking is strict.
+ */
+function undeclared(object: Record<string, unknown>, key: string, path: string, strict: boolean, issues: ValidationIssue[] | undefined): ValidationIssue[] | undefined {
+  if (strict) return fail(issues, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, "is not declared in the type");
+  delete object[key];
+  return issues;
+}
+
+/**
+ * Checks a request of OrderIntake.submit.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateSubmitRequest(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -23,6 +40,10 @@ export function validateSubmitRequest(value: unknown): readonly ValidationIssue[
     const v3 = o1["totalCents"];
     if (v3 === undefined) issues = fail(issues, "req.totalCents", "is required");
     else if (typeof v3 !== "number") issues = fail(issues, "req.totalCents", "expected number");
+    declared += 2;
+    if (thorough) for (const k4 in o1) if (k4 !== "orderId" && k4 !== "totalCents") issues = undeclared(o1, k4, "req", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateSubmitRequest(value, strict);
   return issues ?? valid;
 }

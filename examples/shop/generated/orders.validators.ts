@@ -11,9 +11,26 @@ function fail(issues: ValidationIssue[] | undefined, path: string, message: stri
   return list;
 }
 
-/** Checks a request of Orders.place. */
-export function validatePlaceRequest(value: unknown): readonly ValidationIssue[] {
+/**
+ * A property its type does not declare. Removed, so a handler sees only what its type says and
+ * an older server takes requests from a newer client; reported instead when checking is strict.
+ */
+function undeclared(object: Record<string, unknown>, key: string, path: string, strict: boolean, issues: ValidationIssue[] | undefined): ValidationIssue[] | undefined {
+  if (strict) return fail(issues, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, "is not declared in the type");
+  delete object[key];
+  return issues;
+}
+
+/**
+ * Checks a request of Orders.place.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validatePlaceRequest(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -38,22 +55,35 @@ export function validatePlaceRequest(value: unknown): readonly ValidationIssue[]
           const v9 = o7["qty"];
           if (v9 === undefined) issues = fail(issues, `req.items[${i5}].qty`, "is required");
           else if (typeof v9 !== "number") issues = fail(issues, `req.items[${i5}].qty`, "expected number");
+          declared += 2;
+          if (thorough) for (const k10 in o7) if (k10 !== "sku" && k10 !== "qty") issues = undeclared(o7, k10, `req.items[${i5}]`, strict, issues);
         }
       }
     }
-    const v10 = o1["totalCents"];
-    if (v10 === undefined) issues = fail(issues, "req.totalCents", "is required");
-    else if (typeof v10 !== "number") issues = fail(issues, "req.totalCents", "expected number");
-    const v11 = o1["card"];
-    if (v11 === undefined) issues = fail(issues, "req.card", "is required");
-    else if (typeof v11 !== "string") issues = fail(issues, "req.card", "expected string");
+    const v11 = o1["totalCents"];
+    if (v11 === undefined) issues = fail(issues, "req.totalCents", "is required");
+    else if (typeof v11 !== "number") issues = fail(issues, "req.totalCents", "expected number");
+    const v12 = o1["card"];
+    if (v12 === undefined) issues = fail(issues, "req.card", "is required");
+    else if (typeof v12 !== "string") issues = fail(issues, "req.card", "expected string");
+    declared += 5;
+    if (thorough) for (const k13 in o1) if (k13 !== "orderId" && k13 !== "customerId" && k13 !== "items" && k13 !== "totalCents" && k13 !== "card") issues = undeclared(o1, k13, "req", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validatePlaceRequest(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a response of Orders.place. */
-export function validatePlaceResponse(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a response of Orders.place.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validatePlaceResponse(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "res", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -66,13 +96,24 @@ export function validatePlaceResponse(value: unknown): readonly ValidationIssue[
     const v4 = o1["receipt"];
     if (v4 === undefined) issues = fail(issues, "res.receipt", "is required");
     else if (typeof v4 !== "string") issues = fail(issues, "res.receipt", "expected string");
+    declared += 3;
+    if (thorough) for (const k5 in o1) if (k5 !== "orderId" && k5 !== "status" && k5 !== "receipt") issues = undeclared(o1, k5, "res", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validatePlaceResponse(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a request of Orders.update. */
-export function validateUpdateRequest(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a request of Orders.update.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateUpdateRequest(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -85,13 +126,24 @@ export function validateUpdateRequest(value: unknown): readonly ValidationIssue[
     const v4 = o1["change"];
     if (v4 === undefined) issues = fail(issues, "req.change", "is required");
     else if (typeof v4 !== "string") issues = fail(issues, "req.change", "expected string");
+    declared += 3;
+    if (thorough) for (const k5 in o1) if (k5 !== "orderId" && k5 !== "seq" && k5 !== "change") issues = undeclared(o1, k5, "req", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateUpdateRequest(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a response of Orders.update. */
-export function validateUpdateResponse(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a response of Orders.update.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateUpdateResponse(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "res", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -101,7 +153,11 @@ export function validateUpdateResponse(value: unknown): readonly ValidationIssue
     const v3 = o1["seq"];
     if (v3 === undefined) issues = fail(issues, "res.seq", "is required");
     else if (typeof v3 !== "number") issues = fail(issues, "res.seq", "expected number");
+    declared += 2;
+    if (thorough) for (const k4 in o1) if (k4 !== "orderId" && k4 !== "seq") issues = undeclared(o1, k4, "res", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateUpdateResponse(value, strict);
   return issues ?? valid;
 }
 
@@ -112,9 +168,16 @@ export function validateUpdatesAppliedRequest(value: unknown): readonly Validati
   return issues ?? valid;
 }
 
-/** Checks a response of Orders.updatesApplied. */
-export function validateUpdatesAppliedResponse(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a response of Orders.updatesApplied.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateUpdatesAppliedResponse(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (!Array.isArray(value)) issues = fail(issues, "res", "expected array");
   else {
     for (let i1 = 0; i1 < value.length; i1++) {
@@ -128,9 +191,13 @@ export function validateUpdatesAppliedResponse(value: unknown): readonly Validat
         const v5 = o3["seq"];
         if (v5 === undefined) issues = fail(issues, `res[${i1}].seq`, "is required");
         else if (typeof v5 !== "number") issues = fail(issues, `res[${i1}].seq`, "expected number");
+        declared += 2;
+        if (thorough) for (const k6 in o3) if (k6 !== "orderId" && k6 !== "seq") issues = undeclared(o3, k6, `res[${i1}]`, strict, issues);
       }
     }
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateUpdatesAppliedResponse(value, strict);
   return issues ?? valid;
 }
 
@@ -141,15 +208,26 @@ export function validateIntakeHandledRequest(value: unknown): readonly Validatio
   return issues ?? valid;
 }
 
-/** Checks a response of Orders.intakeHandled. */
-export function validateIntakeHandledResponse(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a response of Orders.intakeHandled.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateIntakeHandledResponse(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "res", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
     const v2 = o1["handled"];
     if (v2 === undefined) issues = fail(issues, "res.handled", "is required");
     else if (typeof v2 !== "number") issues = fail(issues, "res.handled", "expected number");
+    declared += 1;
+    if (thorough) for (const k3 in o1) if (k3 !== "handled") issues = undeclared(o1, k3, "res", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateIntakeHandledResponse(value, strict);
   return issues ?? valid;
 }

@@ -11,9 +11,26 @@ function fail(issues: ValidationIssue[] | undefined, path: string, message: stri
   return list;
 }
 
-/** Checks a request of Payments.charge. */
-export function validateChargeRequest(value: unknown): readonly ValidationIssue[] {
+/**
+ * A property its type does not declare. Removed, so a handler sees only what its type says and
+ * an older server takes requests from a newer client; reported instead when checking is strict.
+ */
+function undeclared(object: Record<string, unknown>, key: string, path: string, strict: boolean, issues: ValidationIssue[] | undefined): ValidationIssue[] | undefined {
+  if (strict) return fail(issues, /^[A-Za-z_$][\w$]*$/.test(key) ? `${path}.${key}` : `${path}[${JSON.stringify(key)}]`, "is not declared in the type");
+  delete object[key];
+  return issues;
+}
+
+/**
+ * Checks a request of Payments.charge.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateChargeRequest(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "req", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -26,13 +43,24 @@ export function validateChargeRequest(value: unknown): readonly ValidationIssue[
     const v4 = o1["card"];
     if (v4 === undefined) issues = fail(issues, "req.card", "is required");
     else if (typeof v4 !== "string") issues = fail(issues, "req.card", "expected string");
+    declared += 3;
+    if (thorough) for (const k5 in o1) if (k5 !== "orderId" && k5 !== "cents" && k5 !== "card") issues = undeclared(o1, k5, "req", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateChargeRequest(value, strict);
   return issues ?? valid;
 }
 
-/** Checks a response of Payments.charge. */
-export function validateChargeResponse(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a response of Payments.charge.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateChargeResponse(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "res", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -45,7 +73,11 @@ export function validateChargeResponse(value: unknown): readonly ValidationIssue
     const v4 = o1["receipt"];
     if (v4 === undefined) issues = fail(issues, "res.receipt", "is required");
     else if (typeof v4 !== "string") issues = fail(issues, "res.receipt", "expected string");
+    declared += 3;
+    if (thorough) for (const k5 in o1) if (k5 !== "orderId" && k5 !== "cents" && k5 !== "receipt") issues = undeclared(o1, k5, "res", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateChargeResponse(value, strict);
   return issues ?? valid;
 }
 
@@ -56,9 +88,16 @@ export function validateLedgerRequest(value: unknown): readonly ValidationIssue[
   return issues ?? valid;
 }
 
-/** Checks a response of Payments.ledger. */
-export function validateLedgerResponse(value: unknown): readonly ValidationIssue[] {
+/**
+ * Checks a response of Payments.ledger.
+ * Removes the properties its types do not declare; with `strict`, reports them instead.
+ * Given `mapEntries` (the decoder's count of map entries), a valid value whose entries are all
+ * declared properties is accepted without a visit of every key.
+ */
+export function validateLedgerResponse(value: unknown, strict = false, mapEntries = -1): readonly ValidationIssue[] {
   let issues: ValidationIssue[] | undefined;
+  const thorough = mapEntries < 0;
+  let declared = 0;
   if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date || value instanceof Uint8Array) issues = fail(issues, "res", "expected object");
   else {
     const o1 = value as Record<string, unknown>;
@@ -68,6 +107,7 @@ export function validateLedgerResponse(value: unknown): readonly ValidationIssue
     else {
       const o3 = v2 as Record<string, unknown>;
       for (const k4 in o3) {
+        declared++;
         const v5 = o3[k4];
         if (typeof v5 !== "number") issues = fail(issues, `res.runsByOrder[${JSON.stringify(k4)}]`, "expected number");
       }
@@ -78,6 +118,10 @@ export function validateLedgerResponse(value: unknown): readonly ValidationIssue
     const v7 = o1["joined"];
     if (v7 === undefined) issues = fail(issues, "res.joined", "is required");
     else if (typeof v7 !== "number") issues = fail(issues, "res.joined", "expected number");
+    declared += 3;
+    if (thorough) for (const k8 in o1) if (k8 !== "runsByOrder" && k8 !== "replayed" && k8 !== "joined") issues = undeclared(o1, k8, "res", strict, issues);
   }
+  // Not valid, or some entry is no declared property: check again, visiting every key.
+  if (!thorough && (issues !== undefined || declared !== mapEntries)) return validateLedgerResponse(value, strict);
   return issues ?? valid;
 }
