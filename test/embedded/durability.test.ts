@@ -174,6 +174,40 @@ describe("durable topics", () => {
     expect(third).to.have.length(0);
   });
 
+  it("makes a topic nobody declared durable on its first durable publish", async () => {
+    let broker = start();
+    const confirm = broker.publish("early", new Uint8Array([7]), { durable: true });
+    expect(confirm).to.be.instanceOf(Promise);
+    await confirm;
+    broker = await restart(broker);
+    const seen = collect(broker, "early");
+    await until(() => seen.length === 1, "the durable message");
+    expect(seen[0]!.bytes[0]).to.equal(7);
+  });
+
+  it("makes a memory topic durable on a durable publish, with what it held and what its groups had settled", async () => {
+    let broker = start();
+    broker.declareTopic("mixed", { partitions: 1 });
+    for (const value of [1, 2, 3]) expect(broker.publish("mixed", new Uint8Array([value]))).to.equal(undefined);
+    const first = collect(broker, "mixed", (value) => value === 1); // settles 1, holds 2 and 3
+    await until(() => first.length === 3, "3 deliveries");
+    await broker.publish("mixed", new Uint8Array([4]), { durable: true });
+    broker = await restart(broker);
+    const second = collect(broker, "mixed");
+    await until(() => second.length === 3, "3 deliveries after the restart");
+    expect(second.map((d) => d.bytes[0])).to.deep.equal([2, 3, 4]);
+  });
+
+  it("keeps the options declared last on a durable topic through a restart", async () => {
+    let broker = start();
+    await broker.publish("declared-late", new Uint8Array([1]), { durable: true });
+    broker.declareTopic("declared-late", { maxDeliveries: 2 });
+    broker = await restart(broker);
+    const seen = collect(broker, "declared-late");
+    await until(() => seen.length === 1, "the message");
+    expect(seen[0]!.maxDeliveries).to.equal(2);
+  });
+
   it("recovers a topic holding a message of the largest size", async () => {
     let broker = start();
     broker.declareTopic("big", { durable: true, partitions: 1 });

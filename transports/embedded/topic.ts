@@ -73,6 +73,13 @@ export class Topic {
         if (message !== undefined && !message.lost) store.append(partition, message).catch(() => undefined);
       }
     });
+    // What groups settled while in memory stays settled after a restart, not delivered again.
+    if (this.groups.size > 0) store.snapshotAcks(this.settledState());
+  }
+
+  /** Records the current options for the next restart (a durable topic's; others have nowhere to). */
+  saveOptions(): void {
+    this.store?.saveMeta(this.options, this.groupModes);
   }
 
   get hasConsumers(): boolean {

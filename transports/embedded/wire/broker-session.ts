@@ -108,6 +108,7 @@ export class BrokerSession {
           key: (frame[4] as string | null) ?? undefined,
           expiresAt: (frame[5] as number | null) ?? undefined,
           requireConsumer: frame[6] as boolean,
+          durable: frame[8] === true,
         }),
         frame[7] as boolean,
       );
