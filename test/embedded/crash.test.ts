@@ -7,9 +7,9 @@ import type { CallContext } from "../../core/context.js";
 import { defineService, method } from "../../core/definition.js";
 import { FerryError } from "../../core/errors.js";
 import { Ferry } from "../../core/ferry.js";
-import type { Transport } from "../../core/transport.js";
 import { TcpTransport } from "../../transports/embedded/wire/tcp-transport.js";
 import { startBrokerProcess, type BrokerProcess } from "../support/broker-process.js";
+import { confirming } from "../support/confirming-transport.js";
 import { freePort } from "../support/free-port.js";
 import { until } from "../support/wait.js";
 
@@ -17,26 +17,6 @@ const Ledger = defineService("CrashLedger", {
   /** Durable and idempotent: survives the broker, and runs once per call however often it is retried. */
   post: method<{ n: number }, { n: number }>({ durable: true, idempotent: true, timeoutMs: 1_000, retries: 60 }),
 });
-
-/** Counts, per idempotency key, the publishes the broker confirmed. */
-function confirming(transport: Transport, confirmed: Set<string>): Transport {
-  return {
-    get state$() {
-      return transport.state$;
-    },
-    publish: async (topic, bytes, options) => {
-      await transport.publish(topic, bytes, options);
-      const key = decodeEnvelope(bytes).idempotencyKey;
-      if (key !== undefined) confirmed.add(key);
-    },
-    consume: (...args) => transport.consume(...args),
-    openReplyQueue: () => transport.openReplyQueue(),
-    reply: (queue, bytes) => transport.reply(queue, bytes),
-    declareTopic: (topic, options) => transport.declareTopic(topic, options),
-    stats: () => transport.stats(),
-    close: () => transport.close(),
-  };
-}
 
 describe("crash: kill -9 of a durable broker under load", function () {
   this.timeout(180_000);
@@ -72,7 +52,10 @@ describe("crash: kill -9 of a durable broker under load", function () {
     });
 
     const confirmed = new Set<string>();
-    const client = new Ferry(confirming(await TcpTransport.connect(connectOptions), confirmed), { backoff: { initialMs: 20, maxMs: 250 } });
+    const client = new Ferry(confirming(await TcpTransport.connect(connectOptions), (bytes) => {
+      const key = decodeEnvelope(bytes).idempotencyKey;
+      if (key !== undefined) confirmed.add(key);
+    }), { backoff: { initialMs: 20, maxMs: 250 } });
     await client.start();
     runtimes.push(client);
 

@@ -128,6 +128,86 @@ describe("durable topics", () => {
     expect(second[0]!.bytes[0]).to.equal(2);
   });
 
+  it("forgets acks of offsets past a truncated segment, so new messages at those offsets are delivered after any restart", async () => {
+    let broker = start();
+    broker.declareTopic("t", { durable: true, partitions: 1 });
+    for (let i = 0; i < 4; i++) await broker.publish("t", new Uint8Array([i]));
+    const first = collect(broker, "t");
+    await until(() => first.length === 4, "4 deliveries");
+    await broker.shutdown();
+    open.splice(0);
+    const segmentDir = join(dataDir, "topics", "t", "0");
+    const segment = join(segmentDir, readdirSync(segmentDir)[0]!);
+    const bytes = readFileSync(segment);
+    const recordLength = 8 + bytes.readUInt32BE(0);
+    bytes[2 * recordLength + 8] = bytes[2 * recordLength + 8]! ^ 0xff; // the third record: offsets 2 and 3 are cut off
+    writeFileSync(segment, bytes);
+    broker = start();
+    await broker.publish("t", new Uint8Array([20]));
+    await broker.publish("t", new Uint8Array([30]));
+    broker = await restart(broker);
+    broker = await restart(broker);
+    const second = collect(broker, "t");
+    await until(() => second.length === 2, "the 2 new messages");
+    expect(second.map((d) => [d.offset, d.bytes[0]])).to.deep.equal([[2, 20], [3, 30]]);
+    expect(reports.some((line) => line.includes("dropped acks of offsets past the recovered segments"))).to.equal(true);
+  });
+
+  it("keeps acks journaled after a damaged tail of the ack journal", async () => {
+    let broker = start();
+    broker.declareTopic("t", { durable: true, partitions: 1 });
+    await broker.publish("t", new Uint8Array([1]));
+    const first = collect(broker, "t");
+    await until(() => first.length === 1, "the first delivery");
+    await broker.shutdown();
+    open.splice(0);
+    appendFileSync(join(dataDir, "topics", "t", "acks.log"), Buffer.from([0x00, 0x00, 0x00, 0x40, 0x12])); // a torn record
+    broker = start();
+    await broker.publish("t", new Uint8Array([2]));
+    const second = collect(broker, "t");
+    await until(() => second.length === 1, "the second delivery");
+    expect(second[0]!.bytes[0]).to.equal(2);
+    broker = await restart(broker);
+    const third = collect(broker, "t");
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(third).to.have.length(0);
+  });
+
+  it("makes a topic nobody declared durable on its first durable publish", async () => {
+    let broker = start();
+    const confirm = broker.publish("early", new Uint8Array([7]), { durable: true });
+    expect(confirm).to.be.instanceOf(Promise);
+    await confirm;
+    broker = await restart(broker);
+    const seen = collect(broker, "early");
+    await until(() => seen.length === 1, "the durable message");
+    expect(seen[0]!.bytes[0]).to.equal(7);
+  });
+
+  it("makes a memory topic durable on a durable publish, with what it held and what its groups had settled", async () => {
+    let broker = start();
+    broker.declareTopic("mixed", { partitions: 1 });
+    for (const value of [1, 2, 3]) expect(broker.publish("mixed", new Uint8Array([value]))).to.equal(undefined);
+    const first = collect(broker, "mixed", (value) => value === 1); // settles 1, holds 2 and 3
+    await until(() => first.length === 3, "3 deliveries");
+    await broker.publish("mixed", new Uint8Array([4]), { durable: true });
+    broker = await restart(broker);
+    const second = collect(broker, "mixed");
+    await until(() => second.length === 3, "3 deliveries after the restart");
+    expect(second.map((d) => d.bytes[0])).to.deep.equal([2, 3, 4]);
+  });
+
+  it("keeps the options declared last on a durable topic through a restart", async () => {
+    let broker = start();
+    await broker.publish("declared-late", new Uint8Array([1]), { durable: true });
+    broker.declareTopic("declared-late", { maxDeliveries: 2 });
+    broker = await restart(broker);
+    const seen = collect(broker, "declared-late");
+    await until(() => seen.length === 1, "the message");
+    expect(seen[0]!.maxDeliveries).to.equal(2);
+  });
+
   it("recovers a topic holding a message of the largest size", async () => {
     let broker = start();
     broker.declareTopic("big", { durable: true, partitions: 1 });

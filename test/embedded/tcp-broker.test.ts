@@ -127,6 +127,7 @@ describe("TCP broker: protocol errors, limits and reconnects", () => {
     const socket = net.connect({ host: "127.0.0.1", port: running.port });
     await once(socket, "connect");
     socket.on("error", () => undefined); // the broker hangs up mid-trickle (EPIPE)
+    socket.resume(); // reads the Fatal frame and the broker's FIN, and so closes
     const closed = new Promise((resolve) => socket.on("close", resolve));
     let trickled = 0;
     const hello = frame([Op.Hello, null, "slow"]);

@@ -6,6 +6,8 @@ export interface BrokerProcess {
   readonly url: string;
   readonly child: ChildProcess;
   stop(): Promise<void>;
+  /** `kill -9`: the broker gets no chance to flush, sync or close anything. */
+  kill(): Promise<void>;
 }
 
 const script = fileURLToPath(new URL("./broker-child.js", import.meta.url));
@@ -17,14 +19,11 @@ export async function startBrokerProcess(options: Record<string, unknown> = {}):
     child.once("message", (message) => resolve((message as { url: string }).url));
     child.once("exit", (code) => reject(new Error(`the broker process exited with code ${code} before listening`)));
   });
-  return {
-    url,
-    child,
-    stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.kill("SIGTERM");
-      await exited;
-    },
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once("exit", resolve));
+    child.kill(signal);
+    await exited;
   };
+  return { url, child, stop: () => end("SIGTERM"), kill: () => end("SIGKILL") };
 }

@@ -91,7 +91,9 @@ export class Broker {
       }
       if (existing.durable && options.durable === false) throw new InvalidArgumentError(`topic ${name} is durable and cannot be made memory-only`);
       Object.assign(existing.options, resolveTopicOptions(options, existing.options));
-      if (existing.options.durable && this.storage !== undefined) existing.persistTo(this.storage.topic(name, existing.options));
+      if (existing.options.durable) this.makeDurable(existing);
+      // A restarted broker applies what was declared last, not what the topic was created with.
+      existing.saveOptions();
       return;
     }
     const resolved = resolveTopicOptions(options, this.topicDefaults);
@@ -101,6 +103,12 @@ export class Broker {
   /**
    * Appends a message. Returns a promise for durable topics (settled once the message is on disk
    * as the fsync policy says: that is the confirm), nothing for in-memory ones (confirmed now).
+   *
+   * A `durable` publish makes its topic durable first, whether nobody declared the topic yet or
+   * a non-durable publish made it in memory: its confirm then means "on disk", as a durable
+   * method promises, and the topic writes out what it already holds. Refusing it instead would
+   * fail a service's durable method whenever one of its non-durable methods (same topic) was
+   * called first; the cost of upgrading is that those messages are written to disk too.
    */
   publish(topic: string, bytes: Uint8Array, options: PublishOptions = {}): Promise<void> | undefined {
     this.ensureOpen();
@@ -108,7 +116,9 @@ export class Broker {
     if (options.key !== undefined && options.key.length > MAX_KEY_LENGTH) {
       throw new InvalidArgumentError(`a partition key may have at most ${MAX_KEY_LENGTH} characters, this one has ${options.key.length}`);
     }
-    return this.topic(topic).publish(bytes, options);
+    const target = this.topic(topic);
+    if (options.durable === true && !target.durable) this.makeDurable(target);
+    return target.publish(bytes, options);
   }
 
   /** Adds a consumer to `group` of `topic`; returns what `leave` takes. */
@@ -181,6 +191,16 @@ export class Broker {
     return this.topics.get(name) ?? this.createTopic(name, this.topicDefaults);
   }
 
+  /**
+   * Keeps `topic` on disk from now on (nothing to do without storage: then every topic is in
+   * memory, as documented). What it already holds is written out first.
+   */
+  private makeDurable(topic: Topic): void {
+    if (topic.durable || this.storage === undefined) return;
+    topic.options.durable = true;
+    topic.persistTo(this.storage.topic(topic.name, topic.options));
+  }
+
   private createTopic(name: string, options: ResolvedTopicOptions, store?: TopicStore, recovered?: RecoveredTopic): Topic {
     checkName("topic", name);
     const topic = new Topic(name, { ...options }, {
@@ -240,10 +260,15 @@ export class Broker {
 
   private deadLetter(origin: string, message: StoredMessage, partition: number, deliveryCount: number, error: { code: string; message: string }): void {
     const target = origin.endsWith(deadLetterSuffix) ? origin : origin + deadLetterSuffix;
-    if (!this.topics.has(target)) {
-      // Dead letters must not be refused for space: the oldest make way. They are as durable as their origin.
-      const options: ResolvedTopicOptions = { ...this.topicDefaults, partitions: 1, overflow: "drop-oldest", durable: this.topics.get(origin)?.durable === true };
+    // Dead letters are as durable as their origin, which may have become durable after its dead-letter topic was made.
+    const durable = this.topics.get(origin)?.durable === true;
+    const existing = this.topics.get(target);
+    if (existing === undefined) {
+      // Dead letters must not be refused for space: the oldest make way.
+      const options: ResolvedTopicOptions = { ...this.topicDefaults, partitions: 1, overflow: "drop-oldest", durable };
       this.createTopic(target, options, options.durable ? this.storage?.topic(target, options) : undefined);
+    } else if (durable) {
+      this.makeDurable(existing);
     }
     const record = encodeDeadLetter({
       origin: { topic: origin, partition, offset: message.offset },

@@ -76,9 +76,9 @@ export class GroupCursor {
     readonly host: CursorHost,
     recovered?: { committed: number; settled: ReadonlySet<number> },
   ) {
-    // After a restart, everything not settled before it is delivered again. The ack journal can
-    // be ahead of the segments (an ack synced before a record that was lost in the crash): acks
-    // at or past the recovered log's end belong to offsets that will be reused, so they are dropped.
+    // After a restart, everything not settled before it is delivered again. Recovery has already
+    // cut the ack journal to the recovered log (see `clipToEnds`); the bounds here keep a cursor
+    // from ever settling an offset its log does not hold, whatever state it is given.
     this.committedOffset = Math.min(Math.max(recovered?.committed ?? 0, log.start), log.end);
     this.next = this.committedOffset;
     for (const offset of recovered?.settled ?? []) if (offset >= this.committedOffset && offset < log.end) this.settledAbove.add(offset);

@@ -4,7 +4,8 @@ import { hashKey } from "../../core/partition.js";
 import { ConsumerGroup } from "./consumer-group.js";
 import type { CursorHost } from "./group-cursor.js";
 import { PartitionLog, type StoredMessage } from "./partition-log.js";
-import type { RecoveredTopic, SettledState, TopicStore } from "./storage/topic-store.js";
+import type { SettledState } from "./storage/ack-journal.js";
+import type { RecoveredTopic, TopicStore } from "./storage/topic-store.js";
 
 /** Topic options with every default applied. */
 export interface ResolvedTopicOptions {
@@ -72,6 +73,13 @@ export class Topic {
         if (message !== undefined && !message.lost) store.append(partition, message).catch(() => undefined);
       }
     });
+    // What groups settled while in memory stays settled after a restart, not delivered again.
+    if (this.groups.size > 0) store.snapshotAcks(this.settledState());
+  }
+
+  /** Records the current options for the next restart (a durable topic's; others have nowhere to). */
+  saveOptions(): void {
+    this.store?.saveMeta(this.options, this.groupModes);
   }
 
   get hasConsumers(): boolean {
@@ -135,7 +143,11 @@ export class Topic {
     this.store.settled(group, partition, offset);
     if (++this.settlesSinceCompaction < 10_000) return;
     this.settlesSinceCompaction = 0;
-    this.store.compactAcks(() => new Map([...this.groups].map(([name, g]) => [name, g.cursors.map((cursor) => cursor.settledState())])));
+    this.store.compactAcks(() => this.settledState());
+  }
+
+  private settledState(): Map<string, SettledState[]> {
+    return new Map([...this.groups].map(([name, group]) => [name, group.cursors.map((cursor) => cursor.settledState())]));
   }
 
   /** Forgets messages every group has settled. Without groups, messages wait for the first one. */

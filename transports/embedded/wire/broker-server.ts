@@ -6,6 +6,7 @@ import { systemClock } from "../../../core/clock.js";
 import { InvalidArgumentError } from "../../../core/errors.js";
 import { Broker, type BrokerOptions } from "../broker.js";
 import { BrokerSession, type SessionHost } from "./broker-session.js";
+import { hangUp } from "./hang-up.js";
 import { encodeFrame, Op } from "./protocol.js";
 import { ReplyQueueRegistry } from "./reply-queue-registry.js";
 import type { FsyncPolicy } from "../storage/append-file.js";
@@ -35,7 +36,10 @@ export interface BrokerServerOptions extends BrokerOptions {
    * replies, usually), ms. Failures are answered at once. Default 10.
    */
   lazyConfirmMs?: number;
-  /** Time a new connection has to authenticate, ms. Default 5,000. */
+  /**
+   * Time a new connection has to authenticate (and, with `tls`, to finish its handshake), ms; and
+   * the longest a refused or dropped connection is kept while its `Fatal` frame goes out. Default 5,000.
+   */
   authTimeoutMs?: number;
   /** A connection silent this long is closed (clients ping every 5 s), ms. Default 30,000. */
   idleTimeoutMs?: number;
@@ -56,6 +60,11 @@ export interface RunningBroker {
   /** `ferry://host:port`, for `connect({ url })`. */
   readonly url: string;
   readonly connections: number;
+  /**
+   * Sockets the server holds open, each a file descriptor: its connections, and refused or
+   * dropped ones still closing (for at most `authTimeoutMs`).
+   */
+  readonly sockets: number;
   /** Closes every connection and stops listening; the broker itself closes too unless it was given. */
   close(): Promise<void>;
 }
@@ -77,6 +86,7 @@ export async function startBroker(options: BrokerServerOptions = {}): Promise<Ru
   const broker = options.broker ?? new Broker({ ...options, ...(storage === undefined ? {} : { storage }) });
   const clock = options.clock ?? systemClock;
   const maxConnections = options.maxConnections ?? 1024;
+  const authTimeoutMs = options.authTimeoutMs ?? 5_000;
   const expectedToken = options.token === undefined ? undefined : digest(options.token);
   const sessions = new Set<BrokerSession>();
   let nextSession = 0;
@@ -100,12 +110,27 @@ export async function startBroker(options: BrokerServerOptions = {}): Promise<Ru
     log(`connection ${id} opened from ${socket.remoteAddress}:${socket.remotePort}`);
     if (sessions.size >= maxConnections) {
       log(`connection ${id} refused: ${maxConnections} connections open`);
-      socket.end(encodeFrame([Op.Fatal, { code: "UNAVAILABLE", message: `the broker has ${maxConnections} connections, its limit`, retryable: true }]));
+      hangUp(socket, authTimeoutMs, encodeFrame([Op.Fatal, { code: "UNAVAILABLE", message: `the broker has ${maxConnections} connections, its limit`, retryable: true }]));
       return;
     }
-    sessions.add(new BrokerSession(id, socket, sessionHost, options.authTimeoutMs ?? 5_000, options.idleTimeoutMs ?? 30_000));
+    sessions.add(new BrokerSession(id, socket, sessionHost, authTimeoutMs, options.idleTimeoutMs ?? 30_000));
   };
-  const server = options.tls === undefined ? net.createServer(onConnection) : tls.createServer({ cert: options.tls.cert, key: options.tls.key }, onConnection);
+  const server =
+    options.tls === undefined
+      ? net.createServer(onConnection)
+      : // A peer that never finishes its handshake is dropped by the same deadline as one that never authenticates.
+        tls.createServer({ cert: options.tls.cert, key: options.tls.key, handshakeTimeout: authTimeoutMs }, onConnection);
+  // Node reports a failed or timed-out TLS handshake but leaves the socket open: it is dropped here.
+  server.on("tlsClientError", (error: Error, socket: tls.TLSSocket) => {
+    log(`connection refused: TLS handshake failed: ${error.message}`);
+    socket.destroy();
+  });
+  // Every accepted socket, TLS or not, whether it became a session or not: what `close` must not wait for.
+  const sockets = new Set<net.Socket>();
+  server.on("connection", (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -125,9 +150,13 @@ export async function startBroker(options: BrokerServerOptions = {}): Promise<Ru
     get connections() {
       return sessions.size;
     },
+    get sockets() {
+      return sockets.size;
+    },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const session of [...sessions]) session.close("broker shutting down");
+      for (const socket of sockets) socket.destroy();
       sessionHost.replyQueues.closeAll();
       await closed;
       if (ownsBroker) await broker.shutdown();

@@ -7,6 +7,7 @@ import type { Broker } from "../broker.js";
 import type { Member } from "../group-cursor.js";
 import { FrameDecoder } from "./frame-decoder.js";
 import { FrameWriter } from "./frame-writer.js";
+import { hangUp } from "./hang-up.js";
 import { ownBytes } from "./own-bytes.js";
 import { decodeFrame, Op, type Frame } from "./protocol.js";
 import type { ReplyQueueRegistry } from "./reply-queue-registry.js";
@@ -59,7 +60,7 @@ export class BrokerSession {
     readonly id: number,
     private readonly socket: Socket,
     private readonly host: SessionHost,
-    authTimeoutMs: number,
+    private readonly authTimeoutMs: number,
     private readonly idleTimeoutMs: number,
   ) {
     this.decoder = new FrameDecoder(host.maxFrameBytes);
@@ -74,6 +75,8 @@ export class BrokerSession {
   }
 
   private onData(chunk: Buffer): void {
+    // A dropped connection is read on only until it closes (see `hangUp`): what it sends is discarded.
+    if (this.closed) return;
     let frames: Buffer[];
     try {
       frames = this.decoder.push(chunk);
@@ -113,6 +116,7 @@ export class BrokerSession {
           key: (frame[4] as string | null) ?? undefined,
           expiresAt: (frame[5] as number | null) ?? undefined,
           requireConsumer: frame[6] as boolean,
+          durable: frame[8] === true,
         }),
         frame[7] as boolean,
       );
@@ -234,16 +238,18 @@ export class BrokerSession {
     }
   }
 
-  /** Closes this connection after telling the client why. */
+  /**
+   * Closes this connection after telling the client why. The socket is destroyed within
+   * `authTimeoutMs`, even if the client keeps its end open or has stopped reading.
+   */
   private fail(reason: string, code: string): void {
     if (this.closed) return;
     this.host.log(`connection ${this.id} protocol error ${code}: ${reason}`);
     const error: WireError = { code, message: reason, retryable: false };
     this.writer.send([Op.Fatal, error]);
     this.writer.flush();
-    this.socket.end();
+    hangUp(this.socket, this.authTimeoutMs);
     this.close(reason);
-    this.socket.destroySoon();
   }
 
   close(reason: string): void {

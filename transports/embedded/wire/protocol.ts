@@ -41,7 +41,7 @@ export type Op = (typeof Op)[keyof typeof Op];
  */
 const layouts: Record<Op, string[]> = {
   [Op.Hello]: ["s?", "s"], // token, client name
-  [Op.Publish]: ["n", "s", "b", "s?", "n?", "B", "B"], // requestId, topic, bytes, key, expiresAt, requireConsumer, lazyConfirm
+  [Op.Publish]: ["n", "s", "b", "s?", "n?", "B", "B", "B"], // requestId, topic, bytes, key, expiresAt, requireConsumer, lazyConfirm, durable
   [Op.Consume]: ["n", "n", "s", "s", "n", "B"], // requestId, subscriptionId (chosen by the client), topic, group, prefetch, ordered
   [Op.Unsubscribe]: ["n", "n"], // requestId, subscriptionId
   [Op.Ack]: ["n"], // deliveryTag
@@ -69,7 +69,7 @@ const layouts: Record<Op, string[]> = {
  * may leave them out (they decode as null).
  */
 const addedFields: Partial<Record<Op, number>> = {
-  [Op.Publish]: 1, // lazyConfirm
+  [Op.Publish]: 2, // lazyConfirm, durable
 };
 
 /** A decoded frame: its op and fields, checked against the op's layout. */

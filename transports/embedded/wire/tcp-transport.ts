@@ -254,7 +254,7 @@ class RemoteDelivery implements Delivery {
 }
 
 function publishFrame(requestId: number, topic: string, bytes: Uint8Array, options: PublishOptions, lazyConfirm: boolean): Frame {
-  return [Op.Publish, requestId, topic, bytes, options.key ?? null, options.expiresAt ?? null, options.requireConsumer ?? false, lazyConfirm];
+  return [Op.Publish, requestId, topic, bytes, options.key ?? null, options.expiresAt ?? null, options.requireConsumer ?? false, lazyConfirm, options.durable ?? false];
 }
 
 function parseUrl(url: string): { host: string; port: number; tls: boolean } {
