@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { once } from "node:events";
 import net from "node:net";
+import { ErrorCode } from "../../core/errors.js";
 import { encodeFrame, decodeFrame, Op, type Frame } from "../../transports/embedded/wire/protocol.js";
 import { FrameDecoder } from "../../transports/embedded/wire/frame-decoder.js";
 import { startBroker, type RunningBroker } from "../../transports/embedded/wire/broker-server.js";
@@ -108,7 +109,7 @@ describe("TCP broker: every socket it refuses or drops is released", () => {
 
   it("destroys a socket that stays silent past idleTimeoutMs", async () => {
     await start({ idleTimeoutMs: 50 });
-    expect(await (await peer(hello())).fatal()).to.equal("IDLE");
+    expect(await (await peer(hello())).fatal()).to.equal(ErrorCode.IdleTimeout);
     await socketsDownTo(0);
   });
 
