@@ -12,8 +12,9 @@ export interface NatsTransportOptions extends ConnectionOptions {
   /** A `nats://host:port` url, put in front of `servers`. */
   url?: string;
   /**
-   * Default `core`: topics are core NATS subjects unless declared `durable`. `durable`: every
-   * topic is a JetStream stream (a service's topic is also made durable by `@durable` methods).
+   * Default `core`: a method's requests are stored (in its service's JetStream stream) only when
+   * the method is `@durable`; the others travel core NATS. `durable`: every topic is a JetStream
+   * stream and every publish is stored, as if every method were `@durable`.
    */
   mode?: NatsMode;
   /**

@@ -44,7 +44,9 @@ const jetStreamApiTimeoutMs = 30_000;
  * The NATS transport. Core topics are plain subjects with queue groups (fast, at most once);
  * durable topics are JetStream work-queue streams (stored, acknowledged, redelivered). A topic
  * is durable when declared so, when the transport's mode is `durable`, or when its stream
- * exists, so a caller needs no configuration to reach a durable service.
+ * exists, so a caller needs no configuration to reach a durable service. What is stored is
+ * decided per publish (per method): a durable topic's members also take core NATS messages,
+ * which carry the calls of its methods not declared durable.
  */
 export class NatsTransport implements Transport {
   private readonly state = new BehaviorSubject<ConnectionState>("connected");
@@ -102,23 +104,34 @@ export class NatsTransport implements Transport {
     return new NatsTransport(nc, resolved);
   }
 
+  /**
+   * Durability is the publish's, as its method declares it: `durable: true` goes to the topic's
+   * stream (made if missing), `durable: false` to core NATS even when the topic has a stream (its
+   * servers subscribe to both), unless the mode is `durable`, which stores everything. Without
+   * `durable`, the topic decides: its stream if it has one.
+   */
   publish(topic: string, bytes: Uint8Array, options: PublishOptions = {}): Promise<void> {
     const refusal = this.refusal(bytes);
     if (refusal !== undefined) return Promise.reject(refusal);
     // Stored whether or not a server has declared the topic yet: its stream is made if missing.
-    if (options.durable === true) return this.publishToStream(topic, bytes, options);
-    // The hot path: a topic known to be core is published without awaiting anything else.
-    if (this.knownCore(topic)) return this.publishCore(topic, bytes, options);
+    if (options.durable === true || this.options.mode === NatsMode.Durable) return this.publishToStream(topic, bytes, options);
+    // The hot path: a publish declared not durable, or to a topic known to be core, awaits nothing else.
+    if (this.goesCore(topic, options)) return this.publishCore(topic, bytes, options);
     if (this.durability.get(topic)?.durable === true) return this.publishToStream(topic, bytes, options);
     return this.isDurable(topic).then((durable) => (durable ? this.publishToStream(topic, bytes, options) : this.publishCore(topic, bytes, options)));
   }
 
   publishRequest(topic: string, bytes: Uint8Array, options: PublishOptions, failed: (error: Error) => void): void {
-    if (options.durable === true || this.refusal(bytes) !== undefined || !this.knownCore(topic)) {
+    if (options.durable === true || this.options.mode === NatsMode.Durable || this.refusal(bytes) !== undefined || !this.goesCore(topic, options)) {
       this.publish(topic, bytes, { ...options, lazyConfirm: true }).catch(failed);
       return;
     }
     this.publisher.publishRequest(this.subjects.subject(topic), topic, bytes, coreHeaders(options), options.requireConsumer === true, failed);
+  }
+
+  /** A publish that is not stored goes to core NATS: declared not durable, or its topic was found core recently. */
+  private goesCore(topic: string, options: PublishOptions): boolean {
+    return options.durable === false || this.knownCore(topic);
   }
 
   /** Why a publish of `bytes` is refused before it is sent, if it is. */
@@ -164,17 +177,33 @@ export class NatsTransport implements Transport {
       const described = (await topics.lookup(topic, true))!;
       const lanes = [{ consumer: await topics.ensureConsumer(described, group, unkeyedLane, ordered), partition: described.partitions }];
       for (let p = 0; p < described.partitions; p++) lanes.push({ consumer: await topics.ensureConsumer(described, group, p, ordered), partition: p });
-      return this.startDurable(described, lanes, prefetch, onDelivery);
+      // Methods not declared durable reach a durable topic on core NATS: its members take both.
+      const core = await this.consumeCore(topic, group, onDelivery, { prefetch, ordered, maxDeliveries: described.maxDeliveries });
+      try {
+        const durable = await this.startDurable(described, lanes, prefetch, onDelivery);
+        return { unsubscribe: async () => void (await Promise.all([durable.unsubscribe(), core.unsubscribe()])) };
+      } catch (error) {
+        await core.unsubscribe();
+        throw error;
+      }
     }
+    return this.consumeCore(topic, group, onDelivery, { prefetch, ordered, maxDeliveries: this.coreTopicOptions.get(topic)?.maxDeliveries ?? 5 });
+  }
+
+  /** A member of queue group `group` on the topic's core subject; resolves once NATS has the subscription. */
+  private async consumeCore(
+    topic: string,
+    group: string,
+    onDelivery: (delivery: Delivery) => void,
+    options: { prefetch: number; ordered: boolean; maxDeliveries: number },
+  ): Promise<Subscription> {
     const consumer = new CoreConsumer(
       this.nc,
       {
         topic,
         subject: this.subjects.subject(topic),
         group,
-        prefetch,
-        ordered,
-        maxDeliveries: this.coreTopicOptions.get(topic)?.maxDeliveries ?? 5,
+        ...options,
         deadLetter: (from, partition, record) => this.nc.publish(this.subjects.deadLetterSubject(from, partition), encodeDeadLetter(record)),
       },
       onDelivery,
