@@ -12,6 +12,8 @@ export type DurableDeadLetterSink = (topic: string, partition: number, record: R
 
 export interface DurableConsumerSettings {
   topic: DurableTopic;
+  /** The consumer group this member belongs to (its stats are reported under it). */
+  group: string;
   /** Consumer names, with the partition each lane reports as. */
   lanes: { consumer: string; partition: number }[];
   prefetch: number;
@@ -55,7 +57,12 @@ export class DurableConsumer {
   /** Every lane's pause listens to it: one listener per lane, however many lanes there are. */
   private readonly stopping = unlimitedListeners(new AbortController());
   private closed = false;
-  readonly counters = { expired: 0, deadLettered: 0 };
+  readonly counters = { deadLettered: 0 };
+  /**
+   * Requests this member dropped for their deadline, by the partition their lane reports as.
+   * JetStream keeps no such count, so the transport's stats() reads it from its own members.
+   */
+  private readonly expiredByPartition = new Map<number, number>();
 
   constructor(
     private readonly js: JetStreamClient,
@@ -145,7 +152,7 @@ export class DurableConsumer {
     }
     const expiresAt = readNumber(msg.headers, Header.ExpiresAt);
     if (expiresAt !== undefined && expiresAt <= Date.now()) {
-      this.counters.expired++;
+      this.expiredByPartition.set(partition, (this.expiredByPartition.get(partition) ?? 0) + 1);
       msg.ack();
       return this.release();
     }
@@ -180,8 +187,9 @@ export class DurableConsumer {
     }
   }
 
-  stats(): Pick<GroupPartitionStats, "expired"> {
-    return { expired: this.counters.expired };
+  /** What this member counted on `partition` that JetStream does not keep. */
+  stats(partition: number): Pick<GroupPartitionStats, "expired"> {
+    return { expired: this.expiredByPartition.get(partition) ?? 0 };
   }
 
   /** Leaves the group: what this member held goes back to JetStream at once, and its pulls stop. */

@@ -8,7 +8,7 @@ import { Subjects, unkeyedLane } from "./subjects.js";
  * (per-subject counts), each group's consumers (pending, in flight, redelivered) and the
  * dead letters per partition (per-subject counts of the DLQ stream). The unkeyed lane is reported
  * as the partition after the last. `published`, `dropped` and `expired` are not kept by
- * JetStream and read 0.
+ * JetStream and read 0 here: the transport adds what its own members counted as expired.
  */
 export async function durableTopicStats(jsm: JetStreamManager, subjects: Subjects): Promise<TopicStats[]> {
   const result: TopicStats[] = [];

@@ -180,7 +180,7 @@ export class NatsTransport implements Transport {
       // Methods not declared durable reach a durable topic on core NATS: its members take both.
       const core = await this.consumeCore(topic, group, onDelivery, { prefetch, ordered, maxDeliveries: described.maxDeliveries });
       try {
-        const durable = await this.startDurable(described, lanes, prefetch, onDelivery);
+        const durable = await this.startDurable(described, group, lanes, prefetch, onDelivery);
         return { unsubscribe: async () => void (await Promise.all([durable.unsubscribe(), core.unsubscribe()])) };
       } catch (error) {
         await core.unsubscribe();
@@ -241,11 +241,21 @@ export class NatsTransport implements Transport {
     const consumer = this.subjects.consumer(group, "dlq");
     await jsm.consumers.add(stream, { durable_name: consumer, ack_policy: "explicit" as never, filter_subject: `${this.subjects.subject(dlqTopic)}.*` });
     const described: DurableTopic = { topic: dlqTopic, stream, partitions: 1, ackTimeoutMs: 30_000, maxDeliveries: Number.MAX_SAFE_INTEGER };
-    return this.startDurable(described, [{ consumer, partition: 0 }], prefetch, onDelivery);
+    return this.startDurable(described, group, [{ consumer, partition: 0 }], prefetch, onDelivery);
   }
 
-  private async startDurable(described: DurableTopic, lanes: { consumer: string; partition: number }[], prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
-    const consumer = new DurableConsumer(this.js, { topic: described, lanes, prefetch, deadLetter: (topic, partition, record) => this.storeDeadLetter(topic, partition, record) }, onDelivery);
+  private async startDurable(
+    described: DurableTopic,
+    group: string,
+    lanes: { consumer: string; partition: number }[],
+    prefetch: number,
+    onDelivery: (delivery: Delivery) => void,
+  ): Promise<Subscription> {
+    const consumer = new DurableConsumer(
+      this.js,
+      { topic: described, group, lanes, prefetch, deadLetter: (topic, partition, record) => this.storeDeadLetter(topic, partition, record) },
+      onDelivery,
+    );
     this.durableConsumers.add(consumer);
     await consumer.start();
     return {
@@ -296,8 +306,20 @@ export class NatsTransport implements Transport {
     }
     if (this.jsmPromise !== undefined || this.options.mode === NatsMode.Durable) {
       for (const topic of await durableTopicStats(await this.jsm(), this.subjects)) topics.set(topic.name, topic);
+      this.addMemberCounts(topics);
     }
     return { topics: [...topics.values()], replyQueues: this.replyQueues.size, repliesDropped: 0 };
+  }
+
+  /**
+   * JetStream keeps no count of the requests members dropped for their deadline: what this
+   * connection's members dropped is added to what JetStream reports. Members elsewhere report theirs.
+   */
+  private addMemberCounts(topics: Map<string, TopicStats>): void {
+    for (const consumer of this.durableConsumers) {
+      const group = topics.get(consumer.settings.topic.topic)?.groups.find((found) => found.group === consumer.settings.group);
+      for (const partition of group?.partitions ?? []) partition.expired += consumer.stats(partition.partition).expired;
+    }
   }
 
   /** Leaves every group (JetStream takes back what was held), closes reply queues and the connection. */
