@@ -16,13 +16,14 @@ import type {
 } from "../../core/transport.js";
 import { CoreConsumer } from "./core-consumer.js";
 import { CorePublisher } from "./core-publisher.js";
-import { DurableConsumer } from "./durable-consumer.js";
+import { DurableConsumer, type DurableConsumerSettings } from "./durable-consumer.js";
 import { publishDurable, PublishWindow } from "./durable-publisher.js";
 import { DurableTopics, type DurableTopic } from "./durable-topics.js";
 import { buildHeaders, Header } from "./headers.js";
 import { NatsMode, type NatsTransportOptions, type ResolvedNatsOptions } from "./nats-options.js";
 import { durableTopicStats } from "./durable-stats.js";
 import { openReplyInbox } from "./reply-inbox.js";
+import { TurnNotices } from "./turn-notices.js";
 import { partitionOf, Subjects, unkeyedLane } from "./subjects.js";
 
 /**
@@ -60,7 +61,8 @@ export class NatsTransport implements Transport {
   private readonly durability = new Map<string, { durable: boolean | undefined; answer: Promise<boolean>; checkedAt: number }>();
   private readonly coreTopicOptions = new Map<string, TopicOptions>();
   private readonly coreConsumers = new Map<CoreConsumer, string>();
-  private readonly durableConsumers = new Set<DurableConsumer>();
+  /** Each durable member, with what closes it (and its turn notices). */
+  private readonly durableConsumers = new Map<DurableConsumer, () => Promise<void>>();
   private readonly replyQueues = new Set<ReplyQueue>();
   private readonly window = new PublishWindow();
   private closing: Promise<void> | undefined;
@@ -156,12 +158,12 @@ export class NatsTransport implements Transport {
     const described = await topics.lookup(topic, options.durable === true || options.requireConsumer !== true);
     if (described === undefined) throw NoRespondersError.forTopic(topic);
     this.markDurable(topic);
-    const lane = options.key === undefined ? unkeyedLane : partitionOf(options.key, described.partitions);
     const headers = buildHeaders({
       [Header.Key]: options.key,
       [Header.ExpiresAt]: options.expiresAt === undefined ? undefined : String(options.expiresAt),
     });
-    const subject = this.subjects.lane(topic, lane);
+    const subject =
+      options.key === undefined ? this.subjects.lane(topic, unkeyedLane) : this.subjects.keySubject(topic, partitionOf(options.key, described.partitions), options.key);
     await this.window.run(() => publishDurable(this.js, subject, topic, bytes, headers, options.messageId, this.options.publishRetryMs));
   }
 
@@ -175,12 +177,12 @@ export class NatsTransport implements Transport {
     if (await this.isDurable(topic)) {
       const topics = await this.durableTopics();
       const described = (await topics.lookup(topic, true))!;
-      const lanes = [{ consumer: await topics.ensureConsumer(described, group, unkeyedLane, ordered), partition: described.partitions }];
-      for (let p = 0; p < described.partitions; p++) lanes.push({ consumer: await topics.ensureConsumer(described, group, p, ordered), partition: p });
+      const lanes = [{ consumer: await topics.ensureConsumer(described, group, unkeyedLane, ordered), partition: described.partitions, keyed: false }];
+      for (let p = 0; p < described.partitions; p++) lanes.push({ consumer: await topics.ensureConsumer(described, group, p, ordered), partition: p, keyed: true });
       // Methods not declared durable reach a durable topic on core NATS: its members take both.
       const core = await this.consumeCore(topic, group, onDelivery, { prefetch, ordered, maxDeliveries: described.maxDeliveries });
       try {
-        const durable = await this.startDurable(described, group, lanes, prefetch, onDelivery);
+        const durable = await this.startDurable(described, group, lanes, { prefetch, ordered }, onDelivery);
         return { unsubscribe: async () => void (await Promise.all([durable.unsubscribe(), core.unsubscribe()])) };
       } catch (error) {
         await core.unsubscribe();
@@ -241,26 +243,47 @@ export class NatsTransport implements Transport {
     const consumer = this.subjects.consumer(group, "dlq");
     await jsm.consumers.add(stream, { durable_name: consumer, ack_policy: "explicit" as never, filter_subject: `${this.subjects.subject(dlqTopic)}.*` });
     const described: DurableTopic = { topic: dlqTopic, stream, partitions: 1, ackTimeoutMs: 30_000, maxDeliveries: Number.MAX_SAFE_INTEGER };
-    return this.startDurable(described, group, [{ consumer, partition: 0 }], prefetch, onDelivery);
+    return this.startDurable(described, group, [{ consumer, partition: 0, keyed: false }], { prefetch, ordered: false }, onDelivery);
   }
 
   private async startDurable(
     described: DurableTopic,
     group: string,
-    lanes: { consumer: string; partition: number }[],
-    prefetch: number,
+    lanes: DurableConsumerSettings["lanes"],
+    options: { prefetch: number; ordered: boolean },
     onDelivery: (delivery: Delivery) => void,
   ): Promise<Subscription> {
-    const consumer = new DurableConsumer(
+    const topics = await this.durableTopics();
+    // Only members that take turns by key listen; the notices reach the members of every group of the topic.
+    const notices = options.ordered ? new TurnNotices(this.nc, this.subjects.turnNotices(described.topic), (line) => consumer.nudge(line)) : undefined;
+    const consumer: DurableConsumer = new DurableConsumer(
       this.js,
-      { topic: described, group, lanes, prefetch, deadLetter: (topic, partition, record) => this.storeDeadLetter(topic, partition, record) },
+      {
+        topic: described,
+        group,
+        lanes,
+        ...options,
+        deadLetter: (topic, partition, record) => this.storeDeadLetter(topic, partition, record),
+        firstSeq: (subject, fromSeq) => topics.firstSeq(described, subject, fromSeq),
+        announce: (line) => notices?.announce(line),
+      },
       onDelivery,
     );
-    this.durableConsumers.add(consumer);
-    await consumer.start();
+    const close = async (): Promise<void> => {
+      notices?.close();
+      await consumer.close();
+    };
+    this.durableConsumers.set(consumer, close);
+    try {
+      await consumer.start();
+    } catch (error) {
+      this.durableConsumers.delete(consumer);
+      await close();
+      throw error;
+    }
     return {
       unsubscribe: async () => {
-        if (this.durableConsumers.delete(consumer)) await consumer.close();
+        if (this.durableConsumers.delete(consumer)) await close();
       },
     };
   }
@@ -316,7 +339,7 @@ export class NatsTransport implements Transport {
    * connection's members dropped is added to what JetStream reports. Members elsewhere report theirs.
    */
   private addMemberCounts(topics: Map<string, TopicStats>): void {
-    for (const consumer of this.durableConsumers) {
+    for (const consumer of this.durableConsumers.keys()) {
       const group = topics.get(consumer.settings.topic.topic)?.groups.find((found) => found.group === consumer.settings.group);
       for (const partition of group?.partitions ?? []) partition.expired += consumer.stats(partition.partition).expired;
     }
@@ -327,7 +350,7 @@ export class NatsTransport implements Transport {
     this.closing ??= (async () => {
       for (const consumer of [...this.coreConsumers.keys()]) await consumer.close();
       this.coreConsumers.clear();
-      for (const consumer of [...this.durableConsumers]) await consumer.close();
+      for (const close of [...this.durableConsumers.values()]) await close();
       this.durableConsumers.clear();
       for (const queue of [...this.replyQueues]) queue.close();
       this.publisher.close();
