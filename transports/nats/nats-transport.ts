@@ -1,7 +1,7 @@
 import { connect as natsConnect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from "nats";
 import { BehaviorSubject, type Observable } from "rxjs";
 import { encodeDeadLetter, type DeadLetter } from "../../core/dead-letter.js";
-import { ClosedError, InvalidArgumentError, NoRespondersError, PayloadTooLargeError, UnavailableError } from "../../core/errors.js";
+import { ClosedError, NoRespondersError, PayloadTooLargeError, UnavailableError } from "../../core/errors.js";
 import type {
   BrokerStats,
   ConnectionState,
@@ -20,20 +20,13 @@ import { DurableConsumer, type DurableConsumerSettings } from "./durable-consume
 import { publishDurable, PublishWindow } from "./durable-publisher.js";
 import { DurableTopics, type DurableTopic } from "./durable-topics.js";
 import { buildHeaders, Header } from "./headers.js";
-import { NatsMode, type NatsTransportOptions, type ResolvedNatsOptions } from "./nats-options.js";
+import { NatsMode, resolveNatsOptions, type NatsTransportOptions, type ResolvedNatsOptions } from "./nats-options.js";
 import { durableTopicStats } from "./durable-stats.js";
 import { openReplyInbox } from "./reply-inbox.js";
+import { TopicDurability } from "./topic-durability.js";
 import { TurnNotices } from "./turn-notices.js";
 import { partitionOf, Subjects, unkeyedLane } from "./subjects.js";
 
-/**
- * What nats.js gathers before writing at once. Its default, 32 KiB, holds a whole burst of 64
- * small calls, which then moves through NATS and the server as one wave; 8 KiB splits it, so the
- * processes work on parts of it side by side (`npm run bench`: 64 in flight, 100 B, +25%).
- */
-const defaultWriteBatchBytes = 8 * 1024;
-/** How long a topic found not durable is trusted before asking JetStream again, ms. */
-const recheckDurableMs = 5_000;
 /**
  * How long a JetStream API request (stream lookup, stats) may take. Its request queues behind
  * whatever the connection is already sending: a burst of many thousand calls can hold it for
@@ -57,8 +50,7 @@ export class NatsTransport implements Transport {
   private readonly js: JetStreamClient;
   private jsmPromise: Promise<JetStreamManager> | undefined;
   private topicsPromise: Promise<DurableTopics> | undefined;
-  /** What is known of each topic published or consumed: durable for good, or core until `checkedAt` is stale. */
-  private readonly durability = new Map<string, { durable: boolean | undefined; answer: Promise<boolean>; checkedAt: number }>();
+  private readonly durability = new TopicDurability((topic) => this.durableTopics().then(async (topics) => (await topics.lookup(topic, false)) !== undefined));
   private readonly coreTopicOptions = new Map<string, TopicOptions>();
   private readonly coreConsumers = new Map<CoreConsumer, string>();
   /** Each durable member, with what closes it (and its turn notices). */
@@ -79,21 +71,7 @@ export class NatsTransport implements Transport {
 
   /** Connects to NATS. Reconnects forever by default: calls wait (within their timeouts) meanwhile. */
   static async connect(options: NatsTransportOptions = {}): Promise<NatsTransport> {
-    const { url, mode, prefix, replicas, duplicateWindowMs, publishRetryMs, lazyConfirmMs, writeBatchBytes, servers, ...connection } = options;
-    const resolved: ResolvedNatsOptions = {
-      mode: mode ?? NatsMode.Core,
-      prefix: prefix ?? "ferry",
-      replicas: replicas ?? 1,
-      duplicateWindowMs: duplicateWindowMs ?? 120_000,
-      publishRetryMs: publishRetryMs ?? 10_000,
-      lazyConfirmMs: lazyConfirmMs ?? 10,
-      writeBatchBytes: writeBatchBytes ?? defaultWriteBatchBytes,
-    };
-    if (!Object.values(NatsMode).includes(resolved.mode)) throw new InvalidArgumentError(`nats: mode must be core or durable, got ${String(mode)}`);
-    if (![1, 3, 5].includes(resolved.replicas)) throw new InvalidArgumentError(`nats: replicas must be 1, 3 or 5, got ${resolved.replicas}`);
-    if (!Number.isInteger(resolved.writeBatchBytes) || resolved.writeBatchBytes < 1) {
-      throw new InvalidArgumentError(`nats: writeBatchBytes must be a whole number of bytes, at least 1, got ${String(writeBatchBytes)}`);
-    }
+    const { resolved, url, servers, connection } = resolveNatsOptions(options);
     const list = [...(url === undefined ? [] : [url]), ...(servers === undefined ? [] : Array.isArray(servers) ? servers : [servers])];
     const nc = await natsConnect({
       maxReconnectAttempts: -1,
@@ -119,7 +97,7 @@ export class NatsTransport implements Transport {
     if (options.durable === true || this.options.mode === NatsMode.Durable) return this.publishToStream(topic, bytes, options);
     // The hot path: a publish declared not durable, or to a topic known to be core, awaits nothing else.
     if (this.goesCore(topic, options)) return this.publishCore(topic, bytes, options);
-    if (this.durability.get(topic)?.durable === true) return this.publishToStream(topic, bytes, options);
+    if (this.durability.knownDurable(topic)) return this.publishToStream(topic, bytes, options);
     return this.isDurable(topic).then((durable) => (durable ? this.publishToStream(topic, bytes, options) : this.publishCore(topic, bytes, options)));
   }
 
@@ -133,7 +111,7 @@ export class NatsTransport implements Transport {
 
   /** A publish that is not stored goes to core NATS: declared not durable, or its topic was found core recently. */
   private goesCore(topic: string, options: PublishOptions): boolean {
-    return options.durable === false || this.knownCore(topic);
+    return options.durable === false || this.durability.knownCore(topic);
   }
 
   /** Why a publish of `bytes` is refused before it is sent, if it is. */
@@ -141,12 +119,6 @@ export class NatsTransport implements Transport {
     if (this.closing !== undefined) return new ClosedError("the transport");
     const maxPayload = this.nc.info?.max_payload ?? 1024 * 1024;
     return bytes.length > maxPayload ? PayloadTooLargeError.of(bytes.length, maxPayload) : undefined;
-  }
-
-  /** Whether `topic` was found not durable recently enough to publish to it without asking again. */
-  private knownCore(topic: string): boolean {
-    const known = this.durability.get(topic);
-    return known?.durable === false && Date.now() - known.checkedAt < recheckDurableMs;
   }
 
   private publishCore(topic: string, bytes: Uint8Array, options: PublishOptions): Promise<void> {
@@ -157,7 +129,7 @@ export class NatsTransport implements Transport {
     const topics = await this.durableTopics();
     const described = await topics.lookup(topic, options.durable === true || options.requireConsumer !== true);
     if (described === undefined) throw NoRespondersError.forTopic(topic);
-    this.markDurable(topic);
+    this.durability.markDurable(topic);
     const headers = buildHeaders({
       [Header.Key]: options.key,
       [Header.ExpiresAt]: options.expiresAt === undefined ? undefined : String(options.expiresAt),
@@ -313,7 +285,7 @@ export class NatsTransport implements Transport {
     this.subjects.check(topic);
     if (options.durable === true || this.options.mode === NatsMode.Durable) {
       await (await this.durableTopics()).declare(topic, options);
-      this.markDurable(topic);
+      this.durability.markDurable(topic);
       return;
     }
     this.coreTopicOptions.set(topic, options);
@@ -364,31 +336,9 @@ export class NatsTransport implements Transport {
     return this.closing;
   }
 
-  /** `topic` has a stream: durable for good. */
-  private markDurable(topic: string): void {
-    if (this.durability.get(topic)?.durable !== true) this.durability.set(topic, { durable: true, answer: Promise.resolve(true), checkedAt: Date.now() });
-  }
-
-  /** Whether `topic` is durable: declared here, the transport's mode, or a stream exists for it. */
+  /** Whether `topic` is durable: the transport's mode, declared here, or a stream exists for it. */
   private isDurable(topic: string): Promise<boolean> {
-    if (this.options.mode === NatsMode.Durable) return Promise.resolve(true);
-    const known = this.durability.get(topic);
-    if (known !== undefined && (known.durable === true || Date.now() - known.checkedAt < recheckDurableMs)) return known.answer;
-    const answer = this.durableTopics()
-      .then((topics) => topics.lookup(topic, false))
-      .then(
-        (found) => found !== undefined,
-        () => false, // JetStream is not enabled on this server: every topic is core
-      );
-    // A durable topic stays durable; a core one is checked again now and then, since a durable
-    // server may declare its stream later.
-    const entry: { durable: boolean | undefined; answer: Promise<boolean>; checkedAt: number } = { durable: known?.durable, answer, checkedAt: Date.now() };
-    this.durability.set(topic, entry);
-    void answer.then((durable) => {
-      entry.durable = durable;
-      entry.checkedAt = Date.now();
-    });
-    return answer;
+    return this.options.mode === NatsMode.Durable ? Promise.resolve(true) : this.durability.isDurable(topic);
   }
 
   private jsm(): Promise<JetStreamManager> {
