@@ -56,7 +56,9 @@ export interface PublishOptions {
   /**
    * The message must be kept until a consumer takes it (a `@durable` method's call or event), even
    * if nobody has declared the topic yet: a transport whose storage is per topic (NATS: a JetStream
-   * stream) creates the topic's storage with the defaults. Default false: the topic decides.
+   * stream) creates the topic's storage with the defaults. `false` (what the client sends for other
+   * methods): the message need not be stored, and a transport that can keep it out of the topic's
+   * storage does (NATS: core NATS). Unset: the topic decides.
    */
   durable?: boolean;
   /**

@@ -8,7 +8,7 @@ const bothModes = {
   "splits partitions between the members of a group and hands them over when one leaves":
     "NATS has no partition ownership: members pull from one shared consumer per lane (durable) or a queue group (core)",
   "counts the request it dropped for its deadline":
-    "the request is dropped (tested), but the count lives in the consumer that dropped it: JetStream keeps no expired counter",
+    "the request is dropped (tested), and counted by the member that dropped it, in its own transport's stats (test/nats/expired-stats.test.ts); this test reads a producer's connection, and JetStream keeps no counter it could read",
   "counts the message a full drop-oldest partition dropped":
     "the oldest message is dropped (tested in durable mode), but JetStream keeps no dropped counter to report",
 };

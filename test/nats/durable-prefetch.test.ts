@@ -143,6 +143,32 @@ describe("pull credit", () => {
     expect(credit.inUse).to.equal(1);
   });
 
+  it("keeps credit free for messages waiting for their key's turn, out of large grants only, with short requests", async () => {
+    const [busy, ...idle] = lanes(3, 64);
+    const credit = new PullCredit(10, [busy!, ...idle]);
+    credit.setTurnsWaiting(4);
+    expect(await credit.take(busy!)).to.deep.equal({ count: 4, expiresMs: 1_000 });
+    // Every lane still keeps a request open: a waiting message's earlier one may come on any lane.
+    for (const lane of idle) expect((await credit.take(lane))?.count).to.equal(1);
+    expect(credit.inUse).to.equal(6);
+  });
+
+  it("lends a credit past its limit to a message whose turn came, and grants no pull until it is back", async () => {
+    const [first, second] = lanes(2, 1);
+    const credit = new PullCredit(1, [first!, second!]);
+    await credit.take(first!);
+    credit.borrow();
+    expect(credit.inUse).to.equal(2);
+    let granted = false;
+    const next = credit.take(second!).then((grant) => ((granted = true), grant));
+    first!.reserved = 0;
+    credit.release(1);
+    await Promise.resolve();
+    expect(granted).to.equal(false);
+    credit.release(1);
+    expect((await next)?.count).to.equal(1);
+  });
+
   it("answers waiting lanes with nothing once closed", async () => {
     const [first, second] = lanes(2, 1);
     const credit = new PullCredit(1, [first!, second!]);

@@ -3,8 +3,10 @@ import { setMaxListeners } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
 import type { Delivery, GroupPartitionStats } from "../../core/transport.js";
 import { deadLetterRecord } from "./dead-letter-sink.js";
+import { DurableDelivery, type DurableDeliveryHost } from "./durable-delivery.js";
 import type { DurableTopic } from "./durable-topics.js";
 import { Header, readNumber, readString } from "./headers.js";
+import { KeyTurns, type TurnCheck } from "./key-turns.js";
 import { PullCredit, type CreditLane } from "./pull-credit.js";
 
 /** Publishes a dead letter and resolves once JetStream has stored it. */
@@ -12,10 +14,18 @@ export type DurableDeadLetterSink = (topic: string, partition: number, record: R
 
 export interface DurableConsumerSettings {
   topic: DurableTopic;
-  /** Consumer names, with the partition each lane reports as. */
-  lanes: { consumer: string; partition: number }[];
+  /** The consumer group this member belongs to (its stats are reported under it). */
+  group: string;
+  /** Consumer names, with the partition each lane reports as; `keyed`: a partition's lane, one subject per key. */
+  lanes: { consumer: string; partition: number; keyed: boolean }[];
   prefetch: number;
+  /** One message in flight per key, across the group (keyed lanes). */
+  ordered: boolean;
   deadLetter: DurableDeadLetterSink;
+  /** The stream sequence of the earliest message the stream holds on `subject` from `fromSeq` on. */
+  firstSeq(subject: string, fromSeq: number): Promise<number | undefined>;
+  /** Tells the other members that a message of key subject `line` is done (see TurnNotices). */
+  announce(line: string): void;
 }
 
 /** Longest pause between pulls of a lane that keeps failing (consumer gone, no JetStream), ms. */
@@ -34,28 +44,52 @@ function retryDelayMs(failures: number): number {
 interface Lane extends CreditLane {
   readonly consumer: Consumer;
   readonly partition: number;
+  /** Its messages with a key take turns per key (a keyed lane of an ordered group). */
+  readonly takesTurns: boolean;
   pull: ConsumerMessages | undefined;
 }
 
 /**
  * A member of a consumer group on JetStream: pulls from the group's durable consumers (one per
- * lane), never holding more than `prefetch` unsettled messages (see PullCredit). Acks, naks and
- * terms are JetStream's own, so a message this process never settles is redelivered by the server
- * after `ackTimeoutMs` to whichever member pulls next, and survives this process crashing.
+ * lane), never running more than `prefetch` handlers (see PullCredit). Acks, naks and terms are
+ * JetStream's own, so a message this process never settles is redelivered by the server after
+ * `ackTimeoutMs` to whichever member pulls next, and survives this process crashing.
  *
- * Every message pulled goes straight to a handler: nothing is parked in this process, so nothing
- * needs `working()` to keep its ack timer from running out. Order by key is kept by JetStream
- * (`max_ack_pending` 1 on a keyed lane of an ordered group), not by a gate here; such a lane never
- * asks for more than one message, which is all JetStream would let out.
+ * A message of an unkeyed lane, or of an unordered group, goes straight to a handler. A keyed
+ * message of an ordered group takes its turn (KeyTurns): it runs once the stream holds no earlier
+ * message of its key, whichever member holds that one. Meanwhile it waits in this member without
+ * a credit (so a slow key never takes the credit other keys need), its ack timer kept from running
+ * out with `working()`. How many may wait is JetStream's `max_ack_pending` of the lane.
  */
-export class DurableConsumer {
+export class DurableConsumer implements DurableDeliveryHost {
   private readonly lanes: Lane[] = [];
   private credit: PullCredit | undefined;
+  /** Deliveries handed to a handler and not yet released: never more than `prefetch`. */
   private readonly held = new Set<DurableDelivery>();
+  /**
+   * Deliveries that may run, waiting for a handler slot. Empty unless a message whose key's turn
+   * came borrowed a credit (see `PullCredit.borrow`) and messages already asked for then arrived.
+   */
+  private readonly ready: DurableDelivery[] = [];
+  /** Deliveries waiting for their key's turn. */
+  private readonly waiting = new Set<DurableDelivery>();
+  private prefetch = 1;
+  private readonly turns = new KeyTurns<DurableDelivery>({
+    check: (delivery, fromSeq) => this.settings.firstSeq(delivery.line, fromSeq).then((first) => compare(delivery.seq, first)),
+    start: (delivery) => this.startTurn(delivery),
+    wait: (delivery) => this.uncredit(delivery),
+    drop: (delivery) => this.drop(delivery),
+  });
+  private keepAlive: ReturnType<typeof setInterval> | undefined;
   /** Every lane's pause listens to it: one listener per lane, however many lanes there are. */
   private readonly stopping = unlimitedListeners(new AbortController());
   private closed = false;
-  readonly counters = { expired: 0, deadLettered: 0 };
+  readonly counters = { deadLettered: 0 };
+  /**
+   * Requests this member dropped for their deadline, by the partition their lane reports as.
+   * JetStream keeps no such count, so the transport's stats() reads it from its own members.
+   */
+  private readonly expiredByPartition = new Map<number, number>();
 
   constructor(
     private readonly js: JetStreamClient,
@@ -63,16 +97,37 @@ export class DurableConsumer {
     private readonly onDelivery: (delivery: Delivery) => void,
   ) {}
 
+  get topic(): DurableTopic {
+    return this.settings.topic;
+  }
+
   async start(): Promise<void> {
     const prefetch = Math.max(1, this.settings.prefetch);
+    this.prefetch = prefetch;
     for (const lane of this.settings.lanes) {
       const consumer = await this.js.consumers.get(this.settings.topic.stream, lane.consumer);
       const maxAckPending = (await consumer.info(true)).config.max_ack_pending ?? 0;
-      this.lanes.push({ consumer, partition: lane.partition, cap: maxAckPending > 0 ? Math.min(prefetch, maxAckPending) : prefetch, reserved: 0, pull: undefined });
+      this.lanes.push({
+        consumer,
+        partition: lane.partition,
+        takesTurns: lane.keyed && this.settings.ordered,
+        cap: maxAckPending > 0 ? Math.min(prefetch, maxAckPending) : prefetch,
+        reserved: 0,
+        pull: undefined,
+      });
     }
     if (this.closed) return;
     const credit = new PullCredit(prefetch, this.lanes);
     this.credit = credit;
+    if (this.lanes.some((lane) => lane.takesTurns)) {
+      // Three times per ack timeout: a waiting message's timer is reset well before it runs out.
+      const working = (delivery: DurableDelivery): void => delivery.msg.working();
+      this.keepAlive = setInterval(() => {
+        this.waiting.forEach(working);
+        this.ready.forEach(working);
+      }, Math.max(100, this.settings.topic.ackTimeoutMs / 3));
+      this.keepAlive.unref();
+    }
     for (const lane of this.lanes) void this.pullLoop(lane, credit);
   }
 
@@ -111,7 +166,7 @@ export class DurableConsumer {
         for await (const msg of lane.pull) {
           lane.reserved--;
           received++;
-          this.receive(msg, lane.partition);
+          this.receive(msg, lane);
           // After a reconnect nats.js asks again for the whole batch: stop at what the grant covers.
           if (lane.reserved === 0) break;
         }
@@ -138,29 +193,90 @@ export class DurableConsumer {
     return delay(ms, undefined, { signal: this.stopping.signal }).catch(() => undefined);
   }
 
-  private receive(msg: JsMsg, partition: number): void {
+  private receive(msg: JsMsg, lane: Lane): void {
     if (this.closed) {
       msg.nak();
       return this.release();
     }
     const expiresAt = readNumber(msg.headers, Header.ExpiresAt);
     if (expiresAt !== undefined && expiresAt <= Date.now()) {
-      this.counters.expired++;
+      this.expiredByPartition.set(lane.partition, (this.expiredByPartition.get(lane.partition) ?? 0) + 1);
       msg.ack();
       return this.release();
     }
-    const delivery = new DurableDelivery(this, msg, partition, readString(msg.headers, Header.Key));
+    const key = readString(msg.headers, Header.Key);
+    const delivery = new DurableDelivery(this, msg, lane.partition, key, lane.takesTurns && key !== undefined);
     if (delivery.deliveryCount > this.settings.topic.maxDeliveries) {
       // Every allowed delivery timed out unacknowledged: give up without running it again.
-      return void this.deadLetter(delivery, { code: "ACK_TIMEOUT", message: `not acknowledged within ${this.settings.topic.ackTimeoutMs} ms, ${this.settings.topic.maxDeliveries} times` }).finally(() => this.release());
+      const error = { code: "ACK_TIMEOUT", message: `not acknowledged within ${this.settings.topic.ackTimeoutMs} ms, ${this.settings.topic.maxDeliveries} times` };
+      return void this.deadLetter(delivery, error).then(() => this.release());
     }
-    this.held.add(delivery);
-    this.onDelivery(delivery);
+    if (!delivery.takesTurns) return this.begin(delivery);
+    this.waiting.add(delivery);
+    this.credit!.setTurnsWaiting(this.waiting.size);
+    this.turns.arrive(delivery);
   }
 
-  /** A delivery was settled with JetStream (acked, naked, or dead-lettered then acked): its credit frees. */
-  settled(delivery: DurableDelivery): void {
-    if (this.held.delete(delivery)) this.release();
+  private begin(delivery: DurableDelivery): void {
+    this.ready.push(delivery);
+    this.pump();
+  }
+
+  /** Hands ready deliveries to the handler while fewer than `prefetch` run. */
+  private pump(): void {
+    while (this.ready.length > 0 && this.held.size < this.prefetch && !this.closed) {
+      const delivery = this.ready.shift()!;
+      this.held.add(delivery);
+      this.onDelivery(delivery);
+    }
+  }
+
+  /** Its key's turn came: run it, with the credit it kept or one borrowed (it is already here). */
+  private startTurn(delivery: DurableDelivery): void {
+    if (!delivery.credited) {
+      this.credit!.borrow();
+      delivery.credited = true;
+    }
+    this.waiting.delete(delivery);
+    this.credit!.setTurnsWaiting(this.waiting.size);
+    this.begin(delivery);
+  }
+
+  /** It waits for an earlier message of its key: its credit goes to messages that can run. */
+  private uncredit(delivery: DurableDelivery): void {
+    if (!delivery.credited) return;
+    delivery.credited = false;
+    this.release();
+  }
+
+  /** The stream no longer holds it (done by another member, or dropped by overflow): never run it. */
+  private drop(delivery: DurableDelivery): void {
+    this.waiting.delete(delivery);
+    this.credit!.setTurnsWaiting(this.waiting.size);
+    // Acking a message the stream no longer holds changes nothing; it ends this copy's ack timer.
+    if (delivery.settle()) delivery.msg.ack();
+    this.uncredit(delivery);
+  }
+
+  released(delivery: DurableDelivery): void {
+    if (!this.held.delete(delivery) || !delivery.credited) return;
+    delivery.credited = false;
+    // The key's next message in this member is the one about to run: it keeps the credit.
+    const next = delivery.takesTurns ? this.turns.next(delivery) : undefined;
+    if (next !== undefined && !next.credited) next.credited = true;
+    else this.release();
+    this.pump();
+  }
+
+  finished(delivery: DurableDelivery, done: boolean): void {
+    if (!delivery.takesTurns) return;
+    this.turns.settled(delivery, done);
+    if (done) this.settings.announce(delivery.line);
+  }
+
+  /** Another member finished a message of key subject `line`. */
+  nudge(line: string): void {
+    this.turns.nudge(line);
   }
 
   private release(): void {
@@ -168,20 +284,22 @@ export class DurableConsumer {
   }
 
   /** Stores the dead letter, then acks the original: a crash in between leaves a redelivery, not a loss. */
-  async deadLetter(delivery: DurableDelivery, error: { code: string; message: string }): Promise<void> {
+  async deadLetter(delivery: DurableDelivery, error: { code: string; message: string }): Promise<boolean> {
     const { topic } = this.settings.topic;
     const record = deadLetterRecord(topic, delivery.partition, delivery.offset, delivery.key, delivery.deliveryCount, error, delivery.bytes);
     try {
       await this.settings.deadLetter(topic, delivery.partition, record);
-      this.counters.deadLettered++;
-      delivery.msg.ack();
     } catch {
       delivery.msg.nak(1_000);
+      return false;
     }
+    this.counters.deadLettered++;
+    return delivery.acknowledge();
   }
 
-  stats(): Pick<GroupPartitionStats, "expired"> {
-    return { expired: this.counters.expired };
+  /** What this member counted on `partition` that JetStream does not keep. */
+  stats(partition: number): Pick<GroupPartitionStats, "expired"> {
+    return { expired: this.expiredByPartition.get(partition) ?? 0 };
   }
 
   /** Leaves the group: what this member held goes back to JetStream at once, and its pulls stop. */
@@ -189,69 +307,21 @@ export class DurableConsumer {
     if (this.closed) return;
     this.closed = true;
     this.stopping.abort();
+    clearInterval(this.keepAlive);
     this.credit?.close();
     for (const lane of this.lanes) lane.pull?.stop();
-    for (const delivery of this.held) if (delivery.settle()) delivery.msg.nak();
+    this.turns.close();
+    for (const delivery of [...this.held, ...this.ready, ...this.waiting]) if (delivery.settle()) delivery.msg.nak();
     this.held.clear();
+    this.ready.length = 0;
+    this.waiting.clear();
   }
 }
 
-class DurableDelivery implements Delivery {
-  private done = false;
-
-  constructor(
-    private readonly consumer: DurableConsumer,
-    readonly msg: JsMsg,
-    readonly partition: number,
-    readonly key: string | undefined,
-  ) {}
-
-  get bytes(): Uint8Array {
-    return this.msg.data;
-  }
-
-  get topic(): string {
-    return this.consumer.settings.topic.topic;
-  }
-
-  get offset(): number {
-    return this.msg.seq;
-  }
-
-  get deliveryCount(): number {
-    return this.msg.info.redeliveryCount;
-  }
-
-  get maxDeliveries(): number {
-    return this.consumer.settings.topic.maxDeliveries;
-  }
-
-  settle(): boolean {
-    if (this.done) return false;
-    this.done = true;
-    return true;
-  }
-
-  ack(): void {
-    if (!this.settle()) return;
-    this.msg.ack();
-    this.consumer.settled(this);
-  }
-
-  nack(options: { delayMs?: number; error?: { code: string; message: string } } = {}): void {
-    if (!this.settle()) return;
-    if (this.deliveryCount >= this.maxDeliveries) {
-      void this.consumer.deadLetter(this, options.error ?? { code: "NACKED", message: "nacked on its last allowed delivery" }).finally(() => this.consumer.settled(this));
-      return;
-    }
-    this.msg.nak(options.delayMs ?? 0);
-    this.consumer.settled(this);
-  }
-
-  reject(error: { code: string; message: string }): void {
-    if (!this.settle()) return;
-    void this.consumer.deadLetter(this, error).finally(() => this.consumer.settled(this));
-  }
+/** Where a message stands among its key's, from the earliest sequence the stream holds of the key. */
+function compare(seq: number, first: number | undefined): TurnCheck {
+  if (first === undefined || first > seq) return "gone";
+  return first === seq ? "head" : "behind";
 }
 
 function unlimitedListeners(controller: AbortController): AbortController {

@@ -5,10 +5,11 @@ import { Subjects, unkeyedLane } from "./subjects.js";
 
 /**
  * Broker statistics read from JetStream: every Ferry stream under the prefix, its lanes' depths
- * (per-subject counts), each group's consumers (pending, in flight, redelivered) and the
- * dead letters per partition (per-subject counts of the DLQ stream). The unkeyed lane is reported
- * as the partition after the last. `published`, `dropped` and `expired` are not kept by
- * JetStream and read 0.
+ * (per-subject counts, summed over a partition's keys), each group's consumers (pending, in
+ * flight, redelivered) and the dead letters per partition (per-subject counts of the DLQ stream).
+ * The unkeyed lane is reported as the partition after the last. `published`, `dropped` and
+ * `expired` are not kept by JetStream and read 0 here: the transport adds what its own members
+ * counted as expired.
  */
 export async function durableTopicStats(jsm: JetStreamManager, subjects: Subjects): Promise<TopicStats[]> {
   const result: TopicStats[] = [];
@@ -16,16 +17,19 @@ export async function durableTopicStats(jsm: JetStreamManager, subjects: Subject
     const described = parse(stream.config.description);
     if (described === undefined || stream.config.name !== subjects.stream(described.topic)) continue;
     const { topic, partitions } = described;
-    const laneOf = (subject: string): number => {
-      const lane = subject.slice(subject.lastIndexOf(".") + 1);
-      return lane === unkeyedLane ? partitions : Number(lane);
-    };
-    const depth = await subjectCounts(jsm, stream.config.name);
-    const dead = await subjectCounts(jsm, subjects.deadLetterStream(topic));
-    const deadByLane = new Map<number, number>();
-    for (const [subject, count] of dead) deadByLane.set(laneOf(subject), count);
     const depthByLane = new Map<number, number>();
-    for (const [subject, count] of depth) depthByLane.set(laneOf(subject), count);
+    // A partition holds one subject per key: its depth is theirs summed.
+    for (const [subject, count] of await subjectCounts(jsm, stream.config.name)) {
+      const lane = subjects.laneOf(topic, subject);
+      if (lane === undefined) continue;
+      const index = lane === unkeyedLane ? partitions : lane;
+      depthByLane.set(index, (depthByLane.get(index) ?? 0) + count);
+    }
+    const deadByLane = new Map<number, number>();
+    for (const [subject, count] of await subjectCounts(jsm, subjects.deadLetterStream(topic))) {
+      const lane = subject.slice(subject.lastIndexOf(".") + 1);
+      deadByLane.set(lane === unkeyedLane ? partitions : Number(lane), count);
+    }
     const lanes = Array.from({ length: partitions + 1 }, (_, lane) => lane);
     const groups = new Map<string, GroupStats>();
     for await (const consumer of jsm.consumers.list(stream.config.name)) {

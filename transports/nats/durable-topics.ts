@@ -6,6 +6,7 @@ import {
   RetentionPolicy,
   StorageType,
   type JetStreamManager,
+  type MsgRequest,
   type StreamConfig,
 } from "nats";
 import { InvalidArgumentError } from "../../core/errors.js";
@@ -27,12 +28,19 @@ export interface DurableTopic {
 
 const defaults = { partitions: 8, maxLength: 100_000, overflow: "reject", ackTimeoutMs: 30_000, maxDeliveries: 5 } as const;
 
-/** Most unacknowledged messages of the unkeyed lane at once, over all members of a group. */
+/** Most unacknowledged messages of the unkeyed lane (or any lane of an unordered group) at once, over all members. */
 const unkeyedMaxAckPending = 10_000;
 
 /**
+ * Most unacknowledged messages of a keyed lane of an ordered group, over all members: the ones
+ * running and the ones members hold while an earlier message of their key is not done. Past it,
+ * JetStream lets no new message of the partition out (redeliveries still come) until one is acked.
+ */
+const keyedMaxAckPending = 1_000;
+
+/**
  * Declares and looks up the JetStream streams behind durable topics: one work-queue stream per
- * topic, its subjects being one per partition plus the unkeyed lane, and a `<stream>_DLQ`
+ * topic, its subjects being one per key under each partition plus the unkeyed lane, and a `<stream>_DLQ`
  * stream (limits retention, so dead letters stay for inspection) for its dead letters.
  */
 export class DurableTopics {
@@ -89,16 +97,16 @@ export class DurableTopics {
     const config = {
       durable_name: name,
       description: JSON.stringify({ group, lane }),
-      filter_subject: this.subjects.lane(topic.topic, lane),
+      filter_subject: this.subjects.laneSubjects(topic.topic, lane),
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       ack_wait: nanos(topic.ackTimeoutMs),
-      // One more than allowed: the extra delivery is how a consumer learns that ack timeouts
-      // used them all up, and dead-letters the message instead of running it.
-      max_deliver: topic.maxDeliveries + 1,
-      // A keyed lane lets one message out at a time, to all members together: that is what keeps
-      // a key's calls in order across instances.
-      max_ack_pending: lane === unkeyedLane || !ordered ? unkeyedMaxAckPending : 1,
+      // No limit: a delivery past maxDeliveries is how a consumer learns that ack timeouts used them
+      // all up, and it dead-letters the message instead of running it. A limit would leave a message
+      // whose last delivery was lost in the stream for ever, and its key waiting behind it.
+      max_deliver: -1,
+      // Members take turns per key themselves (see KeyTurns), so a keyed lane lets many out at once.
+      max_ack_pending: lane === unkeyedLane || !ordered ? unkeyedMaxAckPending : keyedMaxAckPending,
       num_replicas: 0,
     };
     try {
@@ -108,6 +116,21 @@ export class DurableTopics {
       await this.jsm.consumers.update(topic.stream, name, config);
     }
     return name;
+  }
+
+  /**
+   * The stream sequence of the earliest message `topic`'s stream holds on `subject` from `fromSeq`
+   * on, or undefined when it holds none. Asked of the stream's leader: a work-queue stream deletes
+   * a message once acked, so what it still holds of a key is what is not done.
+   */
+  async firstSeq(topic: DurableTopic, subject: string, fromSeq: number): Promise<number | undefined> {
+    try {
+      // nats.js types only `seq` and `last_by_subj`; the server (2.9+) also answers `next_by_subj`.
+      return (await this.jsm.streams.getMessage(topic.stream, { next_by_subj: subject, seq: fromSeq } as unknown as MsgRequest)).seq;
+    } catch (error) {
+      if (/no message found/i.test(String(error))) return undefined;
+      throw error;
+    }
   }
 
   private async fetch(topic: string): Promise<DurableTopic | undefined> {
@@ -130,8 +153,8 @@ export class DurableTopics {
       ackTimeoutMs: checkPositive("ackTimeoutMs", options.ackTimeoutMs ?? defaults.ackTimeoutMs),
       maxDeliveries: checkPositive("maxDeliveries", options.maxDeliveries ?? defaults.maxDeliveries),
     };
-    const lanes: string[] = [this.subjects.lane(topic, unkeyedLane)];
-    for (let p = 0; p < partitions; p++) lanes.push(this.subjects.lane(topic, p));
+    const lanes: string[] = [this.subjects.laneSubjects(topic, unkeyedLane)];
+    for (let p = 0; p < partitions; p++) lanes.push(this.subjects.laneSubjects(topic, p));
     const overflow = options.overflow ?? defaults.overflow;
     const maxLength = checkPositive("maxLength", options.maxLength ?? defaults.maxLength);
     await this.addOrUpdate({
@@ -143,10 +166,10 @@ export class DurableTopics {
       num_replicas: this.options.replicas,
       duplicate_window: nanos(this.options.duplicateWindowMs),
       // reject: the whole topic holds maxLength x partitions (JetStream's discard-new bound is per
-      // stream). drop-oldest: each lane is one subject, so the per-subject limit is per partition.
+      // stream). drop-oldest: the same bound, and maxLength for each key and for the unkeyed lane.
       ...(overflow === "reject"
         ? { max_msgs: maxLength * partitions, discard: DiscardPolicy.New }
-        : { max_msgs_per_subject: maxLength, discard: DiscardPolicy.Old }),
+        : { max_msgs: maxLength * partitions, max_msgs_per_subject: maxLength, discard: DiscardPolicy.Old }),
     });
     await this.ensureDeadLetterStream(topic);
     return described;

@@ -1,7 +1,7 @@
 import { connect as natsConnect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from "nats";
 import { BehaviorSubject, type Observable } from "rxjs";
 import { encodeDeadLetter, type DeadLetter } from "../../core/dead-letter.js";
-import { ClosedError, InvalidArgumentError, NoRespondersError, PayloadTooLargeError, UnavailableError } from "../../core/errors.js";
+import { ClosedError, NoRespondersError, PayloadTooLargeError, UnavailableError } from "../../core/errors.js";
 import type {
   BrokerStats,
   ConnectionState,
@@ -17,23 +17,17 @@ import type {
 import { connectError } from "./connect-error.js";
 import { CoreConsumer } from "./core-consumer.js";
 import { CorePublisher } from "./core-publisher.js";
-import { DurableConsumer } from "./durable-consumer.js";
+import { DurableConsumer, type DurableConsumerSettings } from "./durable-consumer.js";
 import { publishDurable, PublishWindow } from "./durable-publisher.js";
 import { DurableTopics, type DurableTopic } from "./durable-topics.js";
 import { buildHeaders, Header } from "./headers.js";
-import { NatsMode, type NatsTransportOptions, type ResolvedNatsOptions } from "./nats-options.js";
+import { NatsMode, resolveNatsOptions, type NatsTransportOptions, type ResolvedNatsOptions } from "./nats-options.js";
 import { durableTopicStats } from "./durable-stats.js";
 import { openReplyInbox } from "./reply-inbox.js";
+import { TopicDurability } from "./topic-durability.js";
+import { TurnNotices } from "./turn-notices.js";
 import { partitionOf, Subjects, unkeyedLane } from "./subjects.js";
 
-/**
- * What nats.js gathers before writing at once. Its default, 32 KiB, holds a whole burst of 64
- * small calls, which then moves through NATS and the server as one wave; 8 KiB splits it, so the
- * processes work on parts of it side by side (`npm run bench`: 64 in flight, 100 B, +25%).
- */
-const defaultWriteBatchBytes = 8 * 1024;
-/** How long a topic found not durable is trusted before asking JetStream again, ms. */
-const recheckDurableMs = 5_000;
 /**
  * How long a JetStream API request (stream lookup, stats) may take. Its request queues behind
  * whatever the connection is already sending: a burst of many thousand calls can hold it for
@@ -45,7 +39,9 @@ const jetStreamApiTimeoutMs = 30_000;
  * The NATS transport. Core topics are plain subjects with queue groups (fast, at most once);
  * durable topics are JetStream work-queue streams (stored, acknowledged, redelivered). A topic
  * is durable when declared so, when the transport's mode is `durable`, or when its stream
- * exists, so a caller needs no configuration to reach a durable service.
+ * exists, so a caller needs no configuration to reach a durable service. What is stored is
+ * decided per publish (per method): a durable topic's members also take core NATS messages,
+ * which carry the calls of its methods not declared durable.
  */
 export class NatsTransport implements Transport {
   private readonly state = new BehaviorSubject<ConnectionState>("connected");
@@ -55,11 +51,11 @@ export class NatsTransport implements Transport {
   private readonly js: JetStreamClient;
   private jsmPromise: Promise<JetStreamManager> | undefined;
   private topicsPromise: Promise<DurableTopics> | undefined;
-  /** What is known of each topic published or consumed: durable for good, or core until `checkedAt` is stale. */
-  private readonly durability = new Map<string, { durable: boolean | undefined; answer: Promise<boolean>; checkedAt: number }>();
+  private readonly durability = new TopicDurability((topic) => this.durableTopics().then(async (topics) => (await topics.lookup(topic, false)) !== undefined));
   private readonly coreTopicOptions = new Map<string, TopicOptions>();
   private readonly coreConsumers = new Map<CoreConsumer, string>();
-  private readonly durableConsumers = new Set<DurableConsumer>();
+  /** Each durable member, with what closes it (and its turn notices). */
+  private readonly durableConsumers = new Map<DurableConsumer, () => Promise<void>>();
   private readonly replyQueues = new Set<ReplyQueue>();
   private readonly window = new PublishWindow();
   private closing: Promise<void> | undefined;
@@ -76,21 +72,7 @@ export class NatsTransport implements Transport {
 
   /** Connects to NATS. Reconnects forever by default: calls wait (within their timeouts) meanwhile. */
   static async connect(options: NatsTransportOptions = {}): Promise<NatsTransport> {
-    const { url, mode, prefix, replicas, duplicateWindowMs, publishRetryMs, lazyConfirmMs, writeBatchBytes, servers, ...connection } = options;
-    const resolved: ResolvedNatsOptions = {
-      mode: mode ?? NatsMode.Core,
-      prefix: prefix ?? "ferry",
-      replicas: replicas ?? 1,
-      duplicateWindowMs: duplicateWindowMs ?? 120_000,
-      publishRetryMs: publishRetryMs ?? 10_000,
-      lazyConfirmMs: lazyConfirmMs ?? 10,
-      writeBatchBytes: writeBatchBytes ?? defaultWriteBatchBytes,
-    };
-    if (!Object.values(NatsMode).includes(resolved.mode)) throw new InvalidArgumentError(`nats: mode must be core or durable, got ${String(mode)}`);
-    if (![1, 3, 5].includes(resolved.replicas)) throw new InvalidArgumentError(`nats: replicas must be 1, 3 or 5, got ${resolved.replicas}`);
-    if (!Number.isInteger(resolved.writeBatchBytes) || resolved.writeBatchBytes < 1) {
-      throw new InvalidArgumentError(`nats: writeBatchBytes must be a whole number of bytes, at least 1, got ${String(writeBatchBytes)}`);
-    }
+    const { resolved, url, servers, connection } = resolveNatsOptions(options);
     const list = [...(url === undefined ? [] : [url]), ...(servers === undefined ? [] : Array.isArray(servers) ? servers : [servers])];
     const nc = await natsConnect({
       maxReconnectAttempts: -1,
@@ -105,23 +87,34 @@ export class NatsTransport implements Transport {
     return new NatsTransport(nc, resolved);
   }
 
+  /**
+   * Durability is the publish's, as its method declares it: `durable: true` goes to the topic's
+   * stream (made if missing), `durable: false` to core NATS even when the topic has a stream (its
+   * servers subscribe to both), unless the mode is `durable`, which stores everything. Without
+   * `durable`, the topic decides: its stream if it has one.
+   */
   publish(topic: string, bytes: Uint8Array, options: PublishOptions = {}): Promise<void> {
     const refusal = this.refusal(bytes);
     if (refusal !== undefined) return Promise.reject(refusal);
     // Stored whether or not a server has declared the topic yet: its stream is made if missing.
-    if (options.durable === true) return this.publishToStream(topic, bytes, options);
-    // The hot path: a topic known to be core is published without awaiting anything else.
-    if (this.knownCore(topic)) return this.publishCore(topic, bytes, options);
-    if (this.durability.get(topic)?.durable === true) return this.publishToStream(topic, bytes, options);
+    if (options.durable === true || this.options.mode === NatsMode.Durable) return this.publishToStream(topic, bytes, options);
+    // The hot path: a publish declared not durable, or to a topic known to be core, awaits nothing else.
+    if (this.goesCore(topic, options)) return this.publishCore(topic, bytes, options);
+    if (this.durability.knownDurable(topic)) return this.publishToStream(topic, bytes, options);
     return this.isDurable(topic).then((durable) => (durable ? this.publishToStream(topic, bytes, options) : this.publishCore(topic, bytes, options)));
   }
 
   publishRequest(topic: string, bytes: Uint8Array, options: PublishOptions, failed: (error: Error) => void): void {
-    if (options.durable === true || this.refusal(bytes) !== undefined || !this.knownCore(topic)) {
+    if (options.durable === true || this.options.mode === NatsMode.Durable || this.refusal(bytes) !== undefined || !this.goesCore(topic, options)) {
       this.publish(topic, bytes, { ...options, lazyConfirm: true }).catch(failed);
       return;
     }
     this.publisher.publishRequest(this.subjects.subject(topic), topic, bytes, coreHeaders(options), options.requireConsumer === true, failed);
+  }
+
+  /** A publish that is not stored goes to core NATS: declared not durable, or its topic was found core recently. */
+  private goesCore(topic: string, options: PublishOptions): boolean {
+    return options.durable === false || this.durability.knownCore(topic);
   }
 
   /** Why a publish of `bytes` is refused before it is sent, if it is. */
@@ -129,12 +122,6 @@ export class NatsTransport implements Transport {
     if (this.closing !== undefined) return new ClosedError("the transport");
     const maxPayload = this.nc.info?.max_payload ?? 1024 * 1024;
     return bytes.length > maxPayload ? PayloadTooLargeError.of(bytes.length, maxPayload) : undefined;
-  }
-
-  /** Whether `topic` was found not durable recently enough to publish to it without asking again. */
-  private knownCore(topic: string): boolean {
-    const known = this.durability.get(topic);
-    return known?.durable === false && Date.now() - known.checkedAt < recheckDurableMs;
   }
 
   private publishCore(topic: string, bytes: Uint8Array, options: PublishOptions): Promise<void> {
@@ -145,13 +132,13 @@ export class NatsTransport implements Transport {
     const topics = await this.durableTopics();
     const described = await topics.lookup(topic, options.durable === true || options.requireConsumer !== true);
     if (described === undefined) throw NoRespondersError.forTopic(topic);
-    this.markDurable(topic);
-    const lane = options.key === undefined ? unkeyedLane : partitionOf(options.key, described.partitions);
+    this.durability.markDurable(topic);
     const headers = buildHeaders({
       [Header.Key]: options.key,
       [Header.ExpiresAt]: options.expiresAt === undefined ? undefined : String(options.expiresAt),
     });
-    const subject = this.subjects.lane(topic, lane);
+    const subject =
+      options.key === undefined ? this.subjects.lane(topic, unkeyedLane) : this.subjects.keySubject(topic, partitionOf(options.key, described.partitions), options.key);
     await this.window.run(() => publishDurable(this.js, subject, topic, bytes, headers, options.messageId, this.options.publishRetryMs));
   }
 
@@ -165,19 +152,35 @@ export class NatsTransport implements Transport {
     if (await this.isDurable(topic)) {
       const topics = await this.durableTopics();
       const described = (await topics.lookup(topic, true))!;
-      const lanes = [{ consumer: await topics.ensureConsumer(described, group, unkeyedLane, ordered), partition: described.partitions }];
-      for (let p = 0; p < described.partitions; p++) lanes.push({ consumer: await topics.ensureConsumer(described, group, p, ordered), partition: p });
-      return this.startDurable(described, lanes, prefetch, onDelivery);
+      const lanes = [{ consumer: await topics.ensureConsumer(described, group, unkeyedLane, ordered), partition: described.partitions, keyed: false }];
+      for (let p = 0; p < described.partitions; p++) lanes.push({ consumer: await topics.ensureConsumer(described, group, p, ordered), partition: p, keyed: true });
+      // Methods not declared durable reach a durable topic on core NATS: its members take both.
+      const core = await this.consumeCore(topic, group, onDelivery, { prefetch, ordered, maxDeliveries: described.maxDeliveries });
+      try {
+        const durable = await this.startDurable(described, group, lanes, { prefetch, ordered }, onDelivery);
+        return { unsubscribe: async () => void (await Promise.all([durable.unsubscribe(), core.unsubscribe()])) };
+      } catch (error) {
+        await core.unsubscribe();
+        throw error;
+      }
     }
+    return this.consumeCore(topic, group, onDelivery, { prefetch, ordered, maxDeliveries: this.coreTopicOptions.get(topic)?.maxDeliveries ?? 5 });
+  }
+
+  /** A member of queue group `group` on the topic's core subject; resolves once NATS has the subscription. */
+  private async consumeCore(
+    topic: string,
+    group: string,
+    onDelivery: (delivery: Delivery) => void,
+    options: { prefetch: number; ordered: boolean; maxDeliveries: number },
+  ): Promise<Subscription> {
     const consumer = new CoreConsumer(
       this.nc,
       {
         topic,
         subject: this.subjects.subject(topic),
         group,
-        prefetch,
-        ordered,
-        maxDeliveries: this.coreTopicOptions.get(topic)?.maxDeliveries ?? 5,
+        ...options,
         deadLetter: (from, partition, record) => this.nc.publish(this.subjects.deadLetterSubject(from, partition), encodeDeadLetter(record)),
       },
       onDelivery,
@@ -215,16 +218,47 @@ export class NatsTransport implements Transport {
     const consumer = this.subjects.consumer(group, "dlq");
     await jsm.consumers.add(stream, { durable_name: consumer, ack_policy: "explicit" as never, filter_subject: `${this.subjects.subject(dlqTopic)}.*` });
     const described: DurableTopic = { topic: dlqTopic, stream, partitions: 1, ackTimeoutMs: 30_000, maxDeliveries: Number.MAX_SAFE_INTEGER };
-    return this.startDurable(described, [{ consumer, partition: 0 }], prefetch, onDelivery);
+    return this.startDurable(described, group, [{ consumer, partition: 0, keyed: false }], { prefetch, ordered: false }, onDelivery);
   }
 
-  private async startDurable(described: DurableTopic, lanes: { consumer: string; partition: number }[], prefetch: number, onDelivery: (delivery: Delivery) => void): Promise<Subscription> {
-    const consumer = new DurableConsumer(this.js, { topic: described, lanes, prefetch, deadLetter: (topic, partition, record) => this.storeDeadLetter(topic, partition, record) }, onDelivery);
-    this.durableConsumers.add(consumer);
-    await consumer.start();
+  private async startDurable(
+    described: DurableTopic,
+    group: string,
+    lanes: DurableConsumerSettings["lanes"],
+    options: { prefetch: number; ordered: boolean },
+    onDelivery: (delivery: Delivery) => void,
+  ): Promise<Subscription> {
+    const topics = await this.durableTopics();
+    // Only members that take turns by key listen; the notices reach the members of every group of the topic.
+    const notices = options.ordered ? new TurnNotices(this.nc, this.subjects.turnNotices(described.topic), (line) => consumer.nudge(line)) : undefined;
+    const consumer: DurableConsumer = new DurableConsumer(
+      this.js,
+      {
+        topic: described,
+        group,
+        lanes,
+        ...options,
+        deadLetter: (topic, partition, record) => this.storeDeadLetter(topic, partition, record),
+        firstSeq: (subject, fromSeq) => topics.firstSeq(described, subject, fromSeq),
+        announce: (line) => notices?.announce(line),
+      },
+      onDelivery,
+    );
+    const close = async (): Promise<void> => {
+      notices?.close();
+      await consumer.close();
+    };
+    this.durableConsumers.set(consumer, close);
+    try {
+      await consumer.start();
+    } catch (error) {
+      this.durableConsumers.delete(consumer);
+      await close();
+      throw error;
+    }
     return {
       unsubscribe: async () => {
-        if (this.durableConsumers.delete(consumer)) await consumer.close();
+        if (this.durableConsumers.delete(consumer)) await close();
       },
     };
   }
@@ -254,7 +288,7 @@ export class NatsTransport implements Transport {
     this.subjects.check(topic);
     if (options.durable === true || this.options.mode === NatsMode.Durable) {
       await (await this.durableTopics()).declare(topic, options);
-      this.markDurable(topic);
+      this.durability.markDurable(topic);
       return;
     }
     this.coreTopicOptions.set(topic, options);
@@ -270,8 +304,20 @@ export class NatsTransport implements Transport {
     }
     if (this.jsmPromise !== undefined || this.options.mode === NatsMode.Durable) {
       for (const topic of await durableTopicStats(await this.jsm(), this.subjects)) topics.set(topic.name, topic);
+      this.addMemberCounts(topics);
     }
     return { topics: [...topics.values()], replyQueues: this.replyQueues.size, repliesDropped: 0 };
+  }
+
+  /**
+   * JetStream keeps no count of the requests members dropped for their deadline: what this
+   * connection's members dropped is added to what JetStream reports. Members elsewhere report theirs.
+   */
+  private addMemberCounts(topics: Map<string, TopicStats>): void {
+    for (const consumer of this.durableConsumers.keys()) {
+      const group = topics.get(consumer.settings.topic.topic)?.groups.find((found) => found.group === consumer.settings.group);
+      for (const partition of group?.partitions ?? []) partition.expired += consumer.stats(partition.partition).expired;
+    }
   }
 
   /** Leaves every group (JetStream takes back what was held), closes reply queues and the connection. */
@@ -279,7 +325,7 @@ export class NatsTransport implements Transport {
     this.closing ??= (async () => {
       for (const consumer of [...this.coreConsumers.keys()]) await consumer.close();
       this.coreConsumers.clear();
-      for (const consumer of [...this.durableConsumers]) await consumer.close();
+      for (const close of [...this.durableConsumers.values()]) await close();
       this.durableConsumers.clear();
       for (const queue of [...this.replyQueues]) queue.close();
       this.publisher.close();
@@ -293,31 +339,9 @@ export class NatsTransport implements Transport {
     return this.closing;
   }
 
-  /** `topic` has a stream: durable for good. */
-  private markDurable(topic: string): void {
-    if (this.durability.get(topic)?.durable !== true) this.durability.set(topic, { durable: true, answer: Promise.resolve(true), checkedAt: Date.now() });
-  }
-
-  /** Whether `topic` is durable: declared here, the transport's mode, or a stream exists for it. */
+  /** Whether `topic` is durable: the transport's mode, declared here, or a stream exists for it. */
   private isDurable(topic: string): Promise<boolean> {
-    if (this.options.mode === NatsMode.Durable) return Promise.resolve(true);
-    const known = this.durability.get(topic);
-    if (known !== undefined && (known.durable === true || Date.now() - known.checkedAt < recheckDurableMs)) return known.answer;
-    const answer = this.durableTopics()
-      .then((topics) => topics.lookup(topic, false))
-      .then(
-        (found) => found !== undefined,
-        () => false, // JetStream is not enabled on this server: every topic is core
-      );
-    // A durable topic stays durable; a core one is checked again now and then, since a durable
-    // server may declare its stream later.
-    const entry: { durable: boolean | undefined; answer: Promise<boolean>; checkedAt: number } = { durable: known?.durable, answer, checkedAt: Date.now() };
-    this.durability.set(topic, entry);
-    void answer.then((durable) => {
-      entry.durable = durable;
-      entry.checkedAt = Date.now();
-    });
-    return answer;
+    return this.options.mode === NatsMode.Durable ? Promise.resolve(true) : this.durability.isDurable(topic);
   }
 
   private jsm(): Promise<JetStreamManager> {

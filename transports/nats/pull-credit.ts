@@ -33,6 +33,8 @@ export class PullCredit {
   private used = 0;
   private readonly waiting: { lane: CreditLane; most: number; grant: (grant: PullGrant | undefined) => void }[] = [];
   private closed = false;
+  /** Messages pulled and waiting for their key's turn, holding no credit (see `setTurnsWaiting`). */
+  private turnsWaiting = 0;
 
   constructor(
     readonly limit: number,
@@ -58,6 +60,27 @@ export class PullCredit {
     });
   }
 
+  /**
+   * One credit for a message already pulled, which gave its credit back while it waited for its
+   * key's turn and now runs: taken at once, even past `limit` (credit an unfilled pull request
+   * holds cannot be taken back). Until enough is released, no new pull request is granted.
+   */
+  borrow(): void {
+    this.used++;
+  }
+
+  /**
+   * How many pulled messages wait for their key's turn, holding no credit. While any wait, pull
+   * requests are short, and a grant leaves up to that many credits (at most half of them) free
+   * beyond the one each lane keeps, so a message whose turn comes seldom needs to `borrow`. Every
+   * lane still keeps a request open: the earlier message a waiting one needs may have to be pulled
+   * again, on any lane.
+   */
+  setTurnsWaiting(count: number): void {
+    this.turnsWaiting = count;
+    this.grant();
+  }
+
   /** `count` credits come back: messages settled, or a pull request ended short of its batch. */
   release(count: number): void {
     if (count <= 0) return;
@@ -71,15 +94,17 @@ export class PullCredit {
   }
 
   private grant(): void {
+    // Kept for messages whose turn comes: out of large grants, never out of a lane's one credit.
+    const kept = Math.min(this.turnsWaiting, Math.floor(this.limit / 2));
     while (this.waiting.length > 0 && this.used < this.limit) {
       const { lane, most, grant } = this.waiting.shift()!;
       const free = this.limit - this.used;
       const others = this.scarce ? this.waiting.length : this.lanes.filter((other) => other !== lane && other.reserved === 0).length;
-      const count = Math.max(1, Math.min(lane.cap, most, free - others));
+      const count = Math.max(1, Math.min(lane.cap, most, free - others - kept));
       this.used += count;
       lane.reserved = count;
       // A lane left without credit waits for this request to end: keep it short.
-      grant({ count, expiresMs: this.scarce || free - count < others ? shortPullMs : longPullMs });
+      grant({ count, expiresMs: this.scarce || free - count < others || this.turnsWaiting > 0 ? shortPullMs : longPullMs });
     }
   }
 }
