@@ -1,7 +1,7 @@
 // The client side of the backlog measurement: publish a million calls to a Ferry service whose
 // server is stopped (a durable method, so they queue instead of failing fast), tell the runner
 // once the broker holds them all, then count the replies as a restarted server drains them.
-import { connect, serviceTopic, type Ferry } from "../index.js";
+import { connect, serviceTopic, type Ferry } from "../packages/ferry/src/index.js";
 import type { FromChild } from "./ipc.js";
 import { addRequest, noteFor } from "./payload.js";
 import { benchService } from "./service.js";

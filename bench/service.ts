@@ -1,6 +1,6 @@
 // The Ferry service every Ferry system serves: `add`, with a validator of the shape codegen
 // emits so that validation is part of the measured cost, as it is in an application.
-import { defineService, method, type ValidationIssue } from "../index.js";
+import { defineService, method, type ValidationIssue } from "../packages/ferry/src/index.js";
 import type { AddReply, AddRequest } from "./payload.js";
 
 export function validateAdd(value: unknown): readonly ValidationIssue[] {

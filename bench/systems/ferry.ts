@@ -1,6 +1,6 @@
 // Ferry on each transport, through the public API only: `connect()` and `serve()`.
-import { connect, type Ferry, type TopicOptions } from "../../index.js";
-import { Broker } from "../../transports/embedded/index.js";
+import { connect, type Ferry, type TopicOptions } from "../../packages/ferry/src/index.js";
+import { Broker } from "../../packages/ferry/src/broker/index.js";
 import { SystemId } from "../catalog.js";
 import { add } from "../payload.js";
 import { benchService } from "../service.js";

@@ -1,7 +1,7 @@
 // The smallest Ferry program: a typed service and its caller in one process, on the in-process
 // embedded broker. `npm run example:calculator` runs it. `calculator.ts` is the service as a plain interface;
 // `generated/` is what `ferry codegen` made of it (client, handlers, validators, definition).
-import { connect, FerryError, type CallContext } from "../../index.js";
+import { connect, FerryError, type CallContext } from "../../packages/ferry/src/index.js";
 import { CalculatorClient } from "./generated/calculator.client.js";
 import { serveCalculator } from "./generated/calculator.handlers.js";
 

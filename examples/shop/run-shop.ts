@@ -1,6 +1,6 @@
 // Runs the shop: a broker, three service processes (orders, inventory, payments) and the
 // scenario, narrated one line per event. Returns what happened, for `--json` and the tests.
-import { connect, type Ferry } from "../../index.js";
+import { connect, type Ferry } from "../../packages/ferry/src/index.js";
 import { startBrokerProcess } from "./launcher/broker-process.js";
 import { forkService, stopService, type ServiceName } from "./launcher/service-process.js";
 import { openShop, type Shop } from "./launcher/shop.js";

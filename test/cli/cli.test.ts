@@ -4,9 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { commands } from "../../cli/commands.js";
-import { connect } from "../../connect.js";
-import { startBroker, type RunningBroker } from "../../transports/embedded/wire/broker-server.js";
+import { commands } from "../../packages/ferry/src/cli/commands.js";
+import { connect } from "../../packages/ferry/src/connect.js";
+import { startBroker, type RunningBroker } from "../../packages/ferry/src/broker/server/broker-server.js";
 import { cliPath, repoRoot } from "../codegen/support.js";
 import { freePort } from "../support/free-port.js";
 import { useNatsServer } from "../support/nats-server.js";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { main } from "../../cli/main.js";
+import { main } from "../../packages/ferry/src/cli/main.js";
 import { cliPath, repoRoot, tempDir } from "./support.js";
 
 function ferry(args: readonly string[], cwd: string): { status: number | null; stdout: string; stderr: string } {

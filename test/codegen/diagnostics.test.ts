@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatDiagnostic, generate } from "../../codegen/index.js";
+import { formatDiagnostic, generate } from "../../packages/codegen/src/index.js";
 import { cliPath, tempDir } from "./support.js";
 
 /** Generates from one in-memory-looking file and returns `line:col message` of each diagnostic. */

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { expandGlobs } from "../../codegen/index.js";
+import { expandGlobs } from "../../packages/codegen/src/index.js";
 import { tempDir } from "./support.js";
 
 describe("codegen globs", () => {

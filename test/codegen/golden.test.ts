@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { CodegenSession } from "../../codegen/index.js";
+import { CodegenSession } from "../../packages/codegen/src/index.js";
 import { fixtureNames, fixtureRuntimeImport, fixturesDir, generateFixture, repoRoot, tempDir } from "./support.js";
 
 // Regenerate the expected files after an intended change with: UPDATE_GOLDEN=1 npx mocha dist/test/codegen/golden.test.js

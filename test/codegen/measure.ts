@@ -2,8 +2,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { decodeCounted, encodeValue } from "../../core/codec.js";
-import { CodegenSession } from "../../codegen/index.js";
+import { decodeCounted, encodeValue } from "../../packages/ferry/src/core/wire/codec.js";
+import { CodegenSession } from "../../packages/codegen/src/index.js";
 import { validatePlaceRequest } from "../../examples/services/generated/orders.validators.js";
 import { repoRoot, tempDir } from "./support.js";
 

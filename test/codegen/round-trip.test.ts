@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { connect, ErrorCode, FerryError, type Ferry } from "../../index.js";
-import { Broker } from "../../transports/embedded/index.js";
+import { connect, ErrorCode, FerryError, type Ferry } from "../../packages/ferry/src/index.js";
+import { Broker } from "../../packages/ferry/src/broker/index.js";
 import { OrdersClient } from "../../examples/services/generated/orders.client.js";
 import { serveOrders } from "../../examples/services/generated/orders.handlers.js";
 import type { Orders } from "../../examples/services/orders.js";

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { formatDiagnostic, generate } from "../../codegen/index.js";
+import { formatDiagnostic, generate } from "../../packages/codegen/src/index.js";
 import { tempDir } from "./support.js";
 
 /** Runs codegen on `files` (written to a temporary directory) with `patterns` as the command line. */

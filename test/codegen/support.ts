@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { generate, type GenerateResult } from "../../codegen/index.js";
+import { generate, type GenerateResult } from "../../packages/codegen/src/index.js";
 
 /** The repository root: tests run from `dist/test/codegen`, fixtures live in the sources. */
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));

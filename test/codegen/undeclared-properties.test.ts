@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { decodeCounted, encodeValue } from "../../core/codec.js";
+import { decodeCounted, encodeValue } from "../../packages/ferry/src/core/wire/codec.js";
 import { validatePlaceRequest } from "../../examples/services/generated/orders.validators.js";
 import { validateAnnotateRequest, validateCreateRequest, validateCreateResponse } from "./fixtures/undeclared/expected/accounts.validators.js";
 

@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import type { CallContext } from "../../core/context.js";
-import { defineService, method } from "../../core/definition.js";
-import { CancelledError, FerryError, NoRespondersError, RemoteError, TimeoutError } from "../../core/errors.js";
+import type { CallContext } from "../../packages/ferry/src/core/context.js";
+import { defineService, method } from "../../packages/ferry/src/core/definition.js";
+import { CancelledError, FerryError, NoRespondersError, RemoteError, TimeoutError } from "../../packages/ferry/src/core/errors.js";
 import { lossy } from "../support/lossy-transport.js";
 import { Calculator, calculatorImpl, Inner, Outer, Spool } from "../support/services.js";
 import { gate, rejection, until } from "../support/wait.js";

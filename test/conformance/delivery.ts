@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { decodeDeadLetter } from "../../core/dead-letter.js";
-import { decodeEnvelope } from "../../core/envelope.js";
-import { NoRespondersError, UnavailableError } from "../../core/errors.js";
-import type { Delivery, Transport } from "../../core/transport.js";
+import { decodeDeadLetter } from "../../packages/ferry/src/core/wire/dead-letter.js";
+import { decodeEnvelope } from "../../packages/ferry/src/core/wire/envelope.js";
+import { NoRespondersError, UnavailableError } from "../../packages/ferry/src/core/errors.js";
+import type { Delivery, Transport } from "../../packages/ferry/src/core/transport.js";
 import { Calculator, Ledger } from "../support/services.js";
 import { gate, rejection, turn, until } from "../support/wait.js";
 import { useHarness, type ConformanceTarget } from "./harness.js";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { defineService, method } from "../../core/definition.js";
+import { defineService, method } from "../../packages/ferry/src/core/definition.js";
 import {
   ClosedError,
   FerryError,
@@ -9,7 +9,7 @@ import {
   RemoteError,
   UnauthenticatedError,
   UnimplementedError,
-} from "../../core/errors.js";
+} from "../../packages/ferry/src/core/errors.js";
 import { Calculator, calculatorImpl } from "../support/services.js";
 import { rejection } from "../support/wait.js";
 import { useHarness, type ConformanceTarget } from "./harness.js";

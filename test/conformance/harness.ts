@@ -1,5 +1,5 @@
-import { Ferry, type FerryOptions } from "../../core/ferry.js";
-import type { Transport } from "../../core/transport.js";
+import { Ferry, type FerryOptions } from "../../packages/ferry/src/core/ferry.js";
+import type { Transport } from "../../packages/ferry/src/core/transport.js";
 import { fakeClock, type FakeClock } from "../support/fake-clock.js";
 
 /** A broker under test: every connection it hands out talks to the same broker. */

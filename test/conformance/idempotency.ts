@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { IdempotencyMismatchError } from "../../core/errors.js";
+import { IdempotencyMismatchError } from "../../packages/ferry/src/core/errors.js";
 import { lossy } from "../support/lossy-transport.js";
 import { Calculator } from "../support/services.js";
 import { gate, rejection, until } from "../support/wait.js";

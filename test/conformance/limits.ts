@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { encodeValue } from "../../core/codec.js";
-import { decodeDeadLetter } from "../../core/dead-letter.js";
-import { decodeEnvelope, encodeEnvelope, MessageKind } from "../../core/envelope.js";
-import { PayloadTooLargeError, QueueFullError, TimeoutError } from "../../core/errors.js";
-import type { Delivery, Transport } from "../../core/transport.js";
+import { encodeValue } from "../../packages/ferry/src/core/wire/codec.js";
+import { decodeDeadLetter } from "../../packages/ferry/src/core/wire/dead-letter.js";
+import { decodeEnvelope, encodeEnvelope, MessageKind } from "../../packages/ferry/src/core/wire/envelope.js";
+import { PayloadTooLargeError, QueueFullError, TimeoutError } from "../../packages/ferry/src/core/errors.js";
+import type { Delivery, Transport } from "../../packages/ferry/src/core/transport.js";
 import { Calculator, calculatorImpl } from "../support/services.js";
 import { rejection, turn, until } from "../support/wait.js";
 import { useHarness, type ConformanceTarget } from "./harness.js";

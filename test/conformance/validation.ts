@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ErrorCode, type FerryError } from "../../core/errors.js";
+import { ErrorCode, type FerryError } from "../../packages/ferry/src/core/errors.js";
 import { OrdersDefinition } from "../../examples/services/generated/orders.definition.js";
 import type { PlaceOrder } from "../../examples/services/orders-types.js";
 import { rejection } from "../support/wait.js";

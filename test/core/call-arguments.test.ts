@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { connect } from "../../connect.js";
-import { defineService, method } from "../../core/definition.js";
-import { InvalidArgumentError } from "../../core/errors.js";
-import type { Ferry } from "../../core/ferry.js";
-import { Broker } from "../../transports/embedded/broker.js";
+import { connect } from "../../packages/ferry/src/connect.js";
+import { defineService, method } from "../../packages/ferry/src/core/definition.js";
+import { InvalidArgumentError } from "../../packages/ferry/src/core/errors.js";
+import type { Ferry } from "../../packages/ferry/src/core/ferry.js";
+import { Broker } from "../../packages/ferry/src/broker/broker.js";
 import { Calculator, calculatorImpl } from "../support/services.js";
 import { rejection } from "../support/wait.js";
 

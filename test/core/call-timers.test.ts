@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { CallTimers, type Timed } from "../../core/call-timers.js";
+import { CallTimers, type Timed } from "../../packages/ferry/src/core/call-timers.js";
 import { fakeClock } from "../support/fake-clock.js";
 
 /** A queued item that records when it fired, by name. */

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { decodeCounted, decodeValue, encodeValue } from "../../core/codec.js";
-import { MalformedMessageError, PayloadTooLargeError } from "../../core/errors.js";
-import { FerryError } from "../../core/errors.js";
+import { decodeCounted, decodeValue, encodeValue } from "../../packages/ferry/src/core/wire/codec.js";
+import { MalformedMessageError, PayloadTooLargeError } from "../../packages/ferry/src/core/errors.js";
+import { FerryError } from "../../packages/ferry/src/core/errors.js";
 
 function nestedArrays(depth: number): Uint8Array {
   const bytes = new Uint8Array(depth + 1).fill(0x91);

@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import fc from "fast-check";
-import { encodeValue } from "../../core/codec.js";
-import { decodeEnvelope, encodeEnvelope, MessageKind, type Envelope } from "../../core/envelope.js";
-import { FerryError, MalformedMessageError } from "../../core/errors.js";
+import { encodeValue } from "../../packages/ferry/src/core/wire/codec.js";
+import { decodeEnvelope, encodeEnvelope, MessageKind, type Envelope } from "../../packages/ferry/src/core/wire/envelope.js";
+import { FerryError, MalformedMessageError } from "../../packages/ferry/src/core/errors.js";
 
 const full: Envelope = {
   kind: MessageKind.Request,

@@ -1,14 +1,14 @@
 import "reflect-metadata";
 import { expect } from "chai";
 import { container as globalContainer, type DependencyContainer } from "tsyringe";
-import { connect } from "../../connect.js";
-import type { CallContext } from "../../core/context.js";
-import { defineService, method } from "../../core/definition.js";
-import { FERRY, IDEMPOTENCY_STORE, inject, injectable } from "../../core/di.js";
-import { ClosedError, InvalidArgumentError } from "../../core/errors.js";
-import type { Ferry } from "../../core/ferry.js";
-import { MemoryIdempotencyStore } from "../../core/idempotency.js";
-import { Broker } from "../../transports/embedded/broker.js";
+import { connect } from "../../packages/ferry/src/connect.js";
+import type { CallContext } from "../../packages/ferry/src/core/context.js";
+import { defineService, method } from "../../packages/ferry/src/core/definition.js";
+import { FERRY, IDEMPOTENCY_STORE, inject, injectable } from "../../packages/ferry/src/core/di.js";
+import { ClosedError, InvalidArgumentError } from "../../packages/ferry/src/core/errors.js";
+import type { Ferry } from "../../packages/ferry/src/core/ferry.js";
+import { MemoryIdempotencyStore } from "../../packages/ferry/src/core/idempotency.js";
+import { Broker } from "../../packages/ferry/src/broker/broker.js";
 import { Calculator } from "../support/services.js";
 import { gate, rejection, until } from "../support/wait.js";
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { MemoryIdempotencyStore, type Outcome } from "../../core/idempotency.js";
+import { MemoryIdempotencyStore, type Outcome } from "../../packages/ferry/src/core/idempotency.js";
 import { fakeClock } from "../support/fake-clock.js";
 
 const done: Outcome = { ok: true, body: new Uint8Array([1]) };

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { LiveTable } from "../../core/live-table.js";
+import { LiveTable } from "../../packages/ferry/src/core/live-table.js";
 
 /** Checks `table` against a Map holding what it should hold. */
 function expectSame(table: LiveTable<number>, model: Map<number, number>): void {

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { config } from "rxjs";
-import { MessageStream } from "../../core/message-stream.js";
+import { MessageStream } from "../../packages/ferry/src/core/message-stream.js";
 
 describe("MessageStream", () => {
   it("hands each pushed value to every subscriber present, in order", () => {

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { validate, version } from "uuid";
-import { backoffDelay } from "../../core/backoff.js";
-import { newCallId } from "../../core/call-id.js";
+import { backoffDelay } from "../../packages/ferry/src/core/backoff.js";
+import { newCallId } from "../../packages/ferry/src/core/call-id.js";
 import {
   CancelledError,
   FerryError,
@@ -10,8 +10,8 @@ import {
   RemoteError,
   TimeoutError,
   UnavailableError,
-} from "../../core/errors.js";
-import { fromWireError, toWireError } from "../../core/wire-error.js";
+} from "../../packages/ferry/src/core/errors.js";
+import { fromWireError, toWireError } from "../../packages/ferry/src/core/wire/wire-error.js";
 
 describe("call ids", () => {
   it("are valid uuid v7s carrying the current time", () => {
@@ -82,7 +82,7 @@ describe("errors on the wire", () => {
 
 describe("command-line flags", () => {
   it("keep every '=' of a --name=value value", async () => {
-    const { parseCommandArgs } = await import("../../cli/command-spec.js");
+    const { parseCommandArgs } = await import("../../packages/ferry/src/cli/command-spec.js");
     const spec = { name: "x", summary: "", flags: { token: { type: "string", description: "" }, port: { type: "string", description: "" } } } as const;
     const { strings } = parseCommandArgs(spec, ["--token=abc==", "--port", "7400"]);
     expect(strings.get("token")).to.equal("abc==");

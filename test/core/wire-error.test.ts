@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { encodeValue } from "../../core/codec.js";
-import { decodeEnvelope, encodeEnvelope, MessageKind } from "../../core/envelope.js";
-import { errorClasses } from "../../core/error-registry.js";
-import { FerryError, InvalidArgumentError, RemoteError, UnavailableError, UnconfirmedError } from "../../core/errors.js";
-import { fromWireError, maxErrorDetailBytes, maxErrorMessageChars, toWireError, type WireError } from "../../core/wire-error.js";
+import { encodeValue } from "../../packages/ferry/src/core/wire/codec.js";
+import { decodeEnvelope, encodeEnvelope, MessageKind } from "../../packages/ferry/src/core/wire/envelope.js";
+import { errorClasses } from "../../packages/ferry/src/core/error-registry.js";
+import { FerryError, InvalidArgumentError, RemoteError, UnavailableError, UnconfirmedError } from "../../packages/ferry/src/core/errors.js";
+import { fromWireError, maxErrorDetailBytes, maxErrorMessageChars, toWireError, type WireError } from "../../packages/ferry/src/core/wire/wire-error.js";
 
 class InsufficientFunds extends Error {
   code = "INSUFFICIENT_FUNDS";

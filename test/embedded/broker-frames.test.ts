@@ -4,11 +4,11 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { once } from "node:events";
-import { ErrorCode } from "../../core/errors.js";
-import { startBroker, type RunningBroker } from "../../transports/embedded/wire/broker-server.js";
-import { FrameDecoder } from "../../transports/embedded/wire/frame-decoder.js";
-import { decodeFrame, encodeFrame, Op, type Frame } from "../../transports/embedded/wire/protocol.js";
-import { TcpTransport } from "../../transports/embedded/wire/tcp-transport.js";
+import { ErrorCode } from "../../packages/ferry/src/core/errors.js";
+import { startBroker, type RunningBroker } from "../../packages/ferry/src/broker/server/broker-server.js";
+import { FrameDecoder } from "../../packages/ferry/src/broker/protocol/frame-decoder.js";
+import { decodeFrame, encodeFrame, Op, type Frame } from "../../packages/ferry/src/broker/protocol/protocol.js";
+import { TcpTransport } from "../../packages/ferry/src/transports/tcp/tcp-transport.js";
 import { until } from "../support/wait.js";
 
 const MAX_FRAME = 1024 * 1024 + 4096;

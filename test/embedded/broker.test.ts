@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { InvalidArgumentError, ClosedError } from "../../core/errors.js";
-import type { Delivery } from "../../core/transport.js";
-import { Broker } from "../../transports/embedded/broker.js";
-import { hashKey } from "../../core/partition.js";
+import { InvalidArgumentError, ClosedError } from "../../packages/ferry/src/core/errors.js";
+import type { Delivery } from "../../packages/ferry/src/core/transport.js";
+import { Broker } from "../../packages/ferry/src/broker/broker.js";
+import { hashKey } from "../../packages/ferry/src/core/partition.js";
 import { fakeClock } from "../support/fake-clock.js";
 import { until } from "../support/wait.js";
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { DiskTurns } from "../../transports/embedded/storage/disk-turns.js";
+import { DiskTurns } from "../../packages/ferry/src/broker/storage/disk-turns.js";
 
 describe("DiskTurns", () => {
   it("lets one holder in at a time, the waiting ones in the order they asked", async () => {

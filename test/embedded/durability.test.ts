@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Delivery } from "../../core/transport.js";
-import { Broker } from "../../transports/embedded/broker.js";
-import { BrokerStorage, type BrokerStorageOptions } from "../../transports/embedded/storage/broker-storage.js";
+import type { Delivery } from "../../packages/ferry/src/core/transport.js";
+import { Broker } from "../../packages/ferry/src/broker/broker.js";
+import { BrokerStorage, type BrokerStorageOptions } from "../../packages/ferry/src/broker/storage/broker-storage.js";
 import { until } from "../support/wait.js";
 
 describe("durable topics", () => {

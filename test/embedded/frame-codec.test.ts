@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import net from "node:net";
 import { once } from "node:events";
-import { FrameDecoder } from "../../transports/embedded/wire/frame-decoder.js";
-import { FrameWriter } from "../../transports/embedded/wire/frame-writer.js";
-import { decodeFrame, encodeFrame, Op, type Frame } from "../../transports/embedded/wire/protocol.js";
+import { FrameDecoder } from "../../packages/ferry/src/broker/protocol/frame-decoder.js";
+import { FrameWriter } from "../../packages/ferry/src/broker/protocol/frame-writer.js";
+import { decodeFrame, encodeFrame, Op, type Frame } from "../../packages/ferry/src/broker/protocol/protocol.js";
 import { until } from "../support/wait.js";
 
 const MAX_FRAME = 1024 * 1024 + 4096;

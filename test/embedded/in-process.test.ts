@@ -1,5 +1,5 @@
-import { Broker } from "../../transports/embedded/broker.js";
-import { InProcessTransport } from "../../transports/embedded/in-process-transport.js";
+import { Broker } from "../../packages/ferry/src/broker/broker.js";
+import { InProcessTransport } from "../../packages/ferry/src/transports/in-process/in-process-transport.js";
 import { transportConformance } from "../transport-conformance.js";
 
 transportConformance({

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { once } from "node:events";
 import net from "node:net";
-import { ErrorCode } from "../../core/errors.js";
-import { encodeFrame, decodeFrame, Op, type Frame } from "../../transports/embedded/wire/protocol.js";
-import { FrameDecoder } from "../../transports/embedded/wire/frame-decoder.js";
-import { startBroker, type RunningBroker } from "../../transports/embedded/wire/broker-server.js";
+import { ErrorCode } from "../../packages/ferry/src/core/errors.js";
+import { encodeFrame, decodeFrame, Op, type Frame } from "../../packages/ferry/src/broker/protocol/protocol.js";
+import { FrameDecoder } from "../../packages/ferry/src/broker/protocol/frame-decoder.js";
+import { startBroker, type RunningBroker } from "../../packages/ferry/src/broker/server/broker-server.js";
 import { testCertificate } from "../support/test-certificate.js";
 import { until } from "../support/wait.js";
 

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import net from "node:net";
-import { connect } from "../../connect.js";
-import { InvalidArgumentError, SlowConsumerError, UnauthenticatedError, UnconfirmedError } from "../../core/errors.js";
-import { startBroker, type RunningBroker } from "../../transports/embedded/wire/broker-server.js";
-import { FrameDecoder } from "../../transports/embedded/wire/frame-decoder.js";
-import { decodeFrame, encodeFrame, Op } from "../../transports/embedded/wire/protocol.js";
-import { TcpTransport } from "../../transports/embedded/wire/tcp-transport.js";
+import { connect } from "../../packages/ferry/src/connect.js";
+import { InvalidArgumentError, SlowConsumerError, UnauthenticatedError, UnconfirmedError } from "../../packages/ferry/src/core/errors.js";
+import { startBroker, type RunningBroker } from "../../packages/ferry/src/broker/server/broker-server.js";
+import { FrameDecoder } from "../../packages/ferry/src/broker/protocol/frame-decoder.js";
+import { decodeFrame, encodeFrame, Op } from "../../packages/ferry/src/broker/protocol/protocol.js";
+import { TcpTransport } from "../../packages/ferry/src/transports/tcp/tcp-transport.js";
 import { rejection, until } from "../support/wait.js";
 
 describe("TCP broker: why it refuses a client", () => {

@@ -1,4 +1,4 @@
-import { TcpTransport } from "../../transports/embedded/wire/tcp-transport.js";
+import { TcpTransport } from "../../packages/ferry/src/transports/tcp/tcp-transport.js";
 import { startBrokerProcess } from "../support/broker-process.js";
 import { transportConformance } from "../transport-conformance.js";
 

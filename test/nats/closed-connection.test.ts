@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { ClosedError } from "../../core/errors.js";
-import { NatsTransport } from "../../transports/nats/nats-transport.js";
+import { ClosedError } from "../../packages/ferry/src/core/errors.js";
+import { NatsTransport } from "../../packages/ferry/src/transports/nats/nats-transport.js";
 import { rejection } from "../support/wait.js";
 import { NatsServer, natsServerAvailable, useNatsServer } from "../support/nats-server.js";
 

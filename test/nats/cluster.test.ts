@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { rmSync } from "node:fs";
-import { defineService, method } from "../../core/definition.js";
-import { FerryError } from "../../core/errors.js";
-import { Ferry } from "../../core/ferry.js";
-import { NatsKvIdempotencyStore } from "../../transports/nats/kv-idempotency-store.js";
-import { NatsTransport } from "../../transports/nats/nats-transport.js";
+import { defineService, method } from "../../packages/ferry/src/core/definition.js";
+import { FerryError } from "../../packages/ferry/src/core/errors.js";
+import { Ferry } from "../../packages/ferry/src/core/ferry.js";
+import { NatsKvIdempotencyStore } from "../../packages/ferry/src/transports/nats/kv-idempotency-store.js";
+import { NatsTransport } from "../../packages/ferry/src/transports/nats/nats-transport.js";
 import { freePorts } from "../support/free-port.js";
 import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
 

@@ -1,5 +1,5 @@
-import { NatsMode, type NatsMode as Mode } from "../../transports/nats/nats-options.js";
-import { NatsTransport } from "../../transports/nats/nats-transport.js";
+import { NatsMode, type NatsMode as Mode } from "../../packages/ferry/src/transports/nats/nats-options.js";
+import { NatsTransport } from "../../packages/ferry/src/transports/nats/nats-transport.js";
 import { transportConformance } from "../transport-conformance.js";
 import { useNatsServer } from "../support/nats-server.js";
 

@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { connect } from "../../connect.js";
-import { UnavailableError } from "../../core/errors.js";
+import { connect } from "../../packages/ferry/src/connect.js";
+import { UnavailableError } from "../../packages/ferry/src/core/errors.js";
 import { rejection } from "../support/wait.js";
 
 // No nats-server needed: the point is that nothing listens on port 1.

@@ -1,7 +1,7 @@
 import { expect } from "chai";
-import type { Delivery, GroupPartitionStats } from "../../core/transport.js";
-import { NatsTransport } from "../../transports/nats/nats-transport.js";
-import { PullCredit, type CreditLane } from "../../transports/nats/pull-credit.js";
+import type { Delivery, GroupPartitionStats } from "../../packages/ferry/src/core/transport.js";
+import { NatsTransport } from "../../packages/ferry/src/transports/nats/nats-transport.js";
+import { PullCredit, type CreditLane } from "../../packages/ferry/src/transports/nats/pull-credit.js";
 import { until } from "../support/wait.js";
 import { useNatsServer } from "../support/nats-server.js";
 

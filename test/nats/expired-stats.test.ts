@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { NatsTransport } from "../../transports/nats/nats-transport.js";
+import { NatsTransport } from "../../packages/ferry/src/transports/nats/nats-transport.js";
 import { useNatsServer } from "../support/nats-server.js";
 import { until } from "../support/wait.js";
 

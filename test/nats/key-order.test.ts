@@ -1,8 +1,8 @@
 import { expect } from "chai";
 import { setTimeout as delay } from "node:timers/promises";
-import { defineService, method } from "../../core/definition.js";
-import { Ferry } from "../../core/ferry.js";
-import { NatsTransport } from "../../transports/nats/nats-transport.js";
+import { defineService, method } from "../../packages/ferry/src/core/definition.js";
+import { Ferry } from "../../packages/ferry/src/core/ferry.js";
+import { NatsTransport } from "../../packages/ferry/src/transports/nats/nats-transport.js";
 import { useNatsServer } from "../support/nats-server.js";
 
 const Ledger = defineService("Ledger", {

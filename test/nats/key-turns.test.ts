@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { KeyTurns, type TurnCheck, type TurnHost, type TurnItem } from "../../transports/nats/key-turns.js";
+import { KeyTurns, type TurnCheck, type TurnHost, type TurnItem } from "../../packages/ferry/src/transports/nats/key-turns.js";
 import { gate, turn, until } from "../support/wait.js";
 
 interface Message extends TurnItem {

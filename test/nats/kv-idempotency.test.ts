@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { defineService, method } from "../../core/definition.js";
-import { Ferry } from "../../core/ferry.js";
-import { NatsKvIdempotencyStore } from "../../transports/nats/kv-idempotency-store.js";
-import { NatsTransport } from "../../transports/nats/nats-transport.js";
+import { defineService, method } from "../../packages/ferry/src/core/definition.js";
+import { Ferry } from "../../packages/ferry/src/core/ferry.js";
+import { NatsKvIdempotencyStore } from "../../packages/ferry/src/transports/nats/kv-idempotency-store.js";
+import { NatsTransport } from "../../packages/ferry/src/transports/nats/nats-transport.js";
 import { lossy } from "../support/lossy-transport.js";
 import { useNatsServer } from "../support/nats-server.js";
 import { rejection, until } from "../support/wait.js";

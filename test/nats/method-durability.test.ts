@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { defineService, method } from "../../core/definition.js";
-import { NoRespondersError } from "../../core/errors.js";
-import { Ferry } from "../../core/ferry.js";
-import { NatsMode } from "../../transports/nats/nats-options.js";
-import { NatsTransport } from "../../transports/nats/nats-transport.js";
+import { defineService, method } from "../../packages/ferry/src/core/definition.js";
+import { NoRespondersError } from "../../packages/ferry/src/core/errors.js";
+import { Ferry } from "../../packages/ferry/src/core/ferry.js";
+import { NatsMode } from "../../packages/ferry/src/transports/nats/nats-options.js";
+import { NatsTransport } from "../../packages/ferry/src/transports/nats/nats-transport.js";
 import { useNatsServer } from "../support/nats-server.js";
 import { rejection, until } from "../support/wait.js";
 

@@ -2,11 +2,11 @@ import { expect } from "chai";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defineService, method } from "../../core/definition.js";
-import { FerryError } from "../../core/errors.js";
-import { Ferry } from "../../core/ferry.js";
-import { NatsMode } from "../../transports/nats/nats-options.js";
-import { NatsTransport } from "../../transports/nats/nats-transport.js";
+import { defineService, method } from "../../packages/ferry/src/core/definition.js";
+import { FerryError } from "../../packages/ferry/src/core/errors.js";
+import { Ferry } from "../../packages/ferry/src/core/ferry.js";
+import { NatsMode } from "../../packages/ferry/src/transports/nats/nats-options.js";
+import { NatsTransport } from "../../packages/ferry/src/transports/nats/nats-transport.js";
 import { freePort } from "../support/free-port.js";
 import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
 

@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { defineService, method } from "../../core/definition.js";
-import { UnavailableError } from "../../core/errors.js";
-import { Ferry } from "../../core/ferry.js";
-import { NatsTransport } from "../../transports/nats/nats-transport.js";
-import { partitionOf } from "../../transports/nats/subjects.js";
+import { defineService, method } from "../../packages/ferry/src/core/definition.js";
+import { UnavailableError } from "../../packages/ferry/src/core/errors.js";
+import { Ferry } from "../../packages/ferry/src/core/ferry.js";
+import { NatsTransport } from "../../packages/ferry/src/transports/nats/nats-transport.js";
+import { partitionOf } from "../../packages/ferry/src/transports/nats/subjects.js";
 import { useNatsServer } from "../support/nats-server.js";
 import { gate, until } from "../support/wait.js";
 

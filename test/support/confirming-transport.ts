@@ -1,4 +1,4 @@
-import type { Transport } from "../../core/transport.js";
+import type { Transport } from "../../packages/ferry/src/core/transport.js";
 
 /**
  * Wraps a transport so a test sees every publish the broker confirmed. It has no

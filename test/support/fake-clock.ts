@@ -1,5 +1,5 @@
 import FakeTimers from "@sinonjs/fake-timers";
-import type { Clock } from "../../core/clock.js";
+import type { Clock } from "../../packages/ferry/src/core/clock.js";
 
 /** A `Clock` driven by hand, starting at the real time so deadlines look plausible to brokers. */
 export interface FakeClock extends Clock {

@@ -1,4 +1,4 @@
-import type { Delivery, Transport } from "../../core/transport.js";
+import type { Delivery, Transport } from "../../packages/ferry/src/core/transport.js";
 
 /**
  * Wraps a connection and silently loses the first `count` publishes (requests that never reach

@@ -1,5 +1,5 @@
-import { defineService, event, method } from "../../core/definition.js";
-import { FerryError } from "../../core/errors.js";
+import { defineService, event, method } from "../../packages/ferry/src/core/definition.js";
+import { FerryError } from "../../packages/ferry/src/core/errors.js";
 
 /** Services the conformance suite serves: hand-written definitions of the shape codegen emits. */
 export interface AddRequest {

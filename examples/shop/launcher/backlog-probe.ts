@@ -1,4 +1,4 @@
-import type { BrokerStats, Ferry } from "../../../index.js";
+import type { BrokerStats, Ferry } from "../../../packages/ferry/src/index.js";
 import { runFerryCli } from "./ferry-cli.js";
 
 /** A topic's backlog at one moment, summed over its partitions. */

@@ -1,4 +1,4 @@
-import { decodeDeadLetter, decodeEnvelope, decodeValue, serviceTopic, type Delivery, type Ferry, type Subscription } from "../../../index.js";
+import { decodeDeadLetter, decodeEnvelope, decodeValue, serviceTopic, type Delivery, type Ferry, type Subscription } from "../../../packages/ferry/src/index.js";
 
 /** A dead letter, decoded down to the request that could not be handled. */
 export interface ReadDeadLetter {

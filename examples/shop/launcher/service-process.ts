@@ -1,6 +1,6 @@
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import type { ConnectOptions } from "../../../index.js";
+import type { ConnectOptions } from "../../../packages/ferry/src/index.js";
 import { ServiceMessage } from "../services/run-service.js";
 import { ShopProcess } from "./shop-process.js";
 

@@ -1,4 +1,4 @@
-import type { Ferry } from "../../../index.js";
+import type { Ferry } from "../../../packages/ferry/src/index.js";
 import { InventoryClient } from "../generated/inventory.client.js";
 import { OrderIntakeClient } from "../generated/order-intake.client.js";
 import { OrdersClient } from "../generated/orders.client.js";

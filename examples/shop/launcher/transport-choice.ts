@@ -1,4 +1,4 @@
-import type { ConnectOptions } from "../../../index.js";
+import type { ConnectOptions } from "../../../packages/ferry/src/index.js";
 
 /** Where the shop runs: Ferry's TCP broker (the default), or NATS. */
 export type ShopTransport = { kind: "tcp" } | { kind: "nats"; url: string; mode: "durable" | "core" };

@@ -1,7 +1,7 @@
 // The orders process: places orders (charging them through Payments, then announcing them to
 // whoever listens), applies order updates one at a time per order, and works through the intake
 // queue at its own pace.
-import type { Ferry } from "../../../index.js";
+import type { Ferry } from "../../../packages/ferry/src/index.js";
 import type { AppliedUpdate, OrderUpdate, PlacedOrder, PlaceOrder } from "../contracts/shop-types.js";
 import { OrderEventsClient } from "../generated/order-events.client.js";
 import { serveOrderIntake } from "../generated/order-intake.handlers.js";

@@ -1,6 +1,6 @@
 // The payments process: charges orders through a sandbox bank. One charge per idempotency key,
 // whatever the retries; a card whose issuer never answers ends in the dead-letter topic.
-import { UnavailableError, type CallContext, type Ferry } from "../../../index.js";
+import { UnavailableError, type CallContext, type Ferry } from "../../../packages/ferry/src/index.js";
 import type { ChargeRequest, Ledger, Receipt } from "../contracts/shop-types.js";
 import { servePayments, type PaymentsHandlers } from "../generated/payments.handlers.js";
 import { slowBankDelayMs, TestCard } from "../test-cards.js";

@@ -1,6 +1,6 @@
 // What every shop service process does around its own code: connect to the broker the launcher
 // names, serve, tell the launcher it is ready, and on "stop" drain and close, then exit.
-import { connect, type ConnectOptions, type Ferry } from "../../../index.js";
+import { connect, type ConnectOptions, type Ferry } from "../../../packages/ferry/src/index.js";
 
 /** Messages between the launcher and a service process, over the fork IPC channel. */
 export const ServiceMessage = { Ready: "ready", Stop: "stop" } as const;

@@ -1,4 +1,4 @@
-import { serviceTopic } from "../../../index.js";
+import { serviceTopic } from "../../../packages/ferry/src/index.js";
 import { ferryStatsProbe, runtimeStatsProbe, type BacklogProbe } from "../launcher/backlog-probe.js";
 import type { Shop } from "../launcher/shop.js";
 import { waitFor } from "../launcher/wait-for.js";

@@ -1,4 +1,4 @@
-import type { FerryError } from "../../../index.js";
+import type { FerryError } from "../../../packages/ferry/src/index.js";
 import { DeadLetterInbox, type ReadDeadLetter } from "../launcher/dead-letter-inbox.js";
 import type { Shop } from "../launcher/shop.js";
 import { waitFor } from "../launcher/wait-for.js";

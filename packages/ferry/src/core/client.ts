@@ -1,0 +1,291 @@
+import type { Subscription as RxSubscription } from "rxjs";
+import { checkMethod, checkOptions } from "./call-arguments.js";
+import { newCallId } from "./call-id.js";
+import { CallTimers } from "./call-timers.js";
+import type { BackoffOptions } from "./backoff.js";
+import { systemClock, type Clock } from "./clock.js";
+import { defaultDecodeLimits, encodeValue, type DecodeLimits } from "./wire/codec.js";
+import { currentContext } from "./context.js";
+import type { MethodDefinition } from "./definition.js";
+import { encodeEnvelope, MessageKind, type Envelope } from "./wire/envelope.js";
+import { errorClasses, type ErrorClass, type ErrorClasses } from "./error-registry.js";
+import { asFerryError, ClosedError, InvalidArgumentError, QueueFullError } from "./errors.js";
+import { PendingCall, type CallHost, type CallPlan } from "./pending-call.js";
+import { correlationIdOf, ReplyRouter, type ReplyTarget } from "./reply-router.js";
+import { serviceTopic } from "./topics.js";
+import { confirmed, type ReplyQueue, type Transport } from "./transport.js";
+
+export interface ClientOptions {
+  /** Default 10,000 ms: the per-attempt timeout of calls that set none (and whose method sets none). */
+  defaultTimeoutMs?: number;
+  /** Calls in flight at once; one more fails at once with `QUEUE_FULL`. Default 50,000. */
+  maxPendingCalls?: number;
+  /** Backoff between retries, unless a call sets its own. */
+  backoff?: BackoffOptions;
+  /** Limits on decoding replies. Default 1 MiB, depth 64. */
+  decodeLimits?: DecodeLimits;
+  /**
+   * Check each reply with its method's `validateResponse` (generated from the interface), and
+   * refuse one that breaks the contract with `INTERNAL`, naming the path. Default false: it costs
+   * a validation per reply; turn it on in development and tests.
+   */
+  validateResponses?: boolean;
+  /**
+   * The application's error classes. A handler's error whose `name` is one of these class names
+   * is rebuilt as an instance of that class (without calling its constructor), with its message,
+   * code, retryable, data and own fields, so `instanceof` holds on the caller. Default: none;
+   * such errors arrive as `RemoteError`, with the same name and fields.
+   */
+  errors?: readonly ErrorClass[];
+  clock?: Clock;
+}
+
+export interface CallOptions {
+  /** Per-attempt timeout, ms. Default: the method's `@timeout`, else the client's (10,000). */
+  timeoutMs?: number;
+  /** Absolute deadline (epoch ms) across all attempts. Default: enough for every attempt and backoff. */
+  deadline?: number;
+  /** Retries after a retryable failure (timeout, no responders, queue full, unavailable). Default: the method's `@retries`, else 0. */
+  retries?: number;
+  backoff?: BackoffOptions;
+  /** Partition and ordering key. Default: the method's `@key` field of the request. */
+  key?: string;
+  /**
+   * Deduplicates on the server: one execution per key, later requests replay its reply. Default:
+   * the call id (shared by every attempt of the call) when the call may retry or the method is
+   * `@idempotent`; otherwise none, and the request skips the idempotency store.
+   */
+  idempotencyKey?: string;
+  headers?: Record<string, string>;
+  /** Aborting rejects the call with `CANCELLED` and aborts the handler's signal on the server. */
+  signal?: AbortSignal;
+}
+
+export interface EmitOptions {
+  key?: string;
+  idempotencyKey?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ClientStats {
+  /** Calls waiting for an outcome. */
+  pending: number;
+  /** Calls waiting on a timer: an attempt timeout, a backoff, or a cancelled call waiting for its late start. */
+  timers: number;
+  /** Replies for no pending call (late or duplicate). */
+  unknownReplies: number;
+  malformedReplies: number;
+}
+
+/** Headers a nested call inherits from the call its handler is serving. */
+const inheritedHeaders = ["traceparent", "tracestate"];
+
+/**
+ * The caller's side: one reply queue per client, a table from correlation id to pending call,
+ * timeouts, retries within the deadline, cancellation. Generated stubs call `call`.
+ */
+export class RpcClient {
+  private readonly clock: Clock;
+  private readonly defaultTimeoutMs: number;
+  private readonly maxPendingCalls: number;
+  private readonly backoff: BackoffOptions | undefined;
+  private readonly decodeLimits: DecodeLimits;
+  private readonly validateResponses: boolean;
+  private readonly errorClasses: ErrorClasses | undefined;
+  private readonly router: ReplyRouter;
+  private readonly timers: CallTimers;
+  private replyQueue: ReplyQueue | undefined;
+  private routing: RxSubscription | undefined;
+  private host: CallHost | undefined;
+  private nextCorrelation = 0;
+  private closed = false;
+
+  constructor(
+    private readonly transport: Transport,
+    options: ClientOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.defaultTimeoutMs = checkPositive("defaultTimeoutMs", options.defaultTimeoutMs ?? 10_000);
+    this.maxPendingCalls = checkCount("maxPendingCalls", options.maxPendingCalls ?? 50_000, 1);
+    this.backoff = options.backoff;
+    this.decodeLimits = options.decodeLimits ?? defaultDecodeLimits;
+    this.validateResponses = options.validateResponses ?? false;
+    this.errorClasses = errorClasses(options.errors);
+    this.router = new ReplyRouter(this.decodeLimits);
+    this.timers = new CallTimers(this.clock);
+  }
+
+  /** Opens the reply queue; calls fail with `CLOSED` until it has resolved (`connect()` awaits it). */
+  async start(): Promise<void> {
+    if (this.host !== undefined) return;
+    const queue = await this.transport.openReplyQueue();
+    this.replyQueue = queue;
+    this.routing = queue.messages.subscribe((bytes) => this.router.route(bytes));
+    this.host = {
+      clock: this.clock,
+      // Read on every attempt: a transport may rename its queue after a long reconnect.
+      get replyQueue() {
+        return queue.name;
+      },
+      decodeLimits: this.decodeLimits,
+      errorClasses: this.errorClasses,
+      publishRequest: this.requestPublisher(),
+      reply: (to, bytes) => this.transport.reply(to, bytes),
+      timers: this.timers,
+      finished: (call) => this.router.remove(call.correlationId),
+    };
+  }
+
+  /** The transport's promise-free `publishRequest`, or one made of `publish` for a transport without it. */
+  private requestPublisher(): CallHost["publishRequest"] {
+    const transport = this.transport;
+    if (transport.publishRequest !== undefined) return transport.publishRequest.bind(transport);
+    return (topic, bytes, options, failed) => {
+      const confirmation = transport.publish(topic, bytes, options);
+      if (confirmation !== confirmed) confirmation.catch(failed);
+    };
+  }
+
+  /** Calls `method` and resolves with its response, or rejects with a `FerryError`. */
+  call<Req, Res>(method: MethodDefinition<Req, Res>, request: Req, options: CallOptions = {}): Promise<Res> {
+    if (this.closed) return Promise.reject(new ClosedError("the client is closed"));
+    const host = this.host;
+    if (host === undefined) return Promise.reject(new ClosedError("the client is not started"));
+    if (this.router.size >= this.maxPendingCalls) {
+      return Promise.reject(new QueueFullError(`${this.router.size} calls are pending, the client's maxPendingCalls`));
+    }
+    // Read once: the deadline, the first attempt's timeout and its timer all start here.
+    const now = this.clock.now();
+    let plan: CallPlan;
+    try {
+      plan = this.plan(method, request, options, now);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const call = new PendingCall(plan, host);
+    this.router.add(plan.correlationId, call);
+    call.start(now);
+    return call.promise as Promise<Res>;
+  }
+
+  /** Publishes a fire-and-forget call; resolves once the broker has confirmed it. */
+  async emit<Req>(method: MethodDefinition<Req, void>, payload: Req, options: EmitOptions = {}): Promise<void> {
+    if (this.closed) throw new ClosedError("the client is closed");
+    checkMethod(method, "emit");
+    checkOptions(options, "emit");
+    const context = currentContext();
+    const callId = newCallId();
+    const key = options.key ?? method.keyOf?.(payload);
+    const envelope: Envelope = {
+      kind: MessageKind.Event,
+      id: callId,
+      service: method.service,
+      method: method.name,
+      attempt: 1,
+    };
+    const idempotencyKey = options.idempotencyKey ?? (method.idempotent === true ? callId : undefined);
+    if (idempotencyKey !== undefined) envelope.idempotencyKey = idempotencyKey;
+    if (key !== undefined) envelope.key = key;
+    const headers = mergeHeaders(context?.headers, options.headers);
+    if (headers !== undefined) envelope.headers = headers;
+    if (payload !== undefined) envelope.body = encodeRequest(payload);
+    const topic = serviceTopic(method.service);
+    try {
+      await this.transport.publish(topic, encodeEnvelope(envelope), { key, messageId: idempotencyKey ?? callId, durable: method.durable === true });
+    } catch (error) {
+      throw asFerryError(error, `publishing an event to ${topic}`);
+    }
+  }
+
+  private plan<Req>(method: MethodDefinition<Req, unknown>, request: Req, options: CallOptions, now: number): CallPlan {
+    checkMethod(method, "call");
+    checkOptions(options, "call");
+    if (method.kind === "event") throw new InvalidArgumentError(`${method.service}.${method.name} is an event: use emit`);
+    const context = currentContext();
+    const timeoutMs = checkPositive("timeoutMs", options.timeoutMs ?? method.timeoutMs ?? this.defaultTimeoutMs);
+    const retries = checkCount("retries", options.retries ?? method.retries ?? 0);
+    const backoff = options.backoff ?? this.backoff;
+    let deadline = options.deadline ?? now + timeoutMs * (retries + 1) + maxBackoffMs(retries, backoff);
+    // A call made inside a handler never outlives the call being handled.
+    if (context !== undefined) deadline = Math.min(deadline, context.deadline);
+    const signal = combineSignals(options.signal, context?.signal);
+    const callId = newCallId();
+    return {
+      topic: serviceTopic(method.service),
+      service: method.service,
+      method: method.name,
+      callId,
+      correlationId: correlationIdOf(++this.nextCorrelation),
+      // Only requests that may run more than once carry a key: the server dedupes exactly those.
+      idempotencyKey: options.idempotencyKey ?? (retries > 0 || method.idempotent === true ? callId : undefined),
+      key: options.key ?? method.keyOf?.(request),
+      headers: mergeHeaders(context?.headers, options.headers),
+      body: request === undefined ? undefined : encodeRequest(request),
+      timeoutMs,
+      deadline,
+      retries,
+      backoff,
+      signal,
+      durable: method.durable === true,
+      validateResponse: this.validateResponses ? method.validateResponse : undefined,
+    };
+  }
+
+  stats(): ClientStats {
+    const router = this.router.stats();
+    return { pending: router.pending, timers: this.timers.size, unknownReplies: router.unknown, malformedReplies: router.malformed };
+  }
+
+  /** Rejects every pending call with `CLOSED` and closes the reply queue. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.router.drain((target: ReplyTarget) => (target as PendingCall).fail(new ClosedError("the client is closed")));
+    this.routing?.unsubscribe();
+    this.replyQueue?.close();
+  }
+}
+
+function encodeRequest(request: unknown): Uint8Array {
+  try {
+    return encodeValue(request);
+  } catch (error) {
+    throw new InvalidArgumentError(`the request cannot be encoded: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+function mergeHeaders(parent: Readonly<Record<string, string>> | undefined, own: Record<string, string> | undefined): Record<string, string> | undefined {
+  let headers: Record<string, string> | undefined;
+  if (parent !== undefined) {
+    for (const name of inheritedHeaders) {
+      const value = parent[name];
+      if (value !== undefined) (headers ??= {})[name] = value;
+    }
+  }
+  return own === undefined ? headers : { ...headers, ...own };
+}
+
+function combineSignals(own: AbortSignal | undefined, parent: AbortSignal | undefined): AbortSignal | undefined {
+  if (own === undefined) return parent;
+  if (parent === undefined) return own;
+  return AbortSignal.any([own, parent]);
+}
+
+function maxBackoffMs(retries: number, backoff: BackoffOptions | undefined): number {
+  const { initialMs = 50, maxMs = 2_000, multiplier = 2 } = backoff ?? {};
+  let total = 0;
+  for (let retry = 1; retry <= retries; retry++) total += Math.min(maxMs, initialMs * multiplier ** (retry - 1));
+  return total;
+}
+
+function checkPositive(name: string, value: number): number {
+  if (typeof value !== "number" || !(value > 0) || !Number.isFinite(value)) {
+    throw new InvalidArgumentError(`${name} must be a positive number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkCount(name: string, value: number, min = 0): number {
+  if (!Number.isInteger(value) || value < min) throw new InvalidArgumentError(`${name} must be an integer of at least ${min}, got ${String(value)}`);
+  return value;
+}
