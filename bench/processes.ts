@@ -121,7 +121,7 @@ export class FerryBrokerProcess {
   static async start(options: { durable: boolean }): Promise<FerryBrokerProcess> {
     const dataDir = options.durable ? mkdtempSync(join(tmpdir(), "ferry-bench-")) : undefined;
     const args = ["broker", "--port", "0", ...(dataDir === undefined ? [] : ["--data", dataDir, "--fsync", "always"])];
-    const child = fork(join(here, "../cli/main.js"), args, { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: profiling("broker") });
+    const child = fork(join(here, "../packages/ferry/src/cli/main.js"), args, { stdio: ["ignore", "pipe", "pipe", "ipc"], execArgv: profiling("broker") });
     const output = keepTail(child);
     const url = await new Promise<string>((resolve, reject) => {
       child.stdout!.on("data", (chunk: Buffer) => {

@@ -64,18 +64,18 @@ describe("ferry CLI", () => {
     });
 
     it("passes on examples/calculator: the demo's generated code matches its interface", () => {
-      const run = ferry(["codegen", "examples/calculator/calculator.ts", "--out", "examples/calculator/generated", "--runtime-import", "../../../index.js", "--check"], repoRoot);
+      const run = ferry(["codegen", "examples/calculator/calculator.ts", "--out", "examples/calculator/generated", "--runtime-import", "../../../packages/ferry/src/index.js", "--check"], repoRoot);
       expect(run.status, run.stderr + run.stdout).to.equal(0);
     });
 
     it("passes on examples/services: the checked-in generated code matches its interfaces", () => {
-      const run = ferry(["codegen", "examples/services/*.ts", "--out", "examples/services/generated", "--runtime-import", "../../../index.js", "--check"], repoRoot);
+      const run = ferry(["codegen", "examples/services/*.ts", "--out", "examples/services/generated", "--runtime-import", "../../../packages/ferry/src/index.js", "--check"], repoRoot);
       expect(run.stderr).to.equal("");
       expect(run.status).to.equal(0);
     });
 
     it("passes on examples/shop: the shop's generated clients and handlers match its interfaces", () => {
-      const run = ferry(["codegen", "examples/shop/contracts/*.ts", "--out", "examples/shop/generated", "--runtime-import", "../../../index.js", "--check"], repoRoot);
+      const run = ferry(["codegen", "examples/shop/contracts/*.ts", "--out", "examples/shop/generated", "--runtime-import", "../../../packages/ferry/src/index.js", "--check"], repoRoot);
       expect(run.stderr).to.equal("");
       expect(run.status).to.equal(0);
     });

@@ -53,9 +53,9 @@ describe("codegen golden fixtures", () => {
           writeFileSync(path, readFileSync(path, "utf8").split(JSON.stringify(fixtureRuntimeImport)).join('"ferry"'));
         }
       }
-      // `ferry` resolves like an installed package: through package.json exports to dist/*.d.ts.
+      // `ferry` resolves like an installed package: through the runtime package's exports to its dist/*.d.ts.
       mkdirSync(join(dir, "node_modules"));
-      symlinkSync(repoRoot, join(dir, "node_modules/ferry"), "dir");
+      symlinkSync(join(repoRoot, "packages/ferry"), join(dir, "node_modules/ferry"), "dir");
       writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
       const compilerOptions = {
         target: "ES2022",

@@ -8,8 +8,9 @@ import { generate, type GenerateResult } from "../../packages/codegen/src/index.
 export const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 export const fixturesDir = join(repoRoot, "test/codegen/fixtures");
 /** From `test/codegen/fixtures/<name>/expected` to the repository's `index.js`. */
-export const fixtureRuntimeImport = "../../../../../index.js";
-export const cliPath = join(repoRoot, "dist/cli/main.js");
+export const fixtureRuntimeImport = "../../../../../packages/ferry/src/index.js";
+/** The `ferry` binary of the built runtime package, as an application runs it. */
+export const cliPath = join(repoRoot, "packages/ferry/dist/cli/main.js");
 
 /** Golden fixtures: one directory per feature, with `input/` and `expected/`. */
 export function fixtureNames(): string[] {

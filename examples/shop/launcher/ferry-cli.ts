@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-/** The `ferry` command of this package, as built (`dist/cli/main.js`). */
-export const ferryCli = fileURLToPath(new URL("../../../cli/main.js", import.meta.url));
+/** The `ferry` command of this package, as built (`dist/packages/ferry/src/cli/main.js`). */
+export const ferryCli = fileURLToPath(new URL("../../../packages/ferry/src/cli/main.js", import.meta.url));
 
 /** Runs `ferry <args>` to completion and resolves with its standard output. */
 export function runFerryCli(args: readonly string[]): Promise<string> {

@@ -1,6 +1,7 @@
 import { Ferry, type FerryOptions } from "./core/ferry.js";
 import { InvalidArgumentError } from "./core/errors.js";
 import type { Transport } from "./core/transport.js";
+import { importOptionalPeer } from "./transports/optional-peer.js";
 import type { Broker } from "./broker/broker.js";
 import type { TcpTransportOptions } from "./transports/tcp/tcp-transport.js";
 import type { NatsTransportOptions } from "./transports/nats/nats-options.js";
@@ -48,7 +49,7 @@ async function openTransport(options: ConnectOptions): Promise<Transport> {
     return TcpTransport.connect({ url: options.url, ...(options.token === undefined ? {} : { token: options.token }), ...(options.tls === undefined ? {} : { tls: options.tls }) });
   }
   if (scheme === "nats") {
-    const { NatsTransport } = await import("./transports/nats/index.js");
+    const { NatsTransport } = await importOptionalPeer(() => import("./transports/nats/index.js"), "nats", "connect({ url: \"nats://...\" })");
     return NatsTransport.connect({ ...options.nats, url: options.url });
   }
   throw new InvalidArgumentError(`connect: unsupported url ${JSON.stringify(options.url)}${scheme === undefined ? "" : ` (scheme ${scheme}: is not available in this version)`}; use ferry://, ferrys:// or nats://, or omit url for the in-process broker`);

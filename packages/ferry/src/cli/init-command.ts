@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { CommandFailure, UsageError } from "./cli-errors.js";
-import { loadCodegen } from "./codegen-launcher.js";
+import { loadCodegen, type CodegenModule } from "./codegen-launcher.js";
 import type { CommandRun } from "./commands.js";
 import { initTemplates } from "./init-templates.js";
 import { packageVersion } from "./package-version.js";
@@ -36,7 +36,7 @@ export const initCommand: CommandRun = async ({ strings, positionals }) => {
 
 /** Runs codegen on the new project if it is installed here; `npm run build` does it otherwise. */
 async function generateInto(dir: string): Promise<boolean> {
-  let codegen: Awaited<ReturnType<typeof loadCodegen>>;
+  let codegen: CodegenModule;
   try {
     codegen = await loadCodegen();
   } catch (error) {

@@ -1,4 +1,5 @@
 import type { BrokerStats, Transport } from "../core/transport.js";
+import { importOptionalPeer } from "../transports/optional-peer.js";
 import { UsageError } from "./cli-errors.js";
 import type { CommandRun } from "./commands.js";
 
@@ -19,7 +20,7 @@ export const statsCommand: CommandRun = async ({ strings, booleans }) => {
 async function openStatsTransport(url: string, token: string | undefined): Promise<Transport> {
   const scheme = /^([a-z]+):\/\//.exec(url)?.[1];
   if (scheme === "nats") {
-    const { NatsTransport } = await import("../transports/nats/index.js");
+    const { NatsTransport } = await importOptionalPeer(() => import("../transports/nats/index.js"), "nats", "ferry stats --url nats://...");
     // Durable mode: so the JetStream topics are listed, which are the only ones NATS keeps a queue for.
     return NatsTransport.connect({ url, mode: "durable", maxReconnectAttempts: 0, ...(token === undefined ? {} : { token }) });
   }
