@@ -16,7 +16,7 @@ function readmes(dir = repoRoot): string[] {
 }
 
 /**
- * A project as a user's would be: `ferry` installed (a link to this repository, resolved through
+ * A project as a user's would be: `ferry` installed (a link to packages/ferry, resolved through
  * its package.json exports to dist/*.d.ts), and a copy of examples/services with its generated
  * code importing `ferry`, as `ferry codegen` writes it outside this repository.
  */
@@ -26,10 +26,10 @@ function userProject(dir: string): void {
   mkdirSync(join(dir, "generated"));
   for (const file of readdirSync(join(services, "generated"))) {
     const text = readFileSync(join(services, "generated", file), "utf8");
-    writeFileSync(join(dir, "generated", file), text.split('"../../../index.js"').join('"ferry"'));
+    writeFileSync(join(dir, "generated", file), text.split('"../../../packages/ferry/src/index.js"').join('"ferry"'));
   }
   mkdirSync(join(dir, "node_modules/@types"), { recursive: true });
-  symlinkSync(repoRoot, join(dir, "node_modules/ferry"), "dir");
+  symlinkSync(join(repoRoot, "packages/ferry"), join(dir, "node_modules/ferry"), "dir");
   symlinkSync(join(repoRoot, "node_modules/@types/node"), join(dir, "node_modules/@types/node"), "dir");
   writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
   const compilerOptions = { target: "ES2022", module: "nodenext", moduleResolution: "nodenext", lib: ["ES2023"], types: ["node"], strict: true, skipLibCheck: true, noEmit: true };
