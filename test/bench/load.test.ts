@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { pack } from "msgpackr";
-import { encodeValue } from "../../packages/ferry/src/index.js";
+import { encodeValue } from "../../packages/ferry/src/core/wire/codec.js";
 import { SystemId } from "../../bench/catalog.js";
 import { runLoad } from "../../bench/load.js";
 import { addRequest, noteFor } from "../../bench/payload.js";

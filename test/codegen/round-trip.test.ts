@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { connect, ErrorCode, FerryError, type Ferry } from "../../packages/ferry/src/index.js";
+import { connect, ErrorCode, FerryError, type Ferry, type FerryCaller } from "../../packages/ferry/src/index.js";
 import { Broker } from "../../packages/ferry/src/broker/index.js";
 import { OrdersClient } from "../../examples/services/generated/orders.client.js";
 import { serveOrders } from "../../examples/services/generated/orders.handlers.js";
@@ -267,5 +267,25 @@ describe("generated code over the in-process broker", () => {
     expect(await trees.depth({ label: "a", children: [{ label: "b", children: [{ label: "c", children: [] }] }] })).to.equal(3);
     const json = { a: [1, "two", null, { b: true }], c: {} };
     expect(await trees.echo({ payload: json })).to.deep.equal(json);
+  });
+});
+
+describe("generated client with a stub", () => {
+  it("takes any FerryCaller, so a unit test needs no broker", async () => {
+    const sent: { service: string; method: string; request: unknown }[] = [];
+    const stub: FerryCaller = {
+      call: async (method, request) => {
+        sent.push({ service: method.service, method: method.name, request });
+        return { sku: "kettle", qty: 2, unitCents: 1_250, currency: "EUR" } as never;
+      },
+      emit: async (method, payload) => void sent.push({ service: method.service, method: method.name, request: payload }),
+    };
+    const orders = new OrdersClient(stub);
+    expect(await orders.quote({ sku: "kettle", qty: 2 })).to.deep.equal({ sku: "kettle", qty: 2, unitCents: 1_250, currency: "EUR" });
+    await orders.cancelled({ orderId: "o-1" });
+    expect(sent).to.deep.equal([
+      { service: "Orders", method: "quote", request: { sku: "kettle", qty: 2 } },
+      { service: "Orders", method: "cancelled", request: { orderId: "o-1" } },
+    ]);
   });
 });

@@ -22,7 +22,7 @@ export function checkShop(report: Omit<ShopReport, "checks" | "ok">): Check[] {
   check(report.orderedUpdates?.interleaved === true, "updates of different orders interleaved");
 
   const letters = report.poisonMessage?.deadLetters ?? [];
-  check(letters.length === 1 && letters[0]!.error.code === "UNAVAILABLE", `${letters.length} dead letter (expected 1), after ${letters[0]?.deliveries ?? 0} deliveries`);
+  check(letters.length === 1 && letters[0]!.error.code === "UNAVAILABLE", `${letters.length} dead letter (expected 1), after ${letters[0]?.deliveryCount ?? 0} deliveries`);
 
   const peak = report.peakShaving;
   if (peak !== undefined && "skipped" in peak) check(true, `backlog step skipped: ${peak.skipped}`);

@@ -1,5 +1,5 @@
-import type { FerryError } from "../../../packages/ferry/src/index.js";
-import { DeadLetterInbox, type ReadDeadLetter } from "../launcher/dead-letter-inbox.js";
+import type { DeadLetterRecord, FerryError } from "../../../packages/ferry/src/index.js";
+import { DeadLetterInbox } from "../launcher/dead-letter-inbox.js";
 import type { Shop } from "../launcher/shop.js";
 import { waitFor } from "../launcher/wait-for.js";
 import { TestCard } from "../test-cards.js";
@@ -7,8 +7,8 @@ import { TestCard } from "../test-cards.js";
 export interface PoisonMessageReport {
   /** The code the caller got. */
   callerError: string | undefined;
-  /** Dead letters read from `svc.Payments.dlq` during this step. */
-  deadLetters: ReadDeadLetter[];
+  /** Dead letters read from `svc.Payments.dlq` during this step (without the original bytes). */
+  deadLetters: Omit<DeadLetterRecord, "bytes">[];
 }
 
 const orderId = "o-1099";
@@ -35,9 +35,9 @@ export async function poisonMessage(shop: Shop): Promise<PoisonMessageReport> {
     await waitFor(`the dead letter in ${inbox.topic}`, async () => inbox.letters.length > 0);
     for (const letter of inbox.letters) {
       const about = (letter.request as { orderId?: string } | undefined)?.orderId ?? "?";
-      shop.log(`  read from ${inbox.topic}: ${letter.service}.${letter.method} for ${about}, ${letter.deliveries} deliveries, last error ${letter.error.code}: ${letter.error.message}`);
+      shop.log(`  read from ${inbox.topic}: ${letter.service}.${letter.method} for ${about}, ${letter.deliveryCount} deliveries, last error ${letter.error.code}: ${letter.error.message}`);
     }
-    return { callerError, deadLetters: [...inbox.letters] };
+    return { callerError, deadLetters: inbox.letters.map(({ bytes: _bytes, ...letter }) => letter) };
   } finally {
     await inbox.close();
   }

@@ -9,7 +9,7 @@ import { kebabCase, serviceNames } from "./naming.js";
 export function emitClient(service: ServiceModel, context: EmitContext): string {
   const names = serviceNames(service.name);
   const imports = new ImportSet();
-  imports.add(context.runtimeImport, "Ferry", true);
+  imports.add(context.runtimeImport, "FerryCaller", true);
   imports.add(importPath(context, service.file), service.name, true);
   imports.add(`./${kebabCase(service.name)}.definition.js`, names.definition, false);
   const bodies: string[] = [];
@@ -23,9 +23,9 @@ export function emitClient(service: ServiceModel, context: EmitContext): string 
     header(context, service.file),
     imports.render(),
     "\n",
-    docComment(service.doc, "", `Calls the ${service.name} service through Ferry.`),
+    docComment(service.doc, "", `Calls the ${service.name} service through Ferry (or any FerryCaller, such as a test stub).`),
     `export class ${names.client} implements ${service.name} {\n`,
-    "  constructor(private readonly ferry: Ferry) {}\n",
+    "  constructor(private readonly ferry: FerryCaller) {}\n",
     bodies.map((body) => `\n${body}`).join(""),
     "}\n",
   ].join("");

@@ -12,10 +12,10 @@ import { kebabCase, serviceNames } from "./naming.js";
 export function emitHandlers(service: ServiceModel, context: EmitContext): string {
   const names = serviceNames(service.name);
   const imports = new ImportSet()
-    .add(context.runtimeImport, "Ferry", true)
     .add(context.runtimeImport, "Provider", true)
-    .add(context.runtimeImport, "RpcServer", true)
+    .add(context.runtimeImport, "ServedService", true)
     .add(context.runtimeImport, "ServeOptions", true)
+    .add(context.runtimeImport, "ServiceHost", true)
     .add(context.runtimeImport, "ServiceHandlers", true)
     .add(`./${kebabCase(service.name)}.definition.js`, names.definition, false);
   return [
@@ -30,10 +30,10 @@ export function emitHandlers(service: ServiceModel, context: EmitContext): strin
     " * `{ useClass }` or `{ useFactory }`. Resolves once requests are being consumed.\n",
     " */\n",
     `export function ${names.serve}(\n`,
-    "  ferry: Ferry,\n",
+    "  ferry: ServiceHost,\n",
     `  implementation: Provider<${names.handlers}>,\n`,
     "  options?: ServeOptions,\n",
-    "): Promise<RpcServer> {\n",
+    "): Promise<ServedService> {\n",
     `  return ferry.serve(${names.definition}, implementation, options);\n`,
     "}\n",
   ].join("");

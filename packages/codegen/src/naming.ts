@@ -26,7 +26,7 @@ export const validatorNames = (method: string) => ({
 });
 
 /** Runtime names the generated files import: a user type with one of these names is referred to indirectly. */
-const runtimeNames = ["CallOptions", "EmitOptions", "Ferry", "Provider", "RpcServer", "ServeOptions", "ServiceHandlers", "ValidationIssue", "defineService", "method", "event"];
+const runtimeNames = ["CallOptions", "EmitOptions", "FerryCaller", "Provider", "ServedService", "ServeOptions", "ServiceHandlers", "ServiceHost", "ValidationIssue", "defineService", "method", "event"];
 
 /** Every name a service's generated files declare or import, besides the user's types. */
 export function reservedNames(service: string): ReadonlySet<string> {

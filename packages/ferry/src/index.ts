@@ -1,3 +1,85 @@
-// `ferry`: the core runtime and `connect`.
-export * from "./core/index.js";
+// `ferry`: the public API. Every name here is documented in README ("The API"); what Ferry's own
+// packages share beyond it is in `ferry/internal`, with no stability promise.
+
+// Connecting: a runtime on a broker.
 export { connect, type ConnectOptions } from "./connect.js";
+export { Ferry, type FerryOptions, type FerryStats } from "./core/ferry.js";
+export type { FerryCaller, ServedService, ServiceHost } from "./core/ferry-ports.js";
+
+// Calling and serving.
+export type { CallOptions, ClientOptions, ClientStats, EmitOptions } from "./core/client.js";
+export type { ServeOptions, ServerStats } from "./core/server.js";
+export { currentContext, type CallContext } from "./core/context.js";
+
+// Service definitions (what codegen writes, or `defineService` by hand).
+export {
+  defineService,
+  method,
+  event,
+  type MethodDefinition,
+  type MethodOptions,
+  type MethodKind,
+  type MethodSpec,
+  type RequestOf,
+  type ResponseOf,
+  type ServiceDefinition,
+  type ServiceHandlers,
+  type ValidationIssue,
+  type Validator,
+} from "./core/definition.js";
+
+// Idempotency, dependency injection and time.
+export { MemoryIdempotencyStore, type Claim, type IdempotencyStore, type MemoryIdempotencyStoreOptions, type Outcome } from "./core/idempotency.js";
+export { FERRY, IDEMPOTENCY_STORE, TRANSPORT, type Provider } from "./core/di.js";
+export { systemClock, type Clock } from "./core/clock.js";
+export type { DecodeLimits } from "./core/wire/codec.js";
+export type { BackoffOptions } from "./core/backoff.js";
+
+// Errors.
+export {
+  CancelledError,
+  ClosedError,
+  DeadlineExceededError,
+  ErrorCode,
+  FerryError,
+  IdempotencyMismatchError,
+  InternalError,
+  InvalidArgumentError,
+  MalformedMessageError,
+  NoRespondersError,
+  PayloadTooLargeError,
+  ProtocolError,
+  QueueFullError,
+  RemoteError,
+  SlowConsumerError,
+  TimeoutError,
+  UnauthenticatedError,
+  UnavailableError,
+  UnconfirmedError,
+  UnimplementedError,
+  type FerryErrorOptions,
+} from "./core/errors.js";
+export type { ErrorClass } from "./core/error-registry.js";
+export { maxErrorDetailBytes, maxErrorMessageChars } from "./core/wire/wire-error.js";
+
+// Topics and dead letters.
+export { deadLetterTopic, serviceTopic } from "./core/topics.js";
+export { readDeadLetter, type DeadLetterRecord } from "./core/dead-letters.js";
+
+// The transport contract: what `ferry.transport` is, and what a new transport implements.
+export type {
+  BrokerStats,
+  ConnectionState,
+  ConsumeOptions,
+  Delivery,
+  GroupPartitionStats,
+  GroupStats,
+  OverflowPolicy,
+  PartitionStats,
+  PublishOptions,
+  ReplyQueue,
+  Subscription,
+  TopicOptions,
+  TopicStats,
+  Transport,
+} from "./core/transport.js";

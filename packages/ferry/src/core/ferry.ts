@@ -5,6 +5,7 @@ import { createRuntimeContainer, FERRY, IDEMPOTENCY_STORE, resolveProvider, TRAN
 import { describeValue } from "./describe-value.js";
 import { asFerryError, ClosedError, InvalidArgumentError } from "./errors.js";
 import { MemoryIdempotencyStore, type IdempotencyStore } from "./idempotency.js";
+import type { FerryCaller, ServedService, ServiceHost } from "./ferry-ports.js";
 import { RpcServer, type ServeOptions, type ServerStats } from "./server.js";
 import type { BrokerStats, Transport } from "./transport.js";
 
@@ -27,7 +28,7 @@ export interface FerryStats {
  * A connection to a broker with everything on top: the client that makes calls and the servers
  * that answer them. Made by `connect()`; `close()` drains servers before disconnecting.
  */
-export class Ferry {
+export class Ferry implements FerryCaller, ServiceHost {
   readonly container: DependencyContainer;
   private readonly client: RpcClient;
   private readonly servers = new Map<string, RpcServer>();
@@ -74,7 +75,7 @@ export class Ferry {
    * Serves `definition` with `implementation`: an object, `{ useClass }` (built by the runtime's
    * container, so it may `@inject(FERRY)` or your own tokens) or `{ useFactory }`.
    */
-  async serve<D extends ServiceDefinition>(definition: D, implementation: Provider<ServiceHandlers<D>>, options: ServeOptions = {}): Promise<RpcServer> {
+  async serve<D extends ServiceDefinition>(definition: D, implementation: Provider<ServiceHandlers<D>>, options: ServeOptions = {}): Promise<ServedService> {
     if (this.closing !== undefined) throw new ClosedError("this Ferry is closed");
     checkServiceDefinition(definition);
     const name = `${definition.name}#${options.group ?? definition.name}`;
