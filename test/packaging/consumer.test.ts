@@ -41,13 +41,13 @@ describe("Ferry as installed from its packages", function () {
     });
     after(() => app?.remove());
 
-    it("installs no codegen, TypeScript, NATS client or unused package, and weighs under 18 MB", () => {
+    it("installs no codegen, TypeScript, NATS client or unused package, and weighs under 18 MB on disk", () => {
       for (const absent of ["ts-morph", "typescript", "@ts-morph/common", "nats", "uuid", "ferry-codegen"]) {
         expect(existsSync(join(app.dir, "node_modules", absent)), `node_modules/${absent}`).to.equal(false);
       }
-      const bytes = directoryBytes(join(app.dir, "node_modules"));
-      console.log(`      runtime-only node_modules: ${(bytes / 1e6).toFixed(1)} MB`);
-      expect(bytes).to.be.below(18e6);
+      const { onDisk, apparent } = directoryBytes(join(app.dir, "node_modules"));
+      console.log(`      runtime-only node_modules: ${(onDisk / 1e6).toFixed(1)} MB on disk, ${(apparent / 1e6).toFixed(1)} MB of files`);
+      expect(onDisk).to.be.below(18e6);
     });
 
     it("makes a call in-process with a hand-written definition", async () => {

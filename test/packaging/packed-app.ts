@@ -81,13 +81,24 @@ export async function startInstalledBroker(dir: string): Promise<{ url: string; 
   };
 }
 
-/** Bytes under `dir`, as `du` would count file sizes (symbolic links not followed). */
-export function directoryBytes(dir: string): number {
-  let total = 0;
+/**
+ * What `dir` weighs: `onDisk` counts allocated blocks, as `du` does (directories included), and
+ * `apparent` the files' sizes (`du --apparent-size`). Symbolic links are not followed.
+ */
+export function directoryBytes(dir: string): { onDisk: number; apparent: number } {
+  const own = statSync(dir);
+  const total = { onDisk: own.blocks * 512, apparent: 0 };
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) total += directoryBytes(path);
-    else if (entry.isFile()) total += statSync(path).size;
+    if (entry.isDirectory()) {
+      const inner = directoryBytes(path);
+      total.onDisk += inner.onDisk;
+      total.apparent += inner.apparent;
+    } else if (entry.isFile()) {
+      const stats = statSync(path);
+      total.onDisk += stats.blocks * 512;
+      total.apparent += stats.size;
+    }
   }
   return total;
 }

@@ -1,4 +1,4 @@
-// The public surface of `ferry/embedded`.
+// `ferry/broker`: the embedded broker (in-process, or as a TCP server) and the transports that reach it.
 export { Broker, type BrokerOptions } from "./broker.js";
 export { InProcessTransport } from "../transports/in-process/in-process-transport.js";
 export { defaultBroker } from "./default-broker.js";
