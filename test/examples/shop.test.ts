@@ -34,7 +34,7 @@ function expectTheShopWorked(run: ExampleRun, processes: string[]): ShopReport {
   // One dead letter: the poison charge, after the payments topic's 3 deliveries.
   const letters = report.poisonMessage?.deadLetters ?? [];
   expect(letters).to.have.length(1);
-  expect(letters[0]).to.deep.include({ service: "Payments", method: "charge", deliveries: 3, error: { code: "UNAVAILABLE", message: "card issuer unreachable" } });
+  expect(letters[0]).to.deep.include({ service: "Payments", method: "charge", deliveryCount: 3, error: { code: "UNAVAILABLE", message: "card issuer unreachable" } });
   expect(letters[0]!.request).to.deep.include({ orderId: "o-1099" });
   expect(report.poisonMessage?.callerError).to.equal("UNAVAILABLE");
 
