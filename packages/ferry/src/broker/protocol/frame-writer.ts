@@ -1,5 +1,6 @@
 import type { Socket } from "node:net";
-import { encodeFrameInPlace, type Frame } from "./protocol.js";
+import { encodeFrameInPlace } from "./encode-frame.js";
+import type { Frame } from "./frame-types.js";
 
 /** A batch past this many bytes is written at once instead of at the end of the tick. */
 const EARLY_FLUSH_BYTES = 4096;

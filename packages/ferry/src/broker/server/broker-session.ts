@@ -2,14 +2,15 @@ import type { Socket } from "node:net";
 import { LiveTable } from "../../core/live-table.js";
 import { ErrorCode, FerryError, InvalidArgumentError, QueueFullError } from "../../core/errors.js";
 import { toWireError, type WireError } from "../../core/wire/wire-error.js";
-import type { Delivery, TopicOptions } from "../../core/transport.js";
+import type { Delivery } from "../../core/transport.js";
 import type { Broker } from "../broker.js";
 import type { Member } from "../group-cursor.js";
 import { FrameDecoder } from "../protocol/frame-decoder.js";
 import { FrameWriter } from "../protocol/frame-writer.js";
 import { hangUp } from "./hang-up.js";
 import { ownBytes } from "../protocol/own-bytes.js";
-import { decodeFrame, Op, type Frame } from "../protocol/protocol.js";
+import { decodeFrame, Op, opName, type BrokerFrame, type Frame } from "../protocol/protocol.js";
+import { readTopicOptions } from "./read-topic-options.js";
 import type { ReplyQueueRegistry } from "./reply-queue-registry.js";
 
 /** What a session needs from the server that accepted it. */
@@ -96,10 +97,9 @@ export class BrokerSession {
   }
 
   private onFrame(frame: Frame): void {
-    const [op] = frame;
     if (!this.authenticated) {
-      if (op !== Op.Hello) return this.fail(`the first frame must be Hello, got op ${op}`, ErrorCode.Unauthenticated);
-      const token = frame[1] as string | null;
+      if (frame[0] !== Op.Hello) return this.fail(`the first frame must be Hello, got ${opName(frame[0])}`, ErrorCode.Unauthenticated);
+      const token = frame[1];
       if (!this.host.authenticate(token)) {
         // Which of the two it is tells the client's operator what to fix; nothing about the token itself is said.
         return this.fail(token === null || token === "" ? "the broker requires a token and the client sent none" : "the token does not match the broker's", ErrorCode.Unauthenticated);
@@ -107,42 +107,42 @@ export class BrokerSession {
       this.authenticated = true;
       clearTimeout(this.authDeadline);
       this.socket.setTimeout(this.idleTimeoutMs, () => this.fail(`no frame for ${this.idleTimeoutMs} ms (idleTimeoutMs)`, ErrorCode.IdleTimeout));
-      this.host.log(`connection ${this.id} authenticated as ${frame[2] as string}`);
+      this.host.log(`connection ${this.id} authenticated as ${frame[2]}`);
       return this.send([Op.Welcome, this.host.version]);
     }
-    switch (op) {
-      case Op.Publish: return this.answer(frame[1] as number, () =>
-        this.host.broker.publish(frame[2] as string, ownBytes(frame[3] as Uint8Array), {
-          key: (frame[4] as string | null) ?? undefined,
-          expiresAt: (frame[5] as number | null) ?? undefined,
-          requireConsumer: frame[6] as boolean,
+    switch (frame[0]) {
+      case Op.Publish: return this.answer(frame[1], () =>
+        this.host.broker.publish(frame[2], ownBytes(frame[3]), {
+          key: frame[4] ?? undefined,
+          expiresAt: frame[5] ?? undefined,
+          requireConsumer: frame[6],
           durable: frame[8] === true,
         }),
-        frame[7] as boolean,
+        frame[7] === true,
       );
-      case Op.Consume: return this.answer(frame[1] as number, () => this.consume(frame[2] as number, frame[3] as string, frame[4] as string, frame[5] as number, frame[6] as boolean));
-      case Op.Unsubscribe: return this.answer(frame[1] as number, () => (this.unsubscribe(frame[2] as number), null));
-      case Op.Ack: return this.settle(frame[1] as number, (delivery) => delivery.ack());
-      case Op.Nack: return this.settle(frame[1] as number, (delivery) => {
-        const code = frame[3] as string | null;
-        delivery.nack({ delayMs: frame[2] as number, ...(code === null ? {} : { error: { code, message: (frame[4] as string | null) ?? "" } }) });
+      case Op.Consume: return this.answer(frame[1], () => this.consume(frame[2], frame[3], frame[4], frame[5], frame[6]));
+      case Op.Unsubscribe: return this.answer(frame[1], () => (this.unsubscribe(frame[2]), null));
+      case Op.Ack: return this.settle(frame[1], (delivery) => delivery.ack());
+      case Op.Nack: return this.settle(frame[1], (delivery) => {
+        const code = frame[3];
+        delivery.nack({ delayMs: frame[2], ...(code === null ? {} : { error: { code, message: frame[4] ?? "" } }) });
       });
-      case Op.Reject: return this.settle(frame[1] as number, (delivery) => delivery.reject({ code: frame[2] as string, message: frame[3] as string }));
-      case Op.OpenReplyQueue: return this.answer(frame[1] as number, () => this.openReplyQueue(frame[2] as string | null, frame[3] as string | null));
+      case Op.Reject: return this.settle(frame[1], (delivery) => delivery.reject({ code: frame[2], message: frame[3] }));
+      case Op.OpenReplyQueue: return this.answer(frame[1], () => this.openReplyQueue(frame[2], frame[3]));
       case Op.CloseReplyQueue: {
-        const name = frame[1] as string;
+        const name = frame[1];
         if (this.replyQueues.delete(name)) this.host.replyQueues.close(name);
         return;
       }
-      case Op.Reply: return this.host.broker.reply(frame[1] as string, frame[2] as Uint8Array);
+      case Op.Reply: return this.host.broker.reply(frame[1], frame[2]);
       case Op.ReplyAck:
-        this.host.broker.reply(frame[2] as string, frame[3] as Uint8Array);
-        return this.settle(frame[1] as number, (delivery) => delivery.ack());
-      case Op.DeclareTopic: return this.answer(frame[1] as number, () => (this.host.broker.declareTopic(frame[2] as string, frame[3] as TopicOptions), null));
-      case Op.Stats: return this.answer(frame[1] as number, () => this.host.broker.stats());
+        this.host.broker.reply(frame[2], frame[3]);
+        return this.settle(frame[1], (delivery) => delivery.ack());
+      case Op.DeclareTopic: return this.answer(frame[1], () => (this.host.broker.declareTopic(frame[2], readTopicOptions(frame[3])), null));
+      case Op.Stats: return this.answer(frame[1], () => this.host.broker.stats());
       case Op.Ping: return this.send([Op.Pong]);
       case Op.Hello: return this.fail("Hello sent twice", ErrorCode.ProtocolError);
-      default: return this.fail(`frame op ${op} is not for the broker`, ErrorCode.ProtocolError);
+      default: return this.fail(`frame ${opName(frame[0])} is not for the broker`, ErrorCode.ProtocolError);
     }
   }
 
@@ -229,7 +229,7 @@ export class BrokerSession {
     return opened;
   }
 
-  private send(frame: Frame): void {
+  private send(frame: BrokerFrame): void {
     if (this.closed) return;
     this.writer.send(frame);
     // A reader that stops reading is cut off rather than allowed to grow the broker's memory.

@@ -8,7 +8,7 @@ import { fromWireError, readWireError } from "../../core/wire/wire-error.js";
 import type { ConnectionState } from "../../core/transport.js";
 import { FrameDecoder } from "../../broker/protocol/frame-decoder.js";
 import { FrameWriter } from "../../broker/protocol/frame-writer.js";
-import { decodeFrame, Op, type Frame } from "../../broker/protocol/protocol.js";
+import { decodeFrame, Op, type ClientFrame, type DeliveryFrame, type Frame, type ReplyMessageFrame } from "../../broker/protocol/protocol.js";
 
 export interface TcpConnectionOptions {
   host: string;
@@ -25,7 +25,7 @@ export interface TcpConnectionOptions {
   reconnectInitialMs: number;
   reconnectMaxMs: number;
   /** Frames that are not answers to requests: deliveries and replies. */
-  onPush(frame: Frame): void;
+  onPush(frame: DeliveryFrame | ReplyMessageFrame): void;
   /** A new session is up after a reconnect: restore subscriptions and reply queues. */
   onReconnected(): Promise<void>;
 }
@@ -71,16 +71,16 @@ export class TcpConnection {
   }
 
   /** Sends a request frame built around its id; resolves with the broker's result. */
-  request(build: (requestId: number) => Frame): Promise<unknown> {
+  request(build: (requestId: number) => ClientFrame): Promise<unknown> {
     return new Promise((resolve, reject) => this.requestWith(build, { resolve, reject }));
   }
 
   /** Like `request`, for a caller that only needs a failure: no promise, `failed` gets it (never synchronously). */
-  requestFailuresOnly(build: (requestId: number) => Frame, failed: (error: Error) => void): void {
+  requestFailuresOnly(build: (requestId: number) => ClientFrame, failed: (error: Error) => void): void {
     this.requestWith(build, { resolve: ignoreResult, reject: failed });
   }
 
-  private requestWith(build: (requestId: number) => Frame, answer: PendingRequest): void {
+  private requestWith(build: (requestId: number) => ClientFrame, answer: PendingRequest): void {
     if (this.closed) return process.nextTick(answer.reject, new ClosedError("the connection is closed"));
     if (this.writer === undefined) return process.nextTick(answer.reject, new UnavailableError("the broker connection is down (reconnecting)"));
     const requestId = ++this.nextRequest;
@@ -89,7 +89,7 @@ export class TcpConnection {
   }
 
   /** Sends a frame that needs no answer; dropped while disconnected. */
-  send(frame: Frame): void {
+  send(frame: ClientFrame): void {
     this.writer?.send(frame);
   }
 
@@ -182,11 +182,11 @@ export class TcpConnection {
   private onFrame(frame: Frame): void {
     switch (frame[0]) {
       case Op.Ok:
-        return this.settle(frame[1] as number, (request) => request.resolve(frame[2]));
+        return this.settle(frame[1], (request) => request.resolve(frame[2]));
       case Op.Error:
-        return this.settle(frame[1] as number, (request) => request.reject(brokerError(frame[2])));
+        return this.settle(frame[1], (request) => request.reject(brokerError(frame[2])));
       case Op.Confirmed:
-        return this.confirmThrough(frame[1] as number);
+        return this.confirmThrough(frame[1]);
       case Op.Fatal: {
         // The broker closes the socket next; a refusal of the client itself ends reconnection.
         const { host, port } = this.options;
@@ -194,10 +194,13 @@ export class TcpConnection {
         if (this.fatal.code === ErrorCode.Unauthenticated) this.refused(brokerError(frame[1], `the broker at ${host}:${port} closed the connection: `));
         return;
       }
-      case Op.Pong:
-        return;
-      default:
+      case Op.Delivery:
+      case Op.ReplyMessage:
         return this.options.onPush(frame);
+      default:
+        // A Pong only shows the link is alive (any frame does); a second Welcome, or a frame
+        // meant for the broker, asks nothing of a client.
+        return;
     }
   }
 

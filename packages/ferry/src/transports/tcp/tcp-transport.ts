@@ -13,7 +13,7 @@ import type {
   TopicOptions,
   Transport,
 } from "../../core/transport.js";
-import { Op, type Frame } from "../../broker/protocol/protocol.js";
+import { Op, type AckFrame, type DeliveryFrame, type NackFrame, type PublishFrame, type RejectFrame, type ReplyMessageFrame } from "../../broker/protocol/protocol.js";
 import { TcpConnection } from "./tcp-connection.js";
 
 export interface TcpTransportOptions {
@@ -174,13 +174,13 @@ export class TcpTransport implements Transport {
     await this.connection.request((id) => [Op.Consume, id, local.id, local.topic, local.group, local.options.prefetch, local.options.ordered]);
   }
 
-  private onPush(frame: Frame): void {
+  private onPush(frame: DeliveryFrame | ReplyMessageFrame): void {
     if (frame[0] === Op.Delivery) {
-      const subscription = this.subscriptions.get(frame[1] as number);
+      const subscription = this.subscriptions.get(frame[1]);
       if (subscription !== undefined) subscription.onDelivery(new RemoteDelivery(this.connection, subscription.topic, frame));
       return;
     }
-    if (frame[0] === Op.ReplyMessage) this.replyQueues.get(frame[1] as string)?.stream.push(frame[2] as Uint8Array);
+    this.replyQueues.get(frame[1])?.stream.push(frame[2]);
   }
 
   /** After a reconnect: take back reply queues by name, then subscribe again. */
@@ -215,15 +215,15 @@ class RemoteDelivery implements Delivery {
   constructor(
     private readonly connection: TcpConnection,
     readonly topic: string,
-    frame: Frame,
+    frame: DeliveryFrame,
   ) {
-    this.tag = frame[2] as number;
-    this.partition = frame[3] as number;
-    this.offset = frame[4] as number;
-    this.deliveryCount = frame[5] as number;
-    this.maxDeliveries = frame[6] as number;
-    this.key = (frame[7] as string | null) ?? undefined;
-    this.bytes = frame[8] as Uint8Array;
+    this.tag = frame[2];
+    this.partition = frame[3];
+    this.offset = frame[4];
+    this.deliveryCount = frame[5];
+    this.maxDeliveries = frame[6];
+    this.key = frame[7] ?? undefined;
+    this.bytes = frame[8];
     this.generation = connection.generation;
   }
 
@@ -245,7 +245,7 @@ class RemoteDelivery implements Delivery {
     this.connection.send([Op.ReplyAck, this.tag, queue, bytes]);
   }
 
-  private settle(frame: Frame): void {
+  private settle(frame: AckFrame | NackFrame | RejectFrame): void {
     // Tags are per session: after a reconnect the broker has already redelivered this message.
     if (this.settled || this.connection.generation !== this.generation) return;
     this.settled = true;
@@ -253,7 +253,7 @@ class RemoteDelivery implements Delivery {
   }
 }
 
-function publishFrame(requestId: number, topic: string, bytes: Uint8Array, options: PublishOptions, lazyConfirm: boolean): Frame {
+function publishFrame(requestId: number, topic: string, bytes: Uint8Array, options: PublishOptions, lazyConfirm: boolean): PublishFrame {
   return [Op.Publish, requestId, topic, bytes, options.key ?? null, options.expiresAt ?? null, options.requireConsumer ?? false, lazyConfirm, options.durable ?? false];
 }
 
