@@ -1,21 +1,28 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { KV, KvEntry, NatsConnection } from "nats";
 import { decodeValue, encodeValue } from "../../core/wire/codec.js";
-import type { Claim, IdempotencyStore, Outcome } from "../../core/idempotency.js";
+import { defaultIdempotencyTtlMs, type Claim, type IdempotencyStore, type Outcome } from "../../core/idempotency.js";
+import { defaultReplicas } from "./nats-options.js";
 
 export interface NatsKvIdempotencyStoreOptions {
   /** Bucket name. Default `ferry_idempotency`. */
   bucket?: string;
-  /** How long a key is remembered after its last write, ms (the bucket's max age). Default 24 h. */
+  /** How long a key is remembered after its last write, ms (the bucket's max age). Default 24 h (`defaultIdempotencyTtlMs`). */
   ttlMs?: number;
-  /** Copies of the bucket on a cluster (1, 3 or 5). Default 1. */
+  /** Copies of the bucket on a cluster (1, 3 or 5). Default 1 (`defaultReplicas`). */
   replicas?: number;
   /**
    * A claim still running after this long is presumed dead (its instance crashed) and may be
-   * taken over by a duplicate, ms. Default 60,000. Keep it above your longest handler run.
+   * taken over by a duplicate, ms. Default 60,000 (`defaultLeaseMs`). Keep it above your longest handler run.
    */
   leaseMs?: number;
 }
+
+/**
+ * How long a claim still running is trusted, ms. A duplicate of a request whose instance crashed
+ * waits up to this long before it runs; a handler running longer than this may run twice.
+ */
+export const defaultLeaseMs = 60_000;
 
 /** One record per key: the claim while running, the outcome once done. */
 interface KvRecord {
@@ -44,10 +51,10 @@ export class NatsKvIdempotencyStore implements IdempotencyStore {
   static async open(nc: NatsConnection, options: NatsKvIdempotencyStoreOptions = {}): Promise<NatsKvIdempotencyStore> {
     const kv = await nc.jetstream().views.kv(options.bucket ?? "ferry_idempotency", {
       history: 1,
-      ttl: options.ttlMs ?? 24 * 60 * 60 * 1000,
-      replicas: options.replicas ?? 1,
+      ttl: options.ttlMs ?? defaultIdempotencyTtlMs,
+      replicas: options.replicas ?? defaultReplicas,
     });
-    return new NatsKvIdempotencyStore(kv, options.leaseMs ?? 60_000);
+    return new NatsKvIdempotencyStore(kv, options.leaseMs ?? defaultLeaseMs);
   }
 
   async claim(key: string, fingerprint: string): Promise<Claim> {

@@ -1,5 +1,6 @@
 import { connect as natsConnect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from "nats";
 import { BehaviorSubject, type Observable } from "rxjs";
+import { defaultAckTimeoutMs, defaultMaxDeliveries, defaultMaxMessageBytes, defaultOrdered, defaultPrefetch } from "../../core/defaults.js";
 import { encodeDeadLetter, type DeadLetter } from "../../core/wire/dead-letter.js";
 import { ClosedError, NoRespondersError, PayloadTooLargeError, UnavailableError } from "../../core/errors.js";
 import type {
@@ -120,7 +121,7 @@ export class NatsTransport implements Transport {
   /** Why a publish of `bytes` is refused before it is sent, if it is. */
   private refusal(bytes: Uint8Array): ClosedError | PayloadTooLargeError | undefined {
     if (this.closing !== undefined) return new ClosedError("the transport");
-    const maxPayload = this.nc.info?.max_payload ?? 1024 * 1024;
+    const maxPayload = this.nc.info?.max_payload ?? defaultMaxMessageBytes;
     return bytes.length > maxPayload ? PayloadTooLargeError.of(bytes.length, maxPayload) : undefined;
   }
 
@@ -145,8 +146,8 @@ export class NatsTransport implements Transport {
   async consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<Subscription> {
     this.ensureOpen();
     this.subjects.check(topic);
-    const prefetch = options.prefetch ?? 64;
-    const ordered = options.ordered ?? true;
+    const prefetch = options.prefetch ?? defaultPrefetch;
+    const ordered = options.ordered ?? defaultOrdered;
     const deadLettersOf = this.subjects.deadLetterOf(topic);
     if (deadLettersOf !== undefined) return this.consumeDeadLetters(deadLettersOf, group, onDelivery, prefetch);
     if (await this.isDurable(topic)) {
@@ -164,7 +165,7 @@ export class NatsTransport implements Transport {
         throw error;
       }
     }
-    return this.consumeCore(topic, group, onDelivery, { prefetch, ordered, maxDeliveries: this.coreTopicOptions.get(topic)?.maxDeliveries ?? 5 });
+    return this.consumeCore(topic, group, onDelivery, { prefetch, ordered, maxDeliveries: this.coreTopicOptions.get(topic)?.maxDeliveries ?? defaultMaxDeliveries });
   }
 
   /** A member of queue group `group` on the topic's core subject; resolves once NATS has the subscription. */
@@ -217,7 +218,7 @@ export class NatsTransport implements Transport {
     const jsm = await this.jsm();
     const consumer = this.subjects.consumer(group, "dlq");
     await jsm.consumers.add(stream, { durable_name: consumer, ack_policy: "explicit" as never, filter_subject: `${this.subjects.subject(dlqTopic)}.*` });
-    const described: DurableTopic = { topic: dlqTopic, stream, partitions: 1, ackTimeoutMs: 30_000, maxDeliveries: Number.MAX_SAFE_INTEGER };
+    const described: DurableTopic = { topic: dlqTopic, stream, partitions: 1, ackTimeoutMs: defaultAckTimeoutMs, maxDeliveries: Number.MAX_SAFE_INTEGER };
     return this.startDurable(described, group, [{ consumer, partition: 0, keyed: false }], { prefetch, ordered: false }, onDelivery);
   }
 
