@@ -4,7 +4,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { systemClock } from "../../core/clock.js";
 import { defaultLazyConfirmMs, defaultMaxMessageBytes } from "../../core/defaults.js";
-import { InvalidArgumentError } from "../../core/errors.js";
+import { ErrorCode, InvalidArgumentError } from "../../core/errors.js";
 import { Broker, type BrokerOptions } from "../broker.js";
 import { BrokerSession, type SessionHost } from "./broker-session.js";
 import { hangUp } from "./hang-up.js";
@@ -134,7 +134,7 @@ export async function startBroker(options: BrokerServerOptions = {}): Promise<Ru
     log(`connection ${id} opened from ${socket.remoteAddress}:${socket.remotePort}`);
     if (sessions.size >= maxConnections) {
       log(`connection ${id} refused: ${maxConnections} connections open`);
-      hangUp(socket, authTimeoutMs, encodeFrame([Op.Fatal, { code: "UNAVAILABLE", message: `the broker has ${maxConnections} connections, its limit`, retryable: true }]));
+      hangUp(socket, authTimeoutMs, encodeFrame([Op.Fatal, { code: ErrorCode.Unavailable, message: `the broker has ${maxConnections} connections, its limit`, retryable: true }]));
       return;
     }
     sessions.add(new BrokerSession(id, socket, sessionHost, authTimeoutMs, options.idleTimeoutMs ?? defaultIdleTimeoutMs));

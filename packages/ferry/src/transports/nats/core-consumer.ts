@@ -1,4 +1,5 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription as NatsSubscription } from "nats";
+import { ErrorCode } from "../../core/errors.js";
 import { LiveTable } from "../../core/live-table.js";
 import type { Delivery, GroupPartitionStats } from "../../core/transport.js";
 import { deadLetterRecord, type DeadLetterSink } from "./dead-letter-sink.js";
@@ -166,7 +167,7 @@ class CoreDelivery implements Delivery {
 
   nack(options: { delayMs?: number; error?: { code: string; message: string } } = {}): void {
     if (!this.settle()) return;
-    if (this.deliveryCount >= this.maxDeliveries) this.consumer.deadLetter(this, options.error ?? { code: "NACKED", message: "nacked on its last allowed delivery" });
+    if (this.deliveryCount >= this.maxDeliveries) this.consumer.deadLetter(this, options.error ?? { code: ErrorCode.Nacked, message: "nacked on its last allowed delivery" });
     else this.consumer.redeliver(this, options.delayMs ?? 0);
     this.consumer.settled(this);
   }

@@ -1,6 +1,7 @@
 import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from "nats";
 import { setMaxListeners } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
+import { ErrorCode } from "../../core/errors.js";
 import type { Delivery, GroupPartitionStats } from "../../core/transport.js";
 import { deadLetterRecord } from "./dead-letter-sink.js";
 import { DurableDelivery, type DurableDeliveryHost } from "./durable-delivery.js";
@@ -208,7 +209,7 @@ export class DurableConsumer implements DurableDeliveryHost {
     const delivery = new DurableDelivery(this, msg, lane.partition, key, lane.takesTurns && key !== undefined);
     if (delivery.deliveryCount > this.settings.topic.maxDeliveries) {
       // Every allowed delivery timed out unacknowledged: give up without running it again.
-      const error = { code: "ACK_TIMEOUT", message: `not acknowledged within ${this.settings.topic.ackTimeoutMs} ms, ${this.settings.topic.maxDeliveries} times` };
+      const error = { code: ErrorCode.AckTimeout, message: `not acknowledged within ${this.settings.topic.ackTimeoutMs} ms, ${this.settings.topic.maxDeliveries} times` };
       return void this.deadLetter(delivery, error).then(() => this.release());
     }
     if (!delivery.takesTurns) return this.begin(delivery);
