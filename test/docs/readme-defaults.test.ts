@@ -40,6 +40,7 @@ import {
   defaultReplicas,
   defaultWriteBatchBytes,
 } from "../../packages/ferry/src/transports/nats/nats-options.js";
+import { recheckDurableMs } from "../../packages/ferry/src/transports/nats/topic-durability.js";
 import { repoRoot } from "../codegen/support.js";
 
 /** 10000 as README writes it: 10,000. */
@@ -141,6 +142,7 @@ const stated: readonly { constant: string; readme: string; phrase: string }[] = 
   { constant: "defaultPublishRetryMs", readme: nats, phrase: row("publishRetryMs", count(defaultPublishRetryMs)) },
   { constant: "defaultLazyConfirmMs", readme: nats, phrase: row("lazyConfirmMs", count(defaultLazyConfirmMs)) },
   { constant: "defaultWriteBatchBytes", readme: nats, phrase: row("writeBatchBytes", count(defaultWriteBatchBytes)) },
+  { constant: "recheckDurableMs", readme: nats, phrase: `how old a cached "this topic has no stream" is (${duration(recheckDurableMs)})` },
   { constant: "defaultLeaseMs", readme: nats, phrase: `\`leaseMs\` (default ${duration(defaultLeaseMs)})` },
   { constant: "defaultMaxDeliveries", readme: nats, phrase: `\`maxDeliveries\` (default ${count(defaultMaxDeliveries)})` },
   {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { KV, KvEntry, NatsConnection } from "nats";
+import { systemClock, type Clock } from "../../core/clock.js";
 import { decodeValue, encodeValue } from "../../core/wire/codec.js";
 import { defaultIdempotencyTtlMs, type Claim, type IdempotencyStore, type Outcome } from "../../core/idempotency.js";
 import { defaultReplicas } from "./nats-options.js";
@@ -16,6 +17,11 @@ export interface NatsKvIdempotencyStoreOptions {
    * taken over by a duplicate, ms. Default 60,000 (`defaultLeaseMs`). Keep it above your longest handler run.
    */
   leaseMs?: number;
+  /**
+   * What claims are dated by, and their lease measured with. Default: the system clock. The
+   * instances sharing a bucket compare each other's claim times, so their clocks must agree.
+   */
+  clock?: Clock;
 }
 
 /**
@@ -45,6 +51,7 @@ export class NatsKvIdempotencyStore implements IdempotencyStore {
   private constructor(
     readonly kv: KV,
     private readonly leaseMs: number,
+    private readonly clock: Clock,
   ) {}
 
   /** Opens (creating if needed) the bucket. */
@@ -54,13 +61,13 @@ export class NatsKvIdempotencyStore implements IdempotencyStore {
       ttl: options.ttlMs ?? defaultIdempotencyTtlMs,
       replicas: options.replicas ?? defaultReplicas,
     });
-    return new NatsKvIdempotencyStore(kv, options.leaseMs ?? defaultLeaseMs);
+    return new NatsKvIdempotencyStore(kv, options.leaseMs ?? defaultLeaseMs, options.clock ?? systemClock);
   }
 
   async claim(key: string, fingerprint: string): Promise<Claim> {
     const id = kvKey(key);
     for (;;) {
-      const record: KvRecord = { fingerprint, owner: this.owner, claimedAt: Date.now() };
+      const record: KvRecord = { fingerprint, owner: this.owner, claimedAt: this.clock.now() };
       try {
         await this.kv.create(id, encodeValue(record));
         this.claims.set(key, record);
@@ -73,7 +80,7 @@ export class NatsKvIdempotencyStore implements IdempotencyStore {
       const existing = decodeValue(entry.value) as KvRecord;
       if (existing.fingerprint !== fingerprint) return { status: "mismatch" };
       if (existing.outcome !== undefined) return { status: "done", outcome: existing.outcome };
-      if (Date.now() - existing.claimedAt >= this.leaseMs) {
+      if (this.clock.now() - existing.claimedAt >= this.leaseMs) {
         // The instance running it is presumed gone: take over, unless someone else just did.
         try {
           await this.kv.update(id, encodeValue(record), entry.revision);
@@ -83,7 +90,7 @@ export class NatsKvIdempotencyStore implements IdempotencyStore {
           continue;
         }
       }
-      return { status: "in-flight", outcome: this.outcomeOf(id, existing.claimedAt + this.leaseMs - Date.now()) };
+      return { status: "in-flight", outcome: this.outcomeOf(id, existing.claimedAt + this.leaseMs - this.clock.now()) };
     }
   }
 

@@ -1,4 +1,5 @@
 import type { ConnectionOptions } from "nats";
+import { systemClock, type Clock } from "../../core/clock.js";
 import { defaultLazyConfirmMs } from "../../core/defaults.js";
 import { InvalidArgumentError } from "../../core/errors.js";
 
@@ -46,6 +47,13 @@ export interface NatsTransportOptions extends ConnectionOptions {
    * requests while the client still encodes the rest. Smaller: more, smaller writes.
    */
   writeBatchBytes?: number;
+  /**
+   * What the transport reads the time from: whether a request's deadline has passed, how long a
+   * durable publish keeps resending, how old the cached answer "this topic has no stream" is, and
+   * the time a dead letter records. Default: the system clock. Tests pass a fake clock. Waits on
+   * NATS itself (pull requests, flushes, pauses between retries) run on real timers.
+   */
+  clock?: Clock;
 }
 
 export interface ResolvedNatsOptions {
@@ -56,6 +64,7 @@ export interface ResolvedNatsOptions {
   publishRetryMs: number;
   lazyConfirmMs: number;
   writeBatchBytes: number;
+  clock: Clock;
 }
 
 /** First token of every name the transport makes on NATS. */
@@ -94,7 +103,7 @@ export function resolveNatsOptions(options: NatsTransportOptions): {
   servers: ConnectionOptions["servers"];
   connection: ConnectionOptions;
 } {
-  const { url, mode, prefix, replicas, duplicateWindowMs, publishRetryMs, lazyConfirmMs, writeBatchBytes, servers, ...connection } = options;
+  const { url, mode, prefix, replicas, duplicateWindowMs, publishRetryMs, lazyConfirmMs, writeBatchBytes, clock, servers, ...connection } = options;
   const resolved: ResolvedNatsOptions = {
     mode: mode ?? NatsMode.Core,
     prefix: prefix ?? defaultNatsPrefix,
@@ -103,6 +112,7 @@ export function resolveNatsOptions(options: NatsTransportOptions): {
     publishRetryMs: publishRetryMs ?? defaultPublishRetryMs,
     lazyConfirmMs: lazyConfirmMs ?? defaultLazyConfirmMs,
     writeBatchBytes: writeBatchBytes ?? defaultWriteBatchBytes,
+    clock: clock ?? systemClock,
   };
   if (!Object.values(NatsMode).includes(resolved.mode)) throw new InvalidArgumentError(`nats: mode must be core or durable, got ${String(mode)}`);
   if (![1, 3, 5].includes(resolved.replicas)) throw new InvalidArgumentError(`nats: replicas must be 1, 3 or 5, got ${resolved.replicas}`);

@@ -52,7 +52,7 @@ export class NatsTransport implements Transport {
   private readonly js: JetStreamClient;
   private jsmPromise: Promise<JetStreamManager> | undefined;
   private topicsPromise: Promise<DurableTopics> | undefined;
-  private readonly durability = new TopicDurability((topic) => this.durableTopics().then(async (topics) => (await topics.lookup(topic, false)) !== undefined));
+  private readonly durability: TopicDurability;
   private readonly coreTopicOptions = new Map<string, TopicOptions>();
   private readonly coreConsumers = new Map<CoreConsumer, string>();
   /** Each durable member, with what closes it (and its turn notices). */
@@ -68,6 +68,7 @@ export class NatsTransport implements Transport {
     this.subjects = new Subjects(options.prefix);
     this.publisher = new CorePublisher(nc, options.lazyConfirmMs);
     this.js = nc.jetstream();
+    this.durability = new TopicDurability((topic) => this.durableTopics().then(async (topics) => (await topics.lookup(topic, false)) !== undefined), options.clock);
     void this.watchStatus();
   }
 
@@ -140,7 +141,7 @@ export class NatsTransport implements Transport {
     });
     const subject =
       options.key === undefined ? this.subjects.lane(topic, unkeyedLane) : this.subjects.keySubject(topic, partitionOf(options.key, described.partitions), options.key);
-    await this.window.run(() => publishDurable(this.js, subject, topic, bytes, headers, options.messageId, this.options.publishRetryMs));
+    await this.window.run(() => publishDurable(this.js, subject, topic, bytes, headers, options.messageId, this.options.publishRetryMs, this.options.clock));
   }
 
   async consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<Subscription> {
@@ -183,6 +184,7 @@ export class NatsTransport implements Transport {
         group,
         ...options,
         deadLetter: (from, partition, record) => this.nc.publish(this.subjects.deadLetterSubject(from, partition), encodeDeadLetter(record)),
+        clock: this.options.clock,
       },
       onDelivery,
     );
@@ -242,6 +244,7 @@ export class NatsTransport implements Transport {
         deadLetter: (topic, partition, record) => this.storeDeadLetter(topic, partition, record),
         firstSeq: (subject, fromSeq) => topics.firstSeq(described, subject, fromSeq),
         announce: (line) => notices?.announce(line),
+        clock: this.options.clock,
       },
       onDelivery,
     );
@@ -265,7 +268,7 @@ export class NatsTransport implements Transport {
   }
 
   private async storeDeadLetter(topic: string, partition: number, record: DeadLetter): Promise<void> {
-    await publishDurable(this.js, this.subjects.deadLetterSubject(topic, partition), `${topic}.dlq`, encodeDeadLetter(record), undefined, undefined, this.options.publishRetryMs);
+    await publishDurable(this.js, this.subjects.deadLetterSubject(topic, partition), `${topic}.dlq`, encodeDeadLetter(record), undefined, undefined, this.options.publishRetryMs, this.options.clock);
   }
 
   async openReplyQueue(): Promise<ReplyQueue> {
