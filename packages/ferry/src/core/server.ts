@@ -123,6 +123,9 @@ export class RpcServer {
     this.validate = options.validate ?? true;
     this.redeliveryDelayMs = options.redeliveryDelayMs ?? defaultRedeliveryDelayMs;
     this.drainTimeoutMs = options.drainTimeoutMs ?? defaultDrainTimeoutMs;
+    if (typeof implementation !== "object" || implementation === null) {
+      throw new InvalidArgumentError(`the implementation of ${definition.name} must be an object with a function for each method, got ${describeValue(implementation)}`);
+    }
     for (const name of Object.keys(definition.methods)) {
       const handler = implementation[name];
       if (typeof handler !== "function") {

@@ -4,6 +4,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { systemClock } from "../../core/clock.js";
 import { defaultLazyConfirmMs, defaultMaxMessageBytes } from "../../core/defaults.js";
+import { describeValue } from "../../core/describe-value.js";
 import { ErrorCode, InvalidArgumentError } from "../../core/errors.js";
 import { Broker, type BrokerOptions } from "../broker.js";
 import { BrokerSession, type SessionHost } from "./broker-session.js";
@@ -98,6 +99,11 @@ const VERSION = "ferry-broker/1";
 /** Starts the embedded broker as a TCP (or TLS) server other processes connect to. */
 export async function startBroker(options: BrokerServerOptions = {}): Promise<RunningBroker> {
   const host = options.host ?? defaultBrokerHost;
+  const listenPort = options.port ?? defaultBrokerPort;
+  // Node would take a string as the path of a Unix socket, and refuse a bad number with a RangeError.
+  if (!Number.isInteger(listenPort) || listenPort < 0 || listenPort > 65535) {
+    throw new InvalidArgumentError(`port must be a whole number from 0 to 65535, got ${describeValue(listenPort)}`);
+  }
   if (!isLoopback(host) && options.token === undefined) {
     throw new InvalidArgumentError(`refusing to listen on ${host} without a token: only loopback addresses may go unauthenticated`);
   }
@@ -158,7 +164,7 @@ export async function startBroker(options: BrokerServerOptions = {}): Promise<Ru
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(options.port ?? defaultBrokerPort, host, () => {
+    server.listen(listenPort, host, () => {
       server.off("error", reject);
       resolve();
     });

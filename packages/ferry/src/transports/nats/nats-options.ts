@@ -1,6 +1,7 @@
 import type { ConnectionOptions } from "nats";
 import { systemClock, type Clock } from "../../core/clock.js";
 import { defaultLazyConfirmMs } from "../../core/defaults.js";
+import { describeValue } from "../../core/describe-value.js";
 import { InvalidArgumentError } from "../../core/errors.js";
 
 /** How topics travel unless declared otherwise: core NATS (at-most-once, fastest) or JetStream (durable). */
@@ -114,6 +115,7 @@ export function resolveNatsOptions(options: NatsTransportOptions): {
     writeBatchBytes: writeBatchBytes ?? defaultWriteBatchBytes,
     clock: clock ?? systemClock,
   };
+  if (url !== undefined && typeof url !== "string") throw new InvalidArgumentError(`nats: url must be a string such as nats://127.0.0.1:4222, got ${describeValue(url)}`);
   if (!Object.values(NatsMode).includes(resolved.mode)) throw new InvalidArgumentError(`nats: mode must be core or durable, got ${String(mode)}`);
   if (![1, 3, 5].includes(resolved.replicas)) throw new InvalidArgumentError(`nats: replicas must be 1, 3 or 5, got ${resolved.replicas}`);
   if (!Number.isInteger(resolved.writeBatchBytes) || resolved.writeBatchBytes < 1) {
