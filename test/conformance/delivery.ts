@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { deadLetterTopic, readDeadLetter } from "../../packages/ferry/src/index.js";
 import { decodeEnvelope } from "../../packages/ferry/src/core/wire/envelope.js";
-import { NoRespondersError, UnavailableError } from "../../packages/ferry/src/core/errors.js";
+import { ErrorCode, NoRespondersError, UnavailableError } from "../../packages/ferry/src/core/errors.js";
 import type { Delivery, Transport } from "../../packages/ferry/src/core/transport.js";
 import { Calculator, Ledger } from "../support/services.js";
 import { gate, rejection, turn, until } from "../support/wait.js";
@@ -137,6 +137,28 @@ export function describeDelivery(target: ConformanceTarget): void {
       expect(decodeEnvelope(letter.bytes).id).to.equal(letter.callId);
       const stats = (await client.stats()).broker.topics.find((topic) => topic.name === "svc.Calculator")!;
       expect(stats.groups[0]!.partitions.reduce((sum, partition) => sum + partition.deadLettered, 0)).to.equal(1);
+    });
+
+    it("records NACKED as the dead letter's reason for a message nacked without one on its last allowed delivery", async () => {
+      const producer = await harness().transport();
+      const consumer = await harness().transport();
+      const inspector = await harness().transport();
+      // Declared on the consumer's connection: core NATS keeps topic options in the member.
+      await consumer.declareTopic("refused", { maxDeliveries: 2 });
+      const dead: Delivery[] = [];
+      await inspector.consume("refused.dlq", "inspector", (delivery) => void dead.push(delivery));
+      const counts: number[] = [];
+      await consumer.consume("refused", "workers", (delivery) => {
+        counts.push(delivery.deliveryCount);
+        delivery.nack();
+      });
+      await producer.publish("refused", new Uint8Array([9]));
+      await until(() => dead.length === 1, "dead letter");
+      const letter = readDeadLetter(dead[0]!.bytes);
+      expect(counts).to.deep.equal([1, 2]);
+      expect(letter.deliveryCount).to.equal(2);
+      expect(letter.error.code).to.equal(ErrorCode.Nacked);
+      expect([...letter.bytes]).to.deep.equal([9]);
     });
 
     /** One request past its deadline and one live, queued before a consumer joins: what reaches it. */

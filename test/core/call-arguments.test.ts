@@ -63,6 +63,14 @@ describe("ferry.call, emit and serve given the wrong shape (plain JavaScript)", 
     expect(await refusal(untyped(ferry).call(Calculator.methods.add, { a: 1, b: 2 }, null))).to.equal("call: options must be an object, got null");
   });
 
+  it("refuses call options whose key, idempotencyKey or signal is of the wrong type, instead of a TypeError from deep inside", async () => {
+    expect(await refusal(untyped(ferry).call(Calculator.methods.add, { a: 1, b: 2 }, { key: 7 }))).to.equal("call: options.key must be a string, got number 7");
+    expect(await refusal(untyped(ferry).emit(Calculator.methods.note, { text: "x" }, { idempotencyKey: {} }))).to.equal("emit: options.idempotencyKey must be a string, got an empty object");
+    expect(await refusal(untyped(ferry).call(Calculator.methods.add, { a: 1, b: 2 }, { signal: { aborted: false } }))).to.equal(
+      "call: options.signal must be an AbortSignal, got an object with aborted",
+    );
+  });
+
   it("refuses emit of something that is not a method definition", async () => {
     expect(await refusal(untyped(ferry).emit(Calculator, { text: "x" }))).to.equal(
       "emit: expected a method definition (such as Orders.methods.place), got the service definition Calculator",
@@ -76,6 +84,14 @@ describe("ferry.call, emit and serve given the wrong shape (plain JavaScript)", 
     expect(await refusal(ferry.serve(Calculator, calculatorImpl))).to.equal("Calculator is already served by this runtime in group Calculator");
     expect(await refusal(ferry.serve(Calculator, { ...calculatorImpl, echo: "echo" } as never, { group: "other" }))).to.equal(
       'the implementation of Calculator has no function for method echo (it has the string "echo")',
+    );
+  });
+
+  it("refuses an implementation that is not an object, given or made by a factory, instead of a TypeError", async () => {
+    const Other = defineService("Other", { ping: method<{ n: number }, number>() });
+    expect(await refusal(untyped(ferry).serve(Other, null))).to.equal("the implementation of Other must be an object with a function for each method, got null");
+    expect(await refusal(ferry.serve(Other, { useFactory: () => undefined as never }))).to.equal(
+      "the implementation of Other must be an object with a function for each method, got undefined",
     );
   });
 

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from "../core/clock.js";
+import { defaultMaxMessageBytes, defaultTopicOptions } from "../core/defaults.js";
 import { encodeDeadLetter } from "../core/wire/dead-letter.js";
 import { ClosedError, InvalidArgumentError, PayloadTooLargeError, QueueFullError } from "../core/errors.js";
 import type { BrokerStats, Delivery, PublishOptions, TopicOptions } from "../core/transport.js";
@@ -14,11 +15,11 @@ export interface BrokerOptions {
   clock?: Clock;
   /** Defaults for topics created on first use. */
   topicDefaults?: TopicOptions;
-  /** Largest message accepted, bytes. Default 1 MiB. */
+  /** Largest message accepted, bytes. Default 1 MiB (`defaultMaxMessageBytes`). */
   maxMessageBytes?: number;
-  /** Most reply queues open at once. Default 100,000. */
+  /** Most reply queues open at once. Default 100,000 (`defaultMaxReplyQueues`). */
   maxReplyQueues?: number;
-  /** How often unacknowledged deliveries are checked against their ack timeout, ms. Default 250. */
+  /** How often unacknowledged deliveries are checked against their ack timeout, ms. Default 250 (`defaultSweepIntervalMs`). */
   sweepIntervalMs?: number;
   /**
    * Where durable topics live (`startBroker({ dataDir })` makes one). Without it, `durable` is
@@ -27,17 +28,17 @@ export interface BrokerOptions {
   storage?: BrokerStorage;
 }
 
-const defaultTopicOptions: ResolvedTopicOptions = {
-  partitions: 8,
-  durable: false,
-  maxLength: 100_000,
-  overflow: "reject",
-  ackTimeoutMs: 30_000,
-  maxDeliveries: 5,
-};
+/** Reply queues open at once in a broker, over every connection: each holds a map entry and its owner's callback. */
+export const defaultMaxReplyQueues = 100_000;
+
+/**
+ * How often unacknowledged deliveries are checked against their ack timeout, ms: a delivery is
+ * redelivered up to this long after its timeout, and each check walks the deliveries in flight.
+ */
+export const defaultSweepIntervalMs = 250;
 
 /** Longest partition key, in UTF-16 units: a durable record holds the key beside the message. */
-const MAX_KEY_LENGTH = 1024;
+export const MAX_KEY_LENGTH = 1024;
 const topicNamePattern = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 const maxTopicNameLength = 255;
 const deadLetterSuffix = ".dlq";
@@ -70,9 +71,9 @@ export class Broker {
   constructor(options: BrokerOptions = {}) {
     this.clock = options.clock ?? systemClock;
     this.topicDefaults = resolveTopicOptions(options.topicDefaults ?? {}, defaultTopicOptions);
-    this.maxMessageBytes = options.maxMessageBytes ?? 1024 * 1024;
-    this.maxReplyQueues = options.maxReplyQueues ?? 100_000;
-    this.sweepIntervalMs = options.sweepIntervalMs ?? 250;
+    this.maxMessageBytes = options.maxMessageBytes ?? defaultMaxMessageBytes;
+    this.maxReplyQueues = options.maxReplyQueues ?? defaultMaxReplyQueues;
+    this.sweepIntervalMs = options.sweepIntervalMs ?? defaultSweepIntervalMs;
     this.storage = options.storage;
     for (const [name, recovered] of this.storage?.recovered ?? []) {
       this.createTopic(name, recovered.options, this.storage!.topic(name, recovered.options), recovered);

@@ -1,3 +1,5 @@
+import { defaultBrokerHost, defaultBrokerPort, defaultBrokerUrl } from "../broker/server/broker-address.js";
+import { defaultFsync } from "../broker/storage/fsync-policy.js";
 import type { CommandSpec, ParsedCommandArgs } from "./command-spec.js";
 
 /** Runs a parsed subcommand; resolves with the process exit code. */
@@ -16,7 +18,7 @@ const urlFlag = {
   type: "string",
   valueName: "<url>",
   description: "the broker: ferry://host:port, ferrys://host:port (TLS) or nats://host:port; or FERRY_URL",
-  defaultText: "ferry://127.0.0.1:7400",
+  defaultText: defaultBrokerUrl,
 } as const;
 const tokenFlag = { type: "string", valueName: "<token>", description: "the broker's auth token; or FERRY_TOKEN" } as const;
 
@@ -53,10 +55,10 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
       name: "broker",
       summary: "Run the embedded broker as a TCP server that many processes share, until SIGINT or SIGTERM.",
       flags: {
-        port: { type: "string", short: "p", valueName: "<port>", description: "TCP port; 0 picks a free one", defaultText: "7400" },
-        host: { type: "string", valueName: "<host>", description: "address to listen on; a non-loopback address needs --token", defaultText: "127.0.0.1" },
+        port: { type: "string", short: "p", valueName: "<port>", description: "TCP port; 0 picks a free one", defaultText: String(defaultBrokerPort) },
+        host: { type: "string", valueName: "<host>", description: "address to listen on; a non-loopback address needs --token", defaultText: defaultBrokerHost },
         data: { type: "string", valueName: "<dir>", description: "keep durable topics in this directory (segments with a CRC per record)", defaultText: "none: memory only" },
-        fsync: { type: "string", valueName: "always|interval|never", description: "when appends reach the disk; always confirms only after fsync (needs --data)", defaultText: "always" },
+        fsync: { type: "string", valueName: "always|interval|never", description: "when appends reach the disk; always confirms only after fsync (needs --data)", defaultText: defaultFsync },
         token: tokenFlag,
         "tls-cert": { type: "string", valueName: "<pem>", description: "serve ferrys:// with this certificate (with --tls-key)" },
         "tls-key": { type: "string", valueName: "<pem>", description: "the certificate's private key (with --tls-cert)" },

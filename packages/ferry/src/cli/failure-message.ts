@@ -1,4 +1,4 @@
-import { FerryError } from "../core/errors.js";
+import { ErrorCode, FerryError } from "../core/errors.js";
 
 /**
  * The one line an expected failure prints: what went wrong and what to do about it. Returns
@@ -25,11 +25,11 @@ export function failureMessage(error: unknown): string | undefined {
 
 function hintFor(code: string, message: string): string {
   switch (code) {
-    case "UNAVAILABLE":
+    case ErrorCode.Unavailable:
       return "; is the broker running there? start one with `ferry broker`, or pass --url";
-    case "UNAUTHENTICATED":
+    case ErrorCode.Unauthenticated:
       return "; pass the broker's token with --token or FERRY_TOKEN";
-    case "INVALID_ARGUMENT":
+    case ErrorCode.InvalidArgument:
       return /url/i.test(message) ? "; use ferry://host:port, ferrys://host:port or nats://host:port" : "";
     default:
       return "";

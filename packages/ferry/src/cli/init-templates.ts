@@ -1,3 +1,5 @@
+import { defaultBrokerUrl } from "../broker/server/broker-address.js";
+
 /**
  * The files `ferry init` writes: a project that builds, runs and tests at once. `codegen` fills
  * `src/generated/` from `src/services/` (and `npm run build` regenerates it first).
@@ -91,7 +93,7 @@ const main = `import { connect } from "ferry";
 import { greet } from "./client.js";
 import { startGreeter } from "./server.js";
 
-// The in-process broker by default; FERRY_URL=ferry://127.0.0.1:7400 (\`npx ferry broker\`) or
+// The in-process broker by default; FERRY_URL=${defaultBrokerUrl} (\`npx ferry broker\`) or
 // nats://127.0.0.1:4222 to run the same code over a shared broker.
 const url = process.env.FERRY_URL;
 const ferry = await connect(url === undefined ? {} : { url });

@@ -1,3 +1,4 @@
+import { defaultBrokerUrl } from "../broker/server/broker-address.js";
 import type { BrokerStats, Transport } from "../core/transport.js";
 import { importOptionalPeer } from "../transports/optional-peer.js";
 import { UsageError } from "./cli-errors.js";
@@ -5,7 +6,7 @@ import type { CommandRun } from "./commands.js";
 
 /** `ferry stats`: what a running broker holds, per topic, partition and consumer group (TCP broker or NATS). */
 export const statsCommand: CommandRun = async ({ strings, booleans }) => {
-  const url = strings.get("url") ?? process.env.FERRY_URL ?? "ferry://127.0.0.1:7400";
+  const url = strings.get("url") ?? process.env.FERRY_URL ?? defaultBrokerUrl;
   const token = strings.get("token") ?? process.env.FERRY_TOKEN;
   const transport = await openStatsTransport(url, token);
   try {

@@ -22,11 +22,22 @@ export function checkMethod(method: unknown, use: string): asserts method is Met
   }
 }
 
-/** Throws `InvalidArgumentError` unless `options` is absent or an object. */
+/**
+ * Throws `InvalidArgumentError` unless `options` is absent or an object whose `key`,
+ * `idempotencyKey` and `signal` are of their types: those would otherwise fail deep inside, as a
+ * `TypeError` from hashing, encoding or an event listener.
+ */
 export function checkOptions(options: unknown, use: string): void {
-  if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
     throw new InvalidArgumentError(`${use}: options must be an object, got ${describeValue(options)}`);
   }
+  const { key, idempotencyKey, signal } = options as Record<string, unknown>;
+  if (key !== undefined && typeof key !== "string") throw new InvalidArgumentError(`${use}: options.key must be a string, got ${describeValue(key)}`);
+  if (idempotencyKey !== undefined && typeof idempotencyKey !== "string") {
+    throw new InvalidArgumentError(`${use}: options.idempotencyKey must be a string, got ${describeValue(idempotencyKey)}`);
+  }
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new InvalidArgumentError(`${use}: options.signal must be an AbortSignal, got ${describeValue(signal)}`);
 }
 
 /**

@@ -2,7 +2,7 @@ import type { Subscription as RxSubscription } from "rxjs";
 import { checkMethod, checkOptions } from "./call-arguments.js";
 import { newCallId } from "./call-id.js";
 import { CallTimers } from "./call-timers.js";
-import type { BackoffOptions } from "./backoff.js";
+import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import { systemClock, type Clock } from "./clock.js";
 import { defaultDecodeLimits, encodeValue, type DecodeLimits } from "./wire/codec.js";
 import { currentContext } from "./context.js";
@@ -16,9 +16,9 @@ import { serviceTopic } from "./topics.js";
 import { confirmed, type ReplyQueue, type Transport } from "./transport.js";
 
 export interface ClientOptions {
-  /** Default 10,000 ms: the per-attempt timeout of calls that set none (and whose method sets none). */
+  /** Default 10,000 ms (`defaultCallTimeoutMs`): the per-attempt timeout of calls that set none (and whose method sets none). */
   defaultTimeoutMs?: number;
-  /** Calls in flight at once; one more fails at once with `QUEUE_FULL`. Default 50,000. */
+  /** Calls in flight at once; one more fails at once with `QUEUE_FULL`. Default 50,000 (`defaultMaxPendingCalls`). */
   maxPendingCalls?: number;
   /** Backoff between retries, unless a call sets its own. */
   backoff?: BackoffOptions;
@@ -41,7 +41,7 @@ export interface ClientOptions {
 }
 
 export interface CallOptions {
-  /** Per-attempt timeout, ms. Default: the method's `@timeout`, else the client's (10,000). */
+  /** Per-attempt timeout, ms. Default: the method's `@timeout`, else the client's `defaultTimeoutMs`. */
   timeoutMs?: number;
   /** Absolute deadline (epoch ms) across all attempts. Default: enough for every attempt and backoff. */
   deadline?: number;
@@ -77,6 +77,20 @@ export interface ClientStats {
   malformedReplies: number;
 }
 
+/**
+ * Per-attempt timeout of a call that sets none, whose method sets none, in a runtime that sets
+ * none, ms. A lost request or reply (a crashed server, a dropped link) costs its caller this long
+ * before a retry, or before the error.
+ */
+export const defaultCallTimeoutMs = 10_000;
+
+/**
+ * Calls in flight per runtime; one more fails at once with `QUEUE_FULL`. Each pending call holds
+ * its request, a timer and a table entry until its reply or timeout: the bound keeps a caller
+ * whose broker or servers stopped answering from growing without limit.
+ */
+export const defaultMaxPendingCalls = 50_000;
+
 /** Headers a nested call inherits from the call its handler is serving. */
 const inheritedHeaders = ["traceparent", "tracestate"];
 
@@ -105,8 +119,8 @@ export class RpcClient {
     options: ClientOptions = {},
   ) {
     this.clock = options.clock ?? systemClock;
-    this.defaultTimeoutMs = checkPositive("defaultTimeoutMs", options.defaultTimeoutMs ?? 10_000);
-    this.maxPendingCalls = checkCount("maxPendingCalls", options.maxPendingCalls ?? 50_000, 1);
+    this.defaultTimeoutMs = checkPositive("defaultTimeoutMs", options.defaultTimeoutMs ?? defaultCallTimeoutMs);
+    this.maxPendingCalls = checkCount("maxPendingCalls", options.maxPendingCalls ?? defaultMaxPendingCalls, 1);
     this.backoff = options.backoff;
     this.decodeLimits = options.decodeLimits ?? defaultDecodeLimits;
     this.validateResponses = options.validateResponses ?? false;
@@ -271,10 +285,10 @@ function combineSignals(own: AbortSignal | undefined, parent: AbortSignal | unde
   return AbortSignal.any([own, parent]);
 }
 
+/** The longest the backoffs of `retries` retries can take: each at its full delay, none cut by jitter. */
 function maxBackoffMs(retries: number, backoff: BackoffOptions | undefined): number {
-  const { initialMs = 50, maxMs = 2_000, multiplier = 2 } = backoff ?? {};
   let total = 0;
-  for (let retry = 1; retry <= retries; retry++) total += Math.min(maxMs, initialMs * multiplier ** (retry - 1));
+  for (let retry = 1; retry <= retries; retry++) total += backoffDelay(retry, backoff, () => 0);
   return total;
 }
 

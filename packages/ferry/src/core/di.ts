@@ -1,5 +1,7 @@
 import "reflect-metadata";
 import { container as globalContainer, inject, injectable, type DependencyContainer, type InjectionToken } from "tsyringe";
+import { describeValue } from "./describe-value.js";
+import { InvalidArgumentError } from "./errors.js";
 import type { IdempotencyStore } from "./idempotency.js";
 import type { Transport } from "./transport.js";
 
@@ -21,6 +23,9 @@ type Constructor<T> = new (...args: any[]) => T;
 export type Provider<T> = T | { useClass: Constructor<T> } | { useFactory: (container: DependencyContainer) => T };
 
 export function createRuntimeContainer(parent?: DependencyContainer): DependencyContainer {
+  if (parent !== undefined && typeof (parent as Partial<DependencyContainer> | null)?.createChildContainer !== "function") {
+    throw new InvalidArgumentError(`container must be a tsyringe DependencyContainer, got ${describeValue(parent)}`);
+  }
   return (parent ?? globalContainer).createChildContainer();
 }
 

@@ -28,12 +28,21 @@ export interface IdempotencyStore {
 }
 
 export interface MemoryIdempotencyStoreOptions {
-  /** How long a finished outcome is replayed, ms. Default 24 h. */
+  /** How long a finished outcome is replayed, ms. Default 24 h (`defaultIdempotencyTtlMs`). */
   ttlMs?: number;
-  /** Most keys remembered; the least recently used finished ones go first. Default 100,000. */
+  /** Most keys remembered; the least recently used finished ones go first. Default 100,000 (`defaultMaxIdempotencyKeys`). */
   maxEntries?: number;
   clock?: Clock;
 }
+
+/**
+ * How long a finished outcome is replayed, ms (24 h), in the memory store and the NATS KV store.
+ * A retry or redelivery later than this runs the handler again; each outcome is held this long.
+ */
+export const defaultIdempotencyTtlMs = 24 * 60 * 60 * 1000;
+
+/** Keys a memory store remembers: each holds its outcome (the reply's bytes) in memory. */
+export const defaultMaxIdempotencyKeys = 100_000;
 
 interface Entry {
   fingerprint: string;
@@ -56,8 +65,8 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly clock: Clock;
 
   constructor(options: MemoryIdempotencyStoreOptions = {}) {
-    this.ttlMs = options.ttlMs ?? 24 * 60 * 60 * 1000;
-    this.maxEntries = options.maxEntries ?? 100_000;
+    this.ttlMs = options.ttlMs ?? defaultIdempotencyTtlMs;
+    this.maxEntries = options.maxEntries ?? defaultMaxIdempotencyKeys;
     this.clock = options.clock ?? systemClock;
   }
 

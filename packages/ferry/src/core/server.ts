@@ -1,5 +1,6 @@
 import { hash } from "node:crypto";
 import { systemClock, type Clock } from "./clock.js";
+import { defaultPrefetch } from "./defaults.js";
 import { decodeCounted, defaultDecodeLimits, encodeValue, type DecodeLimits } from "./wire/codec.js";
 import { runInContext, type CallContext } from "./context.js";
 import { describeValue } from "./describe-value.js";
@@ -21,7 +22,7 @@ import type { Delivery, ReplyQueue, Subscription, TopicOptions, Transport } from
 import { toWireError, type WireError } from "./wire/wire-error.js";
 
 export interface ServeOptions {
-  /** Requests handled at once: the consumer's prefetch. Default 64. */
+  /** Requests handled at once: the consumer's prefetch. Default 64 (`defaultPrefetch`). */
   concurrency?: number;
   /** Consumer group. Default: the service name, so every instance of a service shares one queue. */
   group?: string;
@@ -37,11 +38,11 @@ export interface ServeOptions {
   idempotencyStore?: IdempotencyStore;
   /** Abort (and redeliver) a handler running longer than this, ms. Default: none; the call's deadline bounds it. */
   handlerTimeoutMs?: number;
-  /** Delay before redelivering a message whose handler failed with a retryable error, ms. Default 100. */
+  /** Delay before redelivering a message whose handler failed with a retryable error, ms. Default 100 (`defaultRedeliveryDelayMs`). */
   redeliveryDelayMs?: number;
   /**
    * How long `close()` lets running handlers finish before aborting them, and then how long it
-   * waits for the aborted ones before leaving without them, ms. Default 10,000.
+   * waits for the aborted ones before leaving without them, ms. Default 10,000 (`defaultDrainTimeoutMs`).
    */
   drainTimeoutMs?: number;
   /** Declared on the service's topic when serving starts (partitions, maxLength, maxDeliveries, ...). */
@@ -68,6 +69,18 @@ export interface ServerStats {
   /** Handlers running now. */
   running: number;
 }
+
+/**
+ * Delay before a message whose handler failed retryably is redelivered, ms. Gives a dependency
+ * that just failed a moment to recover; each retry of a call waits at least this long.
+ */
+export const defaultRedeliveryDelayMs = 100;
+
+/**
+ * How long `close()` waits for running handlers before aborting them, then for the aborted ones, ms.
+ * A shutdown takes up to twice this; shorter, and more handlers are cut off and their messages redelivered.
+ */
+export const defaultDrainTimeoutMs = 10_000;
 
 type Handler = (request: unknown, context: CallContext) => unknown;
 
@@ -108,8 +121,11 @@ export class RpcServer {
     this.clock = options.clock ?? systemClock;
     this.decodeLimits = options.decodeLimits ?? defaultDecodeLimits;
     this.validate = options.validate ?? true;
-    this.redeliveryDelayMs = options.redeliveryDelayMs ?? 100;
-    this.drainTimeoutMs = options.drainTimeoutMs ?? 10_000;
+    this.redeliveryDelayMs = options.redeliveryDelayMs ?? defaultRedeliveryDelayMs;
+    this.drainTimeoutMs = options.drainTimeoutMs ?? defaultDrainTimeoutMs;
+    if (typeof implementation !== "object" || implementation === null) {
+      throw new InvalidArgumentError(`the implementation of ${definition.name} must be an object with a function for each method, got ${describeValue(implementation)}`);
+    }
     for (const name of Object.keys(definition.methods)) {
       const handler = implementation[name];
       if (typeof handler !== "function") {
@@ -129,7 +145,7 @@ export class RpcServer {
     this.controlQueue = await this.transport.openReplyQueue();
     this.controlQueue.messages.subscribe((bytes) => this.onControl(bytes));
     this.subscription = await this.transport.consume(topic, this.options.group ?? this.definition.name, (delivery) => this.accept(delivery), {
-      prefetch: this.options.concurrency ?? 64,
+      prefetch: this.options.concurrency ?? defaultPrefetch,
       ordered: true,
     });
   }

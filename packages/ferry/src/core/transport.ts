@@ -76,9 +76,9 @@ export interface PublishOptions {
 }
 
 export interface ConsumeOptions {
-  /** Most deliveries unacknowledged at once for this consumer. Default 64. */
+  /** Most deliveries unacknowledged at once for this consumer. Default 64 (`defaultPrefetch`). */
   prefetch?: number;
-  /** One message in flight per key (messages without a key are never held back). Default true. */
+  /** One message in flight per key (messages without a key are never held back). Default true (`defaultOrdered`). */
   ordered?: boolean;
 }
 
@@ -122,17 +122,17 @@ export interface ReplyQueue {
 export type OverflowPolicy = "reject" | "drop-oldest";
 
 export interface TopicOptions {
-  /** Default 8. Fixed once the topic exists. */
+  /** Default 8 (`defaultPartitions`). Fixed once the topic exists. */
   partitions?: number;
   /** Kept on disk and confirmed after fsync (brokers that persist). Default false. */
   durable?: boolean;
-  /** Most messages a partition holds (queued and in flight). Default 100,000. */
+  /** Most messages a partition holds (queued and in flight). Default 100,000 (`defaultMaxLength`). */
   maxLength?: number;
   /** What a publish to a full partition does. Default `reject`. */
   overflow?: OverflowPolicy;
-  /** An unacked delivery is redelivered after this long. Default 30,000 ms. */
+  /** An unacked delivery is redelivered after this long. Default 30,000 ms (`defaultAckTimeoutMs`). */
   ackTimeoutMs?: number;
-  /** Deliveries before a message goes to `<topic>.dlq`. Default 5. */
+  /** Deliveries before a message goes to `<topic>.dlq`. Default 5 (`defaultMaxDeliveries`). */
   maxDeliveries?: number;
 }
 

@@ -3,6 +3,12 @@ import type { Clock } from "../../core/clock.js";
 import type { Broker } from "../broker.js";
 import { ownBytes } from "../protocol/own-bytes.js";
 
+/** Replies a dropped client's reply queue holds for it until it reconnects; later ones are dropped. */
+export const defaultMaxHeldReplies = 10_000;
+
+/** Bytes of replies a dropped client's reply queue holds for it (8 MiB): memory the broker keeps per queue during the grace period. */
+export const defaultMaxHeldReplyBytes = 8 * 1024 * 1024;
+
 /** Where a reply queue's messages go while its connection is attached. */
 export type ReplyOwner = (queue: string, bytes: Uint8Array) => void;
 

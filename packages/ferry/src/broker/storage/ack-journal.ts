@@ -1,7 +1,8 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { decodeValue, encodeValue } from "../../core/wire/codec.js";
-import { AppendFile, type FsyncPolicy } from "./append-file.js";
+import { AppendFile } from "./append-file.js";
+import type { FsyncPolicy } from "./fsync-policy.js";
 import { encodeRecord, readRecords } from "./record-format.js";
 
 /** What a group had settled of a partition when the broker stopped. */

@@ -2,12 +2,11 @@ import { closeSync, constants, fdatasync, fstatSync, openSync, write } from "nod
 import { promisify } from "node:util";
 import { UnavailableError } from "../../core/errors.js";
 import { diskTurns } from "./disk-turns.js";
+import type { FsyncPolicy } from "./fsync-policy.js";
 
 const writeAsync = promisify(write);
 const datasyncAsync = promisify(fdatasync);
 
-/** When appended bytes are forced to disk. */
-export type FsyncPolicy = "always" | "interval" | "never";
 
 /**
  * An append-only file with group commit: records appended while a write is under way go out

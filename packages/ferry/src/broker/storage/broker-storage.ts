@@ -1,21 +1,35 @@
 import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { ResolvedTopicOptions } from "../topic.js";
-import type { FsyncPolicy } from "./append-file.js";
+import { defaultFsync, type FsyncPolicy } from "./fsync-policy.js";
 import { TopicStore, type RecoveredTopic } from "./topic-store.js";
 
 export interface BrokerStorageOptions {
   /** Directory of the broker's durable topics. */
   dataDir: string;
-  /** Default `always`: a publish is confirmed after its batch is fsynced. */
+  /** Default `always` (`defaultFsync`): a publish is confirmed after its batch is fsynced. */
   fsync?: FsyncPolicy;
-  /** How often `interval` syncs, and `always` syncs the ack journals, ms. Default 100. */
+  /** How often `interval` syncs, and `always` syncs the ack journals, ms. Default 100 (`defaultFsyncIntervalMs`). */
   fsyncIntervalMs?: number;
-  /** A partition's segment file rolls over past this size, bytes. Default 64 MiB. */
+  /** A partition's segment file rolls over past this size, bytes. Default 64 MiB (`defaultSegmentBytes`). */
   segmentBytes?: number;
   /** Where recovery reports what it truncated. */
   report?: (line: string) => void;
 }
+
+/**
+ * How often `interval` syncs the segments, and every policy but `never` the ack journals, ms: a
+ * machine crash loses up to this long's appends under `interval`, and redelivers up to this long's
+ * acknowledged messages under `always`.
+ */
+export const defaultFsyncIntervalMs = 100;
+
+/**
+ * Size past which a partition's segment file rolls over, bytes (64 MiB). Retention deletes whole
+ * segments once every group has acknowledged them, so up to this much acknowledged data stays on
+ * disk per partition.
+ */
+export const defaultSegmentBytes = 64 * 1024 * 1024;
 
 /** Room in a record for the offset, expiry and key (at most 1,024 characters) written beside the message. */
 const RECORD_OVERHEAD_BYTES = 4096;
@@ -37,8 +51,8 @@ export class BrokerStorage {
     maxMessageBytes: number,
   ) {
     this.maxRecordBytes = maxMessageBytes + RECORD_OVERHEAD_BYTES;
-    this.policy = options.fsync ?? "always";
-    this.segmentBytes = options.segmentBytes ?? 64 * 1024 * 1024;
+    this.policy = options.fsync ?? defaultFsync;
+    this.segmentBytes = options.segmentBytes ?? defaultSegmentBytes;
     this.report = options.report ?? (() => undefined);
     const topicsDir = join(options.dataDir, "topics");
     mkdirSync(topicsDir, { recursive: true });
@@ -50,7 +64,7 @@ export class BrokerStorage {
     }
     // `always` syncs records per batch, and ack journals on this timer.
     if (this.policy !== "never") {
-      this.timer = setInterval(() => void this.sync(), options.fsyncIntervalMs ?? 100);
+      this.timer = setInterval(() => void this.sync(), options.fsyncIntervalMs ?? defaultFsyncIntervalMs);
       this.timer.unref();
     }
   }

@@ -2,7 +2,8 @@ import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync } from "node
 import { join } from "node:path";
 import { decodeValue, encodeValue } from "../../core/wire/codec.js";
 import type { StoredMessage } from "../partition-log.js";
-import { AppendFile, type FsyncPolicy } from "./append-file.js";
+import { AppendFile } from "./append-file.js";
+import type { FsyncPolicy } from "./fsync-policy.js";
 import { encodeRecord, readRecords, RECORD_HEADER_BYTES } from "./record-format.js";
 
 /** A message read back from disk. */

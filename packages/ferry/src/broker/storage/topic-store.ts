@@ -3,7 +3,7 @@ import { join } from "node:path";
 import type { StoredMessage } from "../partition-log.js";
 import type { ResolvedTopicOptions } from "../topic.js";
 import { AckJournal, clipToEnds, type SettledState } from "./ack-journal.js";
-import type { FsyncPolicy } from "./append-file.js";
+import type { FsyncPolicy } from "./fsync-policy.js";
 import { PartitionStore, type RecoveredMessage } from "./partition-store.js";
 
 export interface RecoveredTopic {

@@ -1,16 +1,24 @@
 import { Packr } from "msgpackr";
+import { defaultMaxMessageBytes } from "../defaults.js";
 import { MalformedMessageError, PayloadTooLargeError } from "../errors.js";
 import { scanMsgpack } from "./msgpack-scan.js";
 
 /** Bounds applied to every message Ferry decodes. */
 export interface DecodeLimits {
-  /** Largest encoded message accepted, in bytes. Default 1 MiB. */
+  /** Largest encoded message accepted, in bytes. Default 1 MiB (`defaultMaxMessageBytes`). */
   maxBytes: number;
-  /** Deepest nesting of arrays and maps accepted. Default 64. */
+  /** Deepest nesting of arrays and maps accepted. Default 64 (`defaultMaxDepth`). */
   maxDepth: number;
 }
 
-export const defaultDecodeLimits: DecodeLimits = { maxBytes: 1024 * 1024, maxDepth: 64 };
+/**
+ * Deepest nesting of arrays and maps a decoded message may have. msgpackr, the generated
+ * validators and most handlers walk a value recursively, a stack frame per level: the bound keeps
+ * a hostile message from overflowing the stack. A legitimate value deeper than this is refused.
+ */
+export const defaultMaxDepth = 64;
+
+export const defaultDecodeLimits: DecodeLimits = { maxBytes: defaultMaxMessageBytes, maxDepth: defaultMaxDepth };
 
 /**
  * msgpackr configured for untrusted peers: no records or structured-clone extensions, 64-bit

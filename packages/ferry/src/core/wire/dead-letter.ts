@@ -8,7 +8,7 @@ export interface DeadLetter {
   key: string | undefined;
   /** Deliveries made before giving up. */
   deliveryCount: number;
-  /** The last failure: the handler's error, or `ACK_TIMEOUT`. */
+  /** The last failure: the handler's error, else why the broker gave up (`ErrorCode.AckTimeout`, `ConsumerLeft`, `ConsumerError` or `Nacked`). */
   error: { code: string; message: string };
   /** Epoch ms. */
   deadLetteredAt: number;

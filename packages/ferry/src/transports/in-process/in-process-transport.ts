@@ -1,5 +1,6 @@
 import { BehaviorSubject, type Observable } from "rxjs";
 import { MessageStream } from "../../core/message-stream.js";
+import { defaultOrdered, defaultPrefetch } from "../../core/defaults.js";
 import { ClosedError } from "../../core/errors.js";
 import {
   confirmed,
@@ -40,7 +41,7 @@ export class InProcessTransport implements Transport {
 
   async consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<Subscription> {
     this.ensureOpen();
-    const member = this.broker.join(topic, group, onDelivery, { prefetch: options.prefetch ?? 64, ordered: options.ordered ?? true });
+    const member = this.broker.join(topic, group, onDelivery, { prefetch: options.prefetch ?? defaultPrefetch, ordered: options.ordered ?? defaultOrdered });
     const subscription: Subscription = {
       unsubscribe: async () => {
         if (!this.subscriptions.delete(subscription)) return;

@@ -1,4 +1,6 @@
 import type { Msg, MsgHdrs, NatsConnection, Subscription as NatsSubscription } from "nats";
+import type { Clock } from "../../core/clock.js";
+import { ErrorCode } from "../../core/errors.js";
 import { LiveTable } from "../../core/live-table.js";
 import type { Delivery, GroupPartitionStats } from "../../core/transport.js";
 import { deadLetterRecord, type DeadLetterSink } from "./dead-letter-sink.js";
@@ -13,6 +15,8 @@ export interface CoreConsumerSettings {
   ordered: boolean;
   maxDeliveries: number;
   deadLetter: DeadLetterSink;
+  /** Decides whether a request's deadline has passed, and dates dead letters. */
+  clock: Clock;
 }
 
 /**
@@ -44,7 +48,7 @@ export class CoreConsumer {
   private receive(msg: Msg): void {
     const headers = msg.headers;
     const expiresAt = readNumber(headers, Header.ExpiresAt);
-    if (expiresAt !== undefined && expiresAt <= Date.now()) {
+    if (expiresAt !== undefined && expiresAt <= this.settings.clock.now()) {
       this.counters.expired++;
       return;
     }
@@ -86,7 +90,7 @@ export class CoreConsumer {
   deadLetter(delivery: CoreDelivery, error: { code: string; message: string }): void {
     this.counters.deadLettered++;
     const { topic } = this.settings;
-    this.settings.deadLetter(topic, 0, deadLetterRecord(topic, 0, delivery.offset, delivery.key, delivery.deliveryCount, error, delivery.bytes));
+    this.settings.deadLetter(topic, 0, deadLetterRecord(topic, 0, delivery.offset, delivery.key, delivery.deliveryCount, error, delivery.bytes, this.settings.clock.now()));
   }
 
   get maxDeliveries(): number {
@@ -166,7 +170,7 @@ class CoreDelivery implements Delivery {
 
   nack(options: { delayMs?: number; error?: { code: string; message: string } } = {}): void {
     if (!this.settle()) return;
-    if (this.deliveryCount >= this.maxDeliveries) this.consumer.deadLetter(this, options.error ?? { code: "NACKED", message: "nacked on its last allowed delivery" });
+    if (this.deliveryCount >= this.maxDeliveries) this.consumer.deadLetter(this, options.error ?? { code: ErrorCode.Nacked, message: "nacked on its last allowed delivery" });
     else this.consumer.redeliver(this, options.delayMs ?? 0);
     this.consumer.settled(this);
   }

@@ -11,8 +11,9 @@ export function deadLetterRecord(
   deliveryCount: number,
   error: { code: string; message: string },
   bytes: Uint8Array,
+  deadLetteredAt: number,
 ): DeadLetter {
-  return { origin: { topic, partition, offset }, key, deliveryCount, error: { code: error.code, message: error.message }, deadLetteredAt: Date.now(), bytes };
+  return { origin: { topic, partition, offset }, key, deliveryCount, error: { code: error.code, message: error.message }, deadLetteredAt, bytes };
 }
 
 export { encodeDeadLetter };

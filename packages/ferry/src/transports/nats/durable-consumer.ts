@@ -1,6 +1,8 @@
 import type { Consumer, ConsumerMessages, JetStreamClient, JsMsg } from "nats";
 import { setMaxListeners } from "node:events";
 import { setTimeout as delay } from "node:timers/promises";
+import type { Clock } from "../../core/clock.js";
+import { ErrorCode } from "../../core/errors.js";
 import type { Delivery, GroupPartitionStats } from "../../core/transport.js";
 import { deadLetterRecord } from "./dead-letter-sink.js";
 import { DurableDelivery, type DurableDeliveryHost } from "./durable-delivery.js";
@@ -26,6 +28,8 @@ export interface DurableConsumerSettings {
   firstSeq(subject: string, fromSeq: number): Promise<number | undefined>;
   /** Tells the other members that a message of key subject `line` is done (see TurnNotices). */
   announce(line: string): void;
+  /** Decides whether a request's deadline has passed, and dates dead letters. */
+  clock: Clock;
 }
 
 /** Longest pause between pulls of a lane that keeps failing (consumer gone, no JetStream), ms. */
@@ -158,7 +162,9 @@ export class DurableConsumer implements DurableDeliveryHost {
       }
       const grant = await credit.take(lane, waiting);
       if (grant === undefined) return;
-      const startedAt = Date.now();
+      // Real elapsed time, not the clock's: JetStream ends the pull on its own timer, in real time,
+      // and a fake clock that stands still would make every empty pull look refused (and pause).
+      const startedAt = performance.now();
       let received = 0;
       try {
         lane.pull = await lane.consumer.fetch({ max_messages: grant.count, expires: grant.expiresMs });
@@ -171,7 +177,7 @@ export class DurableConsumer implements DurableDeliveryHost {
           if (lane.reserved === 0) break;
         }
         // Ending empty well before its expiry means JetStream refused it (leader change, ...): pause.
-        failures = received === 0 && Date.now() - startedAt < grant.expiresMs / 2 ? failures + 1 : 0;
+        failures = received === 0 && performance.now() - startedAt < grant.expiresMs / 2 ? failures + 1 : 0;
       } catch {
         failures++;
       } finally {
@@ -199,7 +205,7 @@ export class DurableConsumer implements DurableDeliveryHost {
       return this.release();
     }
     const expiresAt = readNumber(msg.headers, Header.ExpiresAt);
-    if (expiresAt !== undefined && expiresAt <= Date.now()) {
+    if (expiresAt !== undefined && expiresAt <= this.settings.clock.now()) {
       this.expiredByPartition.set(lane.partition, (this.expiredByPartition.get(lane.partition) ?? 0) + 1);
       msg.ack();
       return this.release();
@@ -208,7 +214,7 @@ export class DurableConsumer implements DurableDeliveryHost {
     const delivery = new DurableDelivery(this, msg, lane.partition, key, lane.takesTurns && key !== undefined);
     if (delivery.deliveryCount > this.settings.topic.maxDeliveries) {
       // Every allowed delivery timed out unacknowledged: give up without running it again.
-      const error = { code: "ACK_TIMEOUT", message: `not acknowledged within ${this.settings.topic.ackTimeoutMs} ms, ${this.settings.topic.maxDeliveries} times` };
+      const error = { code: ErrorCode.AckTimeout, message: `not acknowledged within ${this.settings.topic.ackTimeoutMs} ms, ${this.settings.topic.maxDeliveries} times` };
       return void this.deadLetter(delivery, error).then(() => this.release());
     }
     if (!delivery.takesTurns) return this.begin(delivery);
@@ -286,7 +292,7 @@ export class DurableConsumer implements DurableDeliveryHost {
   /** Stores the dead letter, then acks the original: a crash in between leaves a redelivery, not a loss. */
   async deadLetter(delivery: DurableDelivery, error: { code: string; message: string }): Promise<boolean> {
     const { topic } = this.settings.topic;
-    const record = deadLetterRecord(topic, delivery.partition, delivery.offset, delivery.key, delivery.deliveryCount, error, delivery.bytes);
+    const record = deadLetterRecord(topic, delivery.partition, delivery.offset, delivery.key, delivery.deliveryCount, error, delivery.bytes, this.settings.clock.now());
     try {
       await this.settings.deadLetter(topic, delivery.partition, record);
     } catch {

@@ -1,4 +1,5 @@
 import type { JsMsg } from "nats";
+import { ErrorCode } from "../../core/errors.js";
 import type { Delivery } from "../../core/transport.js";
 import type { DurableTopic } from "./durable-topics.js";
 import type { TurnItem } from "./key-turns.js";
@@ -86,7 +87,7 @@ export class DurableDelivery implements Delivery, TurnItem {
 
   nack(options: { delayMs?: number; error?: { code: string; message: string } } = {}): void {
     if (!this.settle()) return;
-    if (this.deliveryCount >= this.maxDeliveries) return this.deadLettered(options.error ?? { code: "NACKED", message: "nacked on its last allowed delivery" });
+    if (this.deliveryCount >= this.maxDeliveries) return this.deadLettered(options.error ?? { code: ErrorCode.Nacked, message: "nacked on its last allowed delivery" });
     this.msg.nak(options.delayMs ?? 0);
     this.host.released(this);
     // Still in the stream: its redelivery runs before any later message of its key.

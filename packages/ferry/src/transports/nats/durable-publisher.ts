@@ -1,4 +1,5 @@
 import type { JetStreamClient, MsgHdrs } from "nats";
+import type { Clock } from "../../core/clock.js";
 import { ClosedError, NoRespondersError, PayloadTooLargeError, QueueFullError, UnavailableError } from "../../core/errors.js";
 
 /**
@@ -6,7 +7,7 @@ import { ClosedError, NoRespondersError, PayloadTooLargeError, QueueFullError, U
  * by a majority of the replicas). A publish that meets a leader election, a reconnect or a lost
  * PubAck is resent with the same `Nats-Msg-Id` until `retryMs` has passed: the stream drops the
  * copy it already holds, so resending never duplicates. A closed connection ends the retries at
- * once with `CLOSED`: nothing will send them any more.
+ * once with `CLOSED`: nothing will send them any more. `clock` measures `retryMs`.
  */
 export async function publishDurable(
   js: JetStreamClient,
@@ -16,8 +17,9 @@ export async function publishDurable(
   headers: MsgHdrs | undefined,
   msgID: string | undefined,
   retryMs: number,
+  clock: Clock,
 ): Promise<void> {
-  const giveUpAt = Date.now() + retryMs;
+  const giveUpAt = clock.now() + retryMs;
   let delayMs = 25;
   for (;;) {
     try {
@@ -29,7 +31,7 @@ export async function publishDurable(
       const text = apiError?.description ?? String(error);
       if (/maximum messages|maximum bytes|discard new/i.test(text)) throw new QueueFullError(`${topic} is full: ${text}`, { cause: error });
       if (/message size exceeds|max_payload|maximum payload/i.test(text)) throw new PayloadTooLargeError(`${topic}: ${text}`, { cause: error });
-      if (Date.now() + delayMs >= giveUpAt) {
+      if (clock.now() + delayMs >= giveUpAt) {
         if (apiError === undefined && /503|no responders/i.test(text)) throw new NoRespondersError(`no consumer is subscribed to ${topic}`, { cause: error });
         throw new UnavailableError(`publishing to ${topic} failed: ${text}`, { cause: error });
       }

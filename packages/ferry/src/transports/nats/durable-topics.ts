@@ -9,6 +9,7 @@ import {
   type MsgRequest,
   type StreamConfig,
 } from "nats";
+import { defaultTopicOptions } from "../../core/defaults.js";
 import { InvalidArgumentError } from "../../core/errors.js";
 import type { TopicOptions } from "../../core/transport.js";
 import type { ResolvedNatsOptions } from "./nats-options.js";
@@ -25,8 +26,6 @@ export interface DurableTopic {
   ackTimeoutMs: number;
   maxDeliveries: number;
 }
-
-const defaults = { partitions: 8, maxLength: 100_000, overflow: "reject", ackTimeoutMs: 30_000, maxDeliveries: 5 } as const;
 
 /** Most unacknowledged messages of the unkeyed lane (or any lane of an unordered group) at once, over all members. */
 const unkeyedMaxAckPending = 10_000;
@@ -144,19 +143,19 @@ export class DurableTopics {
   }
 
   private async create(topic: string, options: TopicOptions): Promise<DurableTopic> {
-    const partitions = options.partitions ?? (await this.fetch(topic))?.partitions ?? defaults.partitions;
+    const partitions = options.partitions ?? (await this.fetch(topic))?.partitions ?? defaultTopicOptions.partitions;
     checkPositive("partitions", partitions);
     const described: DurableTopic = {
       topic,
       stream: this.subjects.stream(topic),
       partitions,
-      ackTimeoutMs: checkPositive("ackTimeoutMs", options.ackTimeoutMs ?? defaults.ackTimeoutMs),
-      maxDeliveries: checkPositive("maxDeliveries", options.maxDeliveries ?? defaults.maxDeliveries),
+      ackTimeoutMs: checkPositive("ackTimeoutMs", options.ackTimeoutMs ?? defaultTopicOptions.ackTimeoutMs),
+      maxDeliveries: checkPositive("maxDeliveries", options.maxDeliveries ?? defaultTopicOptions.maxDeliveries),
     };
     const lanes: string[] = [this.subjects.laneSubjects(topic, unkeyedLane)];
     for (let p = 0; p < partitions; p++) lanes.push(this.subjects.laneSubjects(topic, p));
-    const overflow = options.overflow ?? defaults.overflow;
-    const maxLength = checkPositive("maxLength", options.maxLength ?? defaults.maxLength);
+    const overflow = options.overflow ?? defaultTopicOptions.overflow;
+    const maxLength = checkPositive("maxLength", options.maxLength ?? defaultTopicOptions.maxLength);
     await this.addOrUpdate({
       name: described.stream,
       description: JSON.stringify(described),
@@ -186,13 +185,15 @@ export class DurableTopics {
 }
 
 function parseDescription(description: string | undefined, stream: string, topic: string): DurableTopic {
+  const { partitions, ackTimeoutMs, maxDeliveries } = defaultTopicOptions;
+  const fallback: DurableTopic = { topic, stream, partitions, ackTimeoutMs, maxDeliveries };
   try {
     const value = JSON.parse(description ?? "") as Partial<DurableTopic>;
-    if (value.topic === topic && typeof value.partitions === "number") return { ...defaults, ...value, stream } as DurableTopic;
+    if (value.topic === topic && typeof value.partitions === "number") return { ...fallback, ...value, stream };
   } catch {
     // Not made by Ferry: fall through to the defaults.
   }
-  return { topic, stream, partitions: defaults.partitions, ackTimeoutMs: defaults.ackTimeoutMs, maxDeliveries: defaults.maxDeliveries };
+  return fallback;
 }
 
 function checkPositive(name: string, value: number): number {

@@ -1,21 +1,34 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { KV, KvEntry, NatsConnection } from "nats";
+import { systemClock, type Clock } from "../../core/clock.js";
 import { decodeValue, encodeValue } from "../../core/wire/codec.js";
-import type { Claim, IdempotencyStore, Outcome } from "../../core/idempotency.js";
+import { defaultIdempotencyTtlMs, type Claim, type IdempotencyStore, type Outcome } from "../../core/idempotency.js";
+import { defaultReplicas } from "./nats-options.js";
 
 export interface NatsKvIdempotencyStoreOptions {
   /** Bucket name. Default `ferry_idempotency`. */
   bucket?: string;
-  /** How long a key is remembered after its last write, ms (the bucket's max age). Default 24 h. */
+  /** How long a key is remembered after its last write, ms (the bucket's max age). Default 24 h (`defaultIdempotencyTtlMs`). */
   ttlMs?: number;
-  /** Copies of the bucket on a cluster (1, 3 or 5). Default 1. */
+  /** Copies of the bucket on a cluster (1, 3 or 5). Default 1 (`defaultReplicas`). */
   replicas?: number;
   /**
    * A claim still running after this long is presumed dead (its instance crashed) and may be
-   * taken over by a duplicate, ms. Default 60,000. Keep it above your longest handler run.
+   * taken over by a duplicate, ms. Default 60,000 (`defaultLeaseMs`). Keep it above your longest handler run.
    */
   leaseMs?: number;
+  /**
+   * What claims are dated by, and their lease measured with. Default: the system clock. The
+   * instances sharing a bucket compare each other's claim times, so their clocks must agree.
+   */
+  clock?: Clock;
 }
+
+/**
+ * How long a claim still running is trusted, ms. A duplicate of a request whose instance crashed
+ * waits up to this long before it runs; a handler running longer than this may run twice.
+ */
+export const defaultLeaseMs = 60_000;
 
 /** One record per key: the claim while running, the outcome once done. */
 interface KvRecord {
@@ -38,22 +51,23 @@ export class NatsKvIdempotencyStore implements IdempotencyStore {
   private constructor(
     readonly kv: KV,
     private readonly leaseMs: number,
+    private readonly clock: Clock,
   ) {}
 
   /** Opens (creating if needed) the bucket. */
   static async open(nc: NatsConnection, options: NatsKvIdempotencyStoreOptions = {}): Promise<NatsKvIdempotencyStore> {
     const kv = await nc.jetstream().views.kv(options.bucket ?? "ferry_idempotency", {
       history: 1,
-      ttl: options.ttlMs ?? 24 * 60 * 60 * 1000,
-      replicas: options.replicas ?? 1,
+      ttl: options.ttlMs ?? defaultIdempotencyTtlMs,
+      replicas: options.replicas ?? defaultReplicas,
     });
-    return new NatsKvIdempotencyStore(kv, options.leaseMs ?? 60_000);
+    return new NatsKvIdempotencyStore(kv, options.leaseMs ?? defaultLeaseMs, options.clock ?? systemClock);
   }
 
   async claim(key: string, fingerprint: string): Promise<Claim> {
     const id = kvKey(key);
     for (;;) {
-      const record: KvRecord = { fingerprint, owner: this.owner, claimedAt: Date.now() };
+      const record: KvRecord = { fingerprint, owner: this.owner, claimedAt: this.clock.now() };
       try {
         await this.kv.create(id, encodeValue(record));
         this.claims.set(key, record);
@@ -66,7 +80,7 @@ export class NatsKvIdempotencyStore implements IdempotencyStore {
       const existing = decodeValue(entry.value) as KvRecord;
       if (existing.fingerprint !== fingerprint) return { status: "mismatch" };
       if (existing.outcome !== undefined) return { status: "done", outcome: existing.outcome };
-      if (Date.now() - existing.claimedAt >= this.leaseMs) {
+      if (this.clock.now() - existing.claimedAt >= this.leaseMs) {
         // The instance running it is presumed gone: take over, unless someone else just did.
         try {
           await this.kv.update(id, encodeValue(record), entry.revision);
@@ -76,7 +90,7 @@ export class NatsKvIdempotencyStore implements IdempotencyStore {
           continue;
         }
       }
-      return { status: "in-flight", outcome: this.outcomeOf(id, existing.claimedAt + this.leaseMs - Date.now()) };
+      return { status: "in-flight", outcome: this.outcomeOf(id, existing.claimedAt + this.leaseMs - this.clock.now()) };
     }
   }
 

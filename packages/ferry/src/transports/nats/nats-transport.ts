@@ -1,5 +1,6 @@
 import { connect as natsConnect, type ConnectionOptions, type JetStreamClient, type JetStreamManager, type MsgHdrs, type NatsConnection } from "nats";
 import { BehaviorSubject, type Observable } from "rxjs";
+import { defaultAckTimeoutMs, defaultMaxDeliveries, defaultMaxMessageBytes, defaultOrdered, defaultPrefetch } from "../../core/defaults.js";
 import { encodeDeadLetter, type DeadLetter } from "../../core/wire/dead-letter.js";
 import { ClosedError, NoRespondersError, PayloadTooLargeError, UnavailableError } from "../../core/errors.js";
 import type {
@@ -51,7 +52,7 @@ export class NatsTransport implements Transport {
   private readonly js: JetStreamClient;
   private jsmPromise: Promise<JetStreamManager> | undefined;
   private topicsPromise: Promise<DurableTopics> | undefined;
-  private readonly durability = new TopicDurability((topic) => this.durableTopics().then(async (topics) => (await topics.lookup(topic, false)) !== undefined));
+  private readonly durability: TopicDurability;
   private readonly coreTopicOptions = new Map<string, TopicOptions>();
   private readonly coreConsumers = new Map<CoreConsumer, string>();
   /** Each durable member, with what closes it (and its turn notices). */
@@ -67,6 +68,7 @@ export class NatsTransport implements Transport {
     this.subjects = new Subjects(options.prefix);
     this.publisher = new CorePublisher(nc, options.lazyConfirmMs);
     this.js = nc.jetstream();
+    this.durability = new TopicDurability((topic) => this.durableTopics().then(async (topics) => (await topics.lookup(topic, false)) !== undefined), options.clock);
     void this.watchStatus();
   }
 
@@ -120,7 +122,7 @@ export class NatsTransport implements Transport {
   /** Why a publish of `bytes` is refused before it is sent, if it is. */
   private refusal(bytes: Uint8Array): ClosedError | PayloadTooLargeError | undefined {
     if (this.closing !== undefined) return new ClosedError("the transport");
-    const maxPayload = this.nc.info?.max_payload ?? 1024 * 1024;
+    const maxPayload = this.nc.info?.max_payload ?? defaultMaxMessageBytes;
     return bytes.length > maxPayload ? PayloadTooLargeError.of(bytes.length, maxPayload) : undefined;
   }
 
@@ -139,14 +141,14 @@ export class NatsTransport implements Transport {
     });
     const subject =
       options.key === undefined ? this.subjects.lane(topic, unkeyedLane) : this.subjects.keySubject(topic, partitionOf(options.key, described.partitions), options.key);
-    await this.window.run(() => publishDurable(this.js, subject, topic, bytes, headers, options.messageId, this.options.publishRetryMs));
+    await this.window.run(() => publishDurable(this.js, subject, topic, bytes, headers, options.messageId, this.options.publishRetryMs, this.options.clock));
   }
 
   async consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<Subscription> {
     this.ensureOpen();
     this.subjects.check(topic);
-    const prefetch = options.prefetch ?? 64;
-    const ordered = options.ordered ?? true;
+    const prefetch = options.prefetch ?? defaultPrefetch;
+    const ordered = options.ordered ?? defaultOrdered;
     const deadLettersOf = this.subjects.deadLetterOf(topic);
     if (deadLettersOf !== undefined) return this.consumeDeadLetters(deadLettersOf, group, onDelivery, prefetch);
     if (await this.isDurable(topic)) {
@@ -164,7 +166,7 @@ export class NatsTransport implements Transport {
         throw error;
       }
     }
-    return this.consumeCore(topic, group, onDelivery, { prefetch, ordered, maxDeliveries: this.coreTopicOptions.get(topic)?.maxDeliveries ?? 5 });
+    return this.consumeCore(topic, group, onDelivery, { prefetch, ordered, maxDeliveries: this.coreTopicOptions.get(topic)?.maxDeliveries ?? defaultMaxDeliveries });
   }
 
   /** A member of queue group `group` on the topic's core subject; resolves once NATS has the subscription. */
@@ -182,6 +184,7 @@ export class NatsTransport implements Transport {
         group,
         ...options,
         deadLetter: (from, partition, record) => this.nc.publish(this.subjects.deadLetterSubject(from, partition), encodeDeadLetter(record)),
+        clock: this.options.clock,
       },
       onDelivery,
     );
@@ -217,7 +220,7 @@ export class NatsTransport implements Transport {
     const jsm = await this.jsm();
     const consumer = this.subjects.consumer(group, "dlq");
     await jsm.consumers.add(stream, { durable_name: consumer, ack_policy: "explicit" as never, filter_subject: `${this.subjects.subject(dlqTopic)}.*` });
-    const described: DurableTopic = { topic: dlqTopic, stream, partitions: 1, ackTimeoutMs: 30_000, maxDeliveries: Number.MAX_SAFE_INTEGER };
+    const described: DurableTopic = { topic: dlqTopic, stream, partitions: 1, ackTimeoutMs: defaultAckTimeoutMs, maxDeliveries: Number.MAX_SAFE_INTEGER };
     return this.startDurable(described, group, [{ consumer, partition: 0, keyed: false }], { prefetch, ordered: false }, onDelivery);
   }
 
@@ -241,6 +244,7 @@ export class NatsTransport implements Transport {
         deadLetter: (topic, partition, record) => this.storeDeadLetter(topic, partition, record),
         firstSeq: (subject, fromSeq) => topics.firstSeq(described, subject, fromSeq),
         announce: (line) => notices?.announce(line),
+        clock: this.options.clock,
       },
       onDelivery,
     );
@@ -264,7 +268,7 @@ export class NatsTransport implements Transport {
   }
 
   private async storeDeadLetter(topic: string, partition: number, record: DeadLetter): Promise<void> {
-    await publishDurable(this.js, this.subjects.deadLetterSubject(topic, partition), `${topic}.dlq`, encodeDeadLetter(record), undefined, undefined, this.options.publishRetryMs);
+    await publishDurable(this.js, this.subjects.deadLetterSubject(topic, partition), `${topic}.dlq`, encodeDeadLetter(record), undefined, undefined, this.options.publishRetryMs, this.options.clock);
   }
 
   async openReplyQueue(): Promise<ReplyQueue> {

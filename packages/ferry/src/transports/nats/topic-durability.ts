@@ -1,5 +1,7 @@
+import type { Clock } from "../../core/clock.js";
+
 /** How long a topic found not durable is trusted before asking JetStream again, ms. */
-const recheckDurableMs = 5_000;
+export const recheckDurableMs = 5_000;
 
 interface Known {
   durable: boolean | undefined;
@@ -15,13 +17,16 @@ interface Known {
 export class TopicDurability {
   private readonly known = new Map<string, Known>();
 
-  /** `hasStream(topic)` asks JetStream; a rejection (JetStream is not enabled) means core. */
-  constructor(private readonly hasStream: (topic: string) => Promise<boolean>) {}
+  /** `hasStream(topic)` asks JetStream; a rejection (JetStream is not enabled) means core. `clock` dates the answers. */
+  constructor(
+    private readonly hasStream: (topic: string) => Promise<boolean>,
+    private readonly clock: Clock,
+  ) {}
 
   /** Whether `topic` was found not durable recently enough to publish to it without asking again. */
   knownCore(topic: string): boolean {
     const known = this.known.get(topic);
-    return known?.durable === false && Date.now() - known.checkedAt < recheckDurableMs;
+    return known?.durable === false && this.clock.now() - known.checkedAt < recheckDurableMs;
   }
 
   /** Whether `topic` is known to have a stream, without asking. */
@@ -31,19 +36,19 @@ export class TopicDurability {
 
   /** `topic` has a stream: durable for good. */
   markDurable(topic: string): void {
-    if (this.known.get(topic)?.durable !== true) this.known.set(topic, { durable: true, answer: Promise.resolve(true), checkedAt: Date.now() });
+    if (this.known.get(topic)?.durable !== true) this.known.set(topic, { durable: true, answer: Promise.resolve(true), checkedAt: this.clock.now() });
   }
 
   /** Whether `topic` has a stream, from what is known or else from JetStream. */
   isDurable(topic: string): Promise<boolean> {
     const known = this.known.get(topic);
-    if (known !== undefined && (known.durable === true || Date.now() - known.checkedAt < recheckDurableMs)) return known.answer;
+    if (known !== undefined && (known.durable === true || this.clock.now() - known.checkedAt < recheckDurableMs)) return known.answer;
     const answer = this.hasStream(topic).catch(() => false);
-    const entry: Known = { durable: known?.durable, answer, checkedAt: Date.now() };
+    const entry: Known = { durable: known?.durable, answer, checkedAt: this.clock.now() };
     this.known.set(topic, entry);
     void answer.then((durable) => {
       entry.durable = durable;
-      entry.checkedAt = Date.now();
+      entry.checkedAt = this.clock.now();
     });
     return answer;
   }

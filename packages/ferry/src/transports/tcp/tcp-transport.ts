@@ -14,6 +14,9 @@ import type {
   Transport,
 } from "../../core/transport.js";
 import { Op, type AckFrame, type DeliveryFrame, type NackFrame, type PublishFrame, type RejectFrame, type ReplyMessageFrame } from "../../broker/protocol/protocol.js";
+import { defaultMaxFrameBytes, frameOverheadBytes } from "../../broker/protocol/frame-limits.js";
+import { defaultBrokerPort } from "../../broker/server/broker-address.js";
+import { defaultOrdered, defaultPrefetch } from "../../core/defaults.js";
 import { TcpConnection } from "./tcp-connection.js";
 
 export interface TcpTransportOptions {
@@ -50,9 +53,6 @@ interface LocalReplyQueue {
   stream: MessageStream<Uint8Array>;
 }
 
-/** Bytes a publish frame adds around the message (op, ids, topic, key, flags). */
-const FRAME_OVERHEAD_BYTES = 4096;
-
 /**
  * The TCP transport: the same contract as the in-process one, over a socket to a shared broker.
  * After a reconnect it takes back its reply queues by name (the broker holds them for a grace
@@ -69,7 +69,7 @@ export class TcpTransport implements Transport {
 
   private constructor(options: TcpTransportOptions) {
     const url = parseUrl(options.url);
-    this.maxFrameBytes = options.maxFrameBytes ?? 1024 * 1024 + 4096;
+    this.maxFrameBytes = options.maxFrameBytes ?? defaultMaxFrameBytes;
     this.connection = new TcpConnection({
       host: url.host,
       port: url.port,
@@ -107,12 +107,12 @@ export class TcpTransport implements Transport {
   }
 
   private tooLarge(bytes: Uint8Array): PayloadTooLargeError | undefined {
-    const limit = this.maxFrameBytes - FRAME_OVERHEAD_BYTES;
+    const limit = this.maxFrameBytes - frameOverheadBytes;
     return bytes.length > limit ? PayloadTooLargeError.of(bytes.length, limit) : undefined;
   }
 
   async consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<Subscription> {
-    const local: LocalSubscription = { id: ++this.nextSubscription, topic, group, onDelivery, options: { prefetch: options.prefetch ?? 64, ordered: options.ordered ?? true } };
+    const local: LocalSubscription = { id: ++this.nextSubscription, topic, group, onDelivery, options: { prefetch: options.prefetch ?? defaultPrefetch, ordered: options.ordered ?? defaultOrdered } };
     this.subscriptions.set(local.id, local);
     try {
       await this.subscribe(local);
@@ -265,6 +265,6 @@ function parseUrl(url: string): { host: string; port: number; tls: boolean } {
     throw new InvalidArgumentError(`not a URL: ${JSON.stringify(url)}`);
   }
   if (parsed.protocol !== "ferry:" && parsed.protocol !== "ferrys:") throw new InvalidArgumentError(`a broker URL starts with ferry:// or ferrys://, got ${url}`);
-  const port = parsed.port === "" ? 7400 : Number(parsed.port);
+  const port = parsed.port === "" ? defaultBrokerPort : Number(parsed.port);
   return { host: parsed.hostname.replace(/^\[|\]$/g, ""), port, tls: parsed.protocol === "ferrys:" };
 }
