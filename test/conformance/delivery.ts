@@ -12,8 +12,8 @@ export function describeDelivery(target: ConformanceTarget): void {
     const harness = useHarness(target);
 
     it("runs calls with the same key one at a time, in order, across 1,000 interleaved keys", async function () {
-      // 5,000 calls: on NATS durable mode each keyed call also asks the stream for its turn (about 10 s
-      // on a quiet two-core machine), more than the suite's default timeout leaves on a busy one.
+      // 5,000 calls: on NATS durable mode each keyed call also asks the stream for its turn: about 10 s
+      // measured on a two-core machine, too close to the suite's default timeout when the machine is busy.
       this.timeout(60_000);
       const keys = 1_000;
       const perKey = 5;
