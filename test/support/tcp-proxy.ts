@@ -8,7 +8,8 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
+/** Forwards `listenPort` (default: a free one) to `targetPort` on 127.0.0.1. */
+export async function startTcpProxy(targetPort: number, listenPort = 0): Promise<TcpProxy> {
   const pairs = new Set<[net.Socket, net.Socket]>();
   const server = net.createServer((client) => {
     const upstream = net.connect({ host: "127.0.0.1", port: targetPort });
@@ -23,7 +24,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
     client.on("error", end).on("close", end);
     upstream.on("error", end).on("close", end);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(listenPort, "127.0.0.1", resolve));
   return {
     port: (server.address() as net.AddressInfo).port,
     cut: () => {

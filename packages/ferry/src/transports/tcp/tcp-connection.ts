@@ -144,7 +144,9 @@ export class TcpConnection {
             } else if (frame[0] === Op.Fatal) {
               clearTimeout(handshake);
               const error = brokerError(frame[1], `the broker at ${host}:${port} refused the connection: `);
-              this.refused(error);
+              // A refusal of this client (a bad token) ends it; a retryable one (the broker is at
+              // maxConnections) only fails this attempt, and reconnection goes on with backoff.
+              if (!error.retryable) this.refused(error);
               reject(error);
             }
             continue;
