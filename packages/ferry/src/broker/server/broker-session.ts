@@ -10,7 +10,7 @@ import { FrameWriter } from "../protocol/frame-writer.js";
 import { hangUp } from "./hang-up.js";
 import { ownBytes } from "../protocol/own-bytes.js";
 import { decodeFrame, Op, opName, type BrokerFrame, type Frame } from "../protocol/protocol.js";
-import { readTopicOptions } from "./read-topic-options.js";
+import { readTopicOptions } from "../read-topic-options.js";
 import type { ReplyQueueRegistry } from "./reply-queue-registry.js";
 
 /** What a session needs from the server that accepted it. */

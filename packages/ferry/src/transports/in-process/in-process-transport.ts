@@ -15,6 +15,7 @@ import {
   type Transport,
 } from "../../core/transport.js";
 import { Broker } from "../../broker/broker.js";
+import { readTopicOptions } from "../../broker/read-topic-options.js";
 
 /**
  * A connection to a `Broker` in the same process: no sockets, no copies. Bytes are handed over
@@ -75,7 +76,8 @@ export class InProcessTransport implements Transport {
 
   async declareTopic(topic: string, options: TopicOptions): Promise<void> {
     this.ensureOpen();
-    this.broker.declareTopic(topic, options);
+    // Checked here as the TCP broker checks a DeclareTopic frame: plain JavaScript may pass anything.
+    this.broker.declareTopic(topic, readTopicOptions(options));
   }
 
   async stats(): Promise<BrokerStats> {

@@ -1,13 +1,15 @@
-import { InvalidArgumentError } from "../../core/errors.js";
-import type { OverflowPolicy, TopicOptions } from "../../core/transport.js";
+import { InvalidArgumentError } from "../core/errors.js";
+import type { OverflowPolicy, TopicOptions } from "../core/transport.js";
 
 /**
- * The `TopicOptions` in a `DeclareTopic` frame's map, each option of the type it must have.
+ * The `TopicOptions` a caller declared (a `DeclareTopic` frame's map, or an in-process
+ * `declareTopic` from plain JavaScript), each option of the type it must have.
  * A wrong type is the caller's mistake, answered with `InvalidArgumentError` as the broker answers
  * a value out of range: the connection stays up. Keys that are not options are left out (a newer
  * client's option means nothing here, and would otherwise be saved with the topic).
  */
-export function readTopicOptions(map: object): TopicOptions {
+export function readTopicOptions(map: unknown): TopicOptions {
+  if (typeof map !== "object" || map === null || Array.isArray(map)) throw new InvalidArgumentError(`topic options must be an object, got ${map === null ? "null" : Array.isArray(map) ? "an array" : typeof map}`);
   return {
     partitions: option(map, "partitions", isNumber, "a number"),
     durable: option(map, "durable", isBoolean, "a boolean"),
