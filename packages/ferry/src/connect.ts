@@ -37,7 +37,8 @@ export async function connect(options: ConnectOptions = {}): Promise<Ferry> {
   }
 }
 
-async function openTransport(options: ConnectOptions): Promise<Transport> {
+/** The transport `options.url` names, connected: what `connect` builds a runtime on (and `ferry stats` reads). */
+export async function openTransport(options: ConnectOptions): Promise<Transport> {
   if (options.url === undefined) {
     // Loaded on demand, like every transport: an application pays only for the one it uses.
     const { InProcessTransport, defaultBroker } = await import("./broker/index.js");

@@ -1,6 +1,6 @@
 import { defaultBrokerUrl } from "../broker/server/broker-address.js";
 import type { BrokerStats, Transport } from "../core/transport.js";
-import { importOptionalPeer } from "../transports/optional-peer.js";
+import { openTransport } from "../connect.js";
 import { UsageError } from "./cli-errors.js";
 import type { CommandRun } from "./commands.js";
 
@@ -18,18 +18,11 @@ export const statsCommand: CommandRun = async ({ strings, booleans }) => {
   return 0;
 };
 
-async function openStatsTransport(url: string, token: string | undefined): Promise<Transport> {
-  const scheme = /^([a-z]+):\/\//.exec(url)?.[1];
-  if (scheme === "nats") {
-    const { NatsTransport } = await importOptionalPeer(() => import("../transports/nats/index.js"), "nats", "ferry stats --url nats://...");
-    // Durable mode: so the JetStream topics are listed, which are the only ones NATS keeps a queue for.
-    return NatsTransport.connect({ url, mode: "durable", maxReconnectAttempts: 0, ...(token === undefined ? {} : { token }) });
-  }
-  if (scheme === "ferry" || scheme === "ferrys") {
-    const { TcpTransport } = await import("../transports/tcp/tcp-transport.js");
-    return TcpTransport.connect({ url, ...(token === undefined ? {} : { token }) });
-  }
-  throw new UsageError(`--url must be ferry://host:port, ferrys://host:port or nats://host:port, got ${JSON.stringify(url)}`);
+function openStatsTransport(url: string, token: string | undefined): Promise<Transport> {
+  if (!/^(ferry|ferrys|nats):\/\//.test(url)) throw new UsageError(`--url must be ferry://host:port, ferrys://host:port or nats://host:port, got ${JSON.stringify(url)}`);
+  const auth = token === undefined ? {} : { token };
+  // NATS in durable mode, so the JetStream topics are listed: the only ones NATS keeps a queue for.
+  return openTransport({ url, ...auth, nats: { mode: "durable", maxReconnectAttempts: 0, ...auth } });
 }
 
 /** One row per topic partition and consumer group, aligned. */
