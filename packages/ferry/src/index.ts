@@ -11,6 +11,10 @@ export type { CallOptions, ClientOptions, ClientStats, EmitOptions } from "./cor
 export type { ServeOptions, ServerStats } from "./core/server.js";
 export { currentContext, type CallContext } from "./core/context.js";
 
+// The live service registry: what `ferry.services()` and `ferry.ping()` return.
+export type { DiscoveryOptions, MethodInfo, PingReply, ServiceInfo, ServiceInstanceInfo } from "./core/registry/service-info.js";
+export type { LastError } from "./core/registry/service-record.js";
+
 // Service definitions (what codegen writes, or `defineService` by hand).
 export {
   defineService,

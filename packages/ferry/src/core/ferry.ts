@@ -8,6 +8,10 @@ import { MemoryIdempotencyStore, type IdempotencyStore } from "./idempotency.js"
 import type { FerryCaller, ServedService, ServiceHost } from "./ferry-ports.js";
 import { RpcServer, type ServeOptions, type ServerStats } from "./server.js";
 import type { BrokerStats, Transport } from "./transport.js";
+import { systemClock } from "./clock.js";
+import { listServices, pingService } from "./registry/discover.js";
+import { RegistryResponder } from "./registry/registry-responder.js";
+import type { DiscoveryOptions, PingReply, ServiceInfo } from "./registry/service-info.js";
 
 export interface FerryOptions extends ClientOptions {
   /**
@@ -33,6 +37,8 @@ export class Ferry implements FerryCaller, ServiceHost {
   private readonly client: RpcClient;
   private readonly servers = new Map<string, RpcServer>();
   private readonly store: IdempotencyStore;
+  /** Answers `ferry services` and `ferry ping` for the services this runtime serves. */
+  private readonly registry: RegistryResponder;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -46,6 +52,7 @@ export class Ferry implements FerryCaller, ServiceHost {
       ? this.container.resolve(IDEMPOTENCY_STORE)
       : new MemoryIdempotencyStore(options.clock === undefined ? {} : { clock: options.clock });
     this.client = new RpcClient(transport, options);
+    this.registry = new RegistryResponder(transport, options.clock ?? systemClock);
   }
 
   async start(): Promise<void> {
@@ -94,6 +101,8 @@ export class Ferry implements FerryCaller, ServiceHost {
       await server.close();
       throw asFerryError(error, `serving ${definition.name}`);
     }
+    // Listed once serving: a runtime whose transport refuses the discovery group still serves.
+    await this.registry.add(server.record).catch(() => undefined);
     return server;
   }
 
@@ -109,10 +118,25 @@ export class Ferry implements FerryCaller, ServiceHost {
     return { broker, client: this.client.stats(), servers };
   }
 
+  /**
+   * Every service served on this transport, with each instance (runtime) serving it: host, pid,
+   * schema hash, start time, and per method its runs, errors, latency and last error. Collects
+   * answers for `waitMs` (default 500), so it always takes that long; see "Observability" in README.
+   */
+  services(options?: DiscoveryOptions): Promise<ServiceInfo[]> {
+    return listServices(this.transport, this.options.clock ?? systemClock, options);
+  }
+
+  /** Each instance serving `service` that answered within `waitMs` (default 500), with its round trip; empty when none did. */
+  ping(service: string, options?: DiscoveryOptions): Promise<PingReply[]> {
+    return pingService(this.transport, this.options.clock ?? systemClock, service, options);
+  }
+
   /** Drains every server, rejects calls still pending with `CLOSED`, then disconnects. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.servers.values()].map((server) => server.close()));
+      await this.registry.close();
       await this.client.close();
       await this.transport.close();
     })();

@@ -23,6 +23,8 @@ export class HandlerRun implements CallContext {
   readonly deadline: number;
   readonly attempt: number;
   readonly headers: Readonly<Record<string, string>>;
+  /** `performance.now()` when the run began: its latency's start. */
+  readonly startedAt = performance.now();
   private controller: AbortController | undefined;
   private abortReason: Error | undefined;
   private deadlineTimer: unknown;
