@@ -96,13 +96,13 @@ export class Ferry implements FerryCaller, ServiceHost {
     this.servers.set(name, server);
     try {
       await server.start();
+      // Listed from now on by `ferry services`: the runtime joins the discovery topic with its first service.
+      await this.registry.add(server.record);
     } catch (error) {
       this.servers.delete(name);
       await server.close();
       throw asFerryError(error, `serving ${definition.name}`);
     }
-    // Listed once serving: a runtime whose transport refuses the discovery group still serves.
-    await this.registry.add(server.record).catch(() => undefined);
     return server;
   }
 

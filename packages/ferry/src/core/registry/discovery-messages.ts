@@ -16,8 +16,12 @@ export const discoveryTopic = "ferry.discovery";
  */
 export const discoveryTopicMaxLength = 1_000;
 
-/** Declared by both sides before use, so whichever comes first makes the topic the same. */
-export const discoveryTopicOptions: TopicOptions = { partitions: 1, maxLength: discoveryTopicMaxLength, overflow: "drop-oldest" };
+/**
+ * Declared by both sides before use, so whichever comes first makes the topic the same. Never
+ * stored: a request is worth nothing after its wait, and a transport that stores every topic
+ * (NATS in durable mode, whose work-queue streams allow one group) keeps this one out of storage.
+ */
+export const discoveryTopicOptions: TopicOptions = { partitions: 1, maxLength: discoveryTopicMaxLength, overflow: "drop-oldest", durable: false };
 
 /** The consumer group of one runtime on the discovery topic. */
 export function discoveryGroup(instanceId: string): string {
