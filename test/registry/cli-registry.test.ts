@@ -10,7 +10,7 @@ import { defaultDiscoveryWaitMs } from "../../packages/ferry/src/core/registry/d
 import type { PingReply, ServiceInfo } from "../../packages/ferry/src/core/registry/service-info.js";
 import { serviceTopic } from "../../packages/ferry/src/core/topics.js";
 import { useNatsServer } from "../support/nats-server.js";
-import { runFerry, type FerryRun } from "../support/run-ferry.js";
+import { expectOneLineFailure, runFerry } from "../support/run-ferry.js";
 import { startServeProcess, type ServeProcess } from "../support/serve-process.js";
 import { Calculator, calculatorImpl } from "../support/services.js";
 import { rejection } from "../support/wait.js";
@@ -27,16 +27,6 @@ const Probe = defineService("CliProbe", {
   big: method<void, { n: bigint; bytes: Uint8Array }>(),
   slow: method<void, string>(),
 });
-
-/** An expected failure: exit 1, one line on stderr naming the command, no stack trace. */
-function oneLineFailure(run: FerryRun, command: string): string {
-  expect(run.status, run.stderr).to.equal(1);
-  const lines = run.stderr.trimEnd().split("\n");
-  expect(lines, run.stderr).to.have.length(1);
-  expect(lines[0]).to.match(new RegExp(`^ferry ${command}: `));
-  expect(run.stderr).not.to.match(/\n\s+at /);
-  return lines[0]!;
-}
 
 async function services(url: string): Promise<ServiceInfo[]> {
   const run = await runFerry(["services", "--url", url, "--json", "--wait-ms", waitMs]);
@@ -116,7 +106,7 @@ function cliAgainst(url: () => string): void {
   });
 
   it("ferry ping of a service nobody serves says so and exits 1", async () => {
-    const line = oneLineFailure(await runFerry(["ping", "Nobody", "--url", url(), "--wait-ms", "300"]), "ping");
+    const line = expectOneLineFailure(await runFerry(["ping", "Nobody", "--url", url(), "--wait-ms", "300"]), "ping");
     expect(line).to.include("no instance of Nobody answered within 300 ms");
   });
 
@@ -139,17 +129,17 @@ function cliAgainst(url: () => string): void {
   });
 
   it("ferry call prints a typed error's code, message and data, and exits 1", async () => {
-    const line = oneLineFailure(await runFerry(["call", "--url", url(), "Calculator.fail", '{"code":"OUT_OF_STOCK"}']), "call");
+    const line = expectOneLineFailure(await runFerry(["call", "--url", url(), "Calculator.fail", '{"code":"OUT_OF_STOCK"}']), "call");
     expect(line).to.equal('ferry call: OUT_OF_STOCK: failed with OUT_OF_STOCK (data: {"why":"test"})');
   });
 
   it("ferry call times out after --timeout-ms with TIMEOUT", async () => {
-    const line = oneLineFailure(await runFerry(["call", "--url", url(), "--timeout-ms", "300", "CliProbe.slow"]), "call");
+    const line = expectOneLineFailure(await runFerry(["call", "--url", url(), "--timeout-ms", "300", "CliProbe.slow"]), "call");
     expect(line).to.match(/^ferry call: TIMEOUT: /);
   });
 
   it("ferry call of a method the service lacks prints UNIMPLEMENTED", async () => {
-    const line = oneLineFailure(await runFerry(["call", "--url", url(), "Calculator.divide", "{}"]), "call");
+    const line = expectOneLineFailure(await runFerry(["call", "--url", url(), "Calculator.divide", "{}"]), "call");
     expect(line).to.match(/^ferry call: UNIMPLEMENTED: Calculator has no method divide/);
   });
 
