@@ -9,6 +9,7 @@ import { hashKey } from "../../packages/ferry/src/core/partition.js";
 import { defaultDiscoveryWaitMs } from "../../packages/ferry/src/core/registry/discover.js";
 import type { PingReply, ServiceInfo } from "../../packages/ferry/src/core/registry/service-info.js";
 import { serviceTopic } from "../../packages/ferry/src/core/topics.js";
+import { freePort } from "../support/free-port.js";
 import { useNatsServer } from "../support/nats-server.js";
 import { expectOneLineFailure, runFerry } from "../support/run-ferry.js";
 import { startServeProcess, type ServeProcess } from "../support/serve-process.js";
@@ -176,7 +177,7 @@ describe("ferry services, ping and call on NATS", () => {
   cliAgainst(natsUrl);
 });
 
-describe("ferry call: usage errors", () => {
+describe("ferry services, ping and call: bad input, no broker", () => {
   for (const [what, args, message] of [
     ["bad JSON", ["Calculator.add", "{a:1}"], "the request is not valid JSON"],
     ["a name without a method", ["Calculator", "{}"], '"Calculator" is not Service.method'],
@@ -191,6 +192,15 @@ describe("ferry call: usage errors", () => {
       expect(run.stderr).to.include(message).and.to.include("usage: ferry call");
     });
   }
+
+  it("says in one line when nothing listens at --url", async () => {
+    const port = await freePort();
+    for (const command of ["services", "ping", "call"]) {
+      const args = command === "ping" ? ["Calculator"] : command === "call" ? ["Calculator.add", "{}"] : [];
+      const line = expectOneLineFailure(await runFerry([command, "--url", `ferry://127.0.0.1:${port}`, ...args]), command);
+      expect(line).to.include(`127.0.0.1:${port}`);
+    }
+  });
 
   it("refuses a --wait-ms that is not a positive whole number", async () => {
     const run = await runFerry(["services", "--url", "ferry://127.0.0.1:1", "--wait-ms", "0"]);
