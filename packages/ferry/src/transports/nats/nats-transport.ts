@@ -99,7 +99,7 @@ export class NatsTransport implements Transport {
     const refusal = this.refusal(bytes);
     if (refusal !== undefined) return Promise.reject(refusal);
     // Stored whether or not a server has declared the topic yet: its stream is made if missing.
-    if (options.durable === true || this.storesEverything(topic)) return this.publishToStream(topic, bytes, options);
+    if (options.durable === true || this.modeStores(topic)) return this.publishToStream(topic, bytes, options);
     // The hot path: a publish declared not durable, or to a topic known to be core, awaits nothing else.
     if (this.goesCore(topic, options)) return this.publishCore(topic, bytes, options);
     if (this.durability.knownDurable(topic)) return this.publishToStream(topic, bytes, options);
@@ -107,7 +107,7 @@ export class NatsTransport implements Transport {
   }
 
   publishRequest(topic: string, bytes: Uint8Array, options: PublishOptions, failed: (error: Error) => void): void {
-    if (options.durable === true || this.storesEverything(topic) || this.refusal(bytes) !== undefined || !this.goesCore(topic, options)) {
+    if (options.durable === true || this.modeStores(topic) || this.refusal(bytes) !== undefined || !this.goesCore(topic, options)) {
       this.publish(topic, bytes, { ...options, lazyConfirm: true }).catch(failed);
       return;
     }
@@ -115,11 +115,11 @@ export class NatsTransport implements Transport {
   }
 
   /**
-   * Durable mode stores every topic, except one this connection declared `durable: false`: such a
-   * topic stays on core NATS, so many groups may read it (a work-queue stream allows one). Every
-   * process that uses it must declare it so (Ferry's discovery topic is declared so by both sides).
+   * Whether the mode stores `topic`: durable mode stores every topic but one this connection
+   * declared `durable: false`, which stays on core NATS so many groups may read it (a work-queue
+   * stream allows one). Every process using it must declare it so (Ferry's discovery topic is).
    */
-  private storesEverything(topic: string): boolean {
+  private modeStores(topic: string): boolean {
     return this.options.mode === NatsMode.Durable && this.coreTopicOptions.get(topic)?.durable !== false;
   }
 
@@ -354,7 +354,7 @@ export class NatsTransport implements Transport {
 
   /** Whether `topic` is durable: the transport's mode (unless declared here `durable: false`), declared here, or a stream exists for it. */
   private isDurable(topic: string): Promise<boolean> {
-    return this.options.mode === NatsMode.Durable ? Promise.resolve(this.storesEverything(topic)) : this.durability.isDurable(topic);
+    return this.options.mode === NatsMode.Durable ? Promise.resolve(this.modeStores(topic)) : this.durability.isDurable(topic);
   }
 
   private jsm(): Promise<JetStreamManager> {
