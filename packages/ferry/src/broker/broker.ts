@@ -2,7 +2,8 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { defaultMaxMessageBytes, defaultTopicOptions } from "../core/defaults.js";
 import { encodeDeadLetter } from "../core/wire/dead-letter.js";
 import { ClosedError, InvalidArgumentError, PayloadTooLargeError, QueueFullError } from "../core/errors.js";
-import type { BrokerStats, Delivery, PublishOptions, TopicOptions } from "../core/transport.js";
+import type { BrokerStats, BrowseOptions, BrowsePage, Delivery, PublishOptions, TopicOptions } from "../core/transport.js";
+import { browseLogs } from "./topic-browse.js";
 import type { ConsumerGroup } from "./consumer-group.js";
 import type { Member } from "./group-cursor.js";
 import type { StoredMessage } from "./partition-log.js";
@@ -161,6 +162,22 @@ export class Broker {
       return;
     }
     sink(bytes);
+  }
+
+  /** Reads what a topic holds without consuming it (`Transport.browse`). */
+  browse(topic: string, options: BrowseOptions): BrowsePage {
+    this.ensureOpen();
+    if (!Number.isInteger(options.limit) || options.limit < 1) throw new InvalidArgumentError(`browse limit must be a positive integer, got ${options.limit}`);
+    const found = this.topics.get(topic);
+    if (found === undefined) return { messages: [], next: undefined };
+    return browseLogs(found.logs, options.after, options.limit, this.clock.now());
+  }
+
+  /** Deletes messages by their `browse` id (`Transport.remove`): a number now, or a promise for a durable topic's disk. */
+  remove(topic: string, ids: readonly string[]): Promise<number> | number {
+    this.ensureOpen();
+    if (!Array.isArray(ids)) throw new InvalidArgumentError(`remove takes an array of message ids, got ${typeof ids}`);
+    return this.topics.get(topic)?.remove(ids) ?? 0;
   }
 
   stats(): BrokerStats {

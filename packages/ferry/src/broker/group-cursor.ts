@@ -133,8 +133,8 @@ export class GroupCursor {
         message = this.nextFromLog();
         if (message === undefined) return undefined;
       }
-      if (message.offset < this.log.start) {
-        // Dropped by `drop-oldest` overflow while waiting for redelivery.
+      if (message.offset < this.log.start || (pending !== undefined && this.log.get(message.offset)?.removed === true)) {
+        // Dropped by `drop-oldest` overflow, or removed, while waiting for redelivery.
         this.finish(message, holdsKey);
         continue;
       }
