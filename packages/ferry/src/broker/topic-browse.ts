@@ -1,5 +1,5 @@
 import type { BrowsePage } from "../core/transport.js";
-import { formatPosition, parsePosition } from "./message-position.js";
+import { formatPosition, type MessagePosition } from "./message-position.js";
 import type { PartitionLog } from "./partition-log.js";
 
 /**
@@ -7,8 +7,8 @@ import type { PartitionLog } from "./partition-log.js";
  * from just after position `after`. Placeholders (removed or lost messages) are skipped, and so
  * are expired messages, which no group will ever be given. Nothing is consumed.
  */
-export function browseLogs(logs: readonly PartitionLog[], after: string | undefined, limit: number, now: number): BrowsePage {
-  const from = after === undefined ? { partition: 0, offset: -1 } : parsePosition(after);
+export function browseLogs(logs: readonly PartitionLog[], after: MessagePosition | undefined, limit: number, now: number): BrowsePage {
+  const from = after ?? { partition: 0, offset: -1 };
   const messages: BrowsePage["messages"] = [];
   for (let partition = from.partition; partition < logs.length; partition++) {
     const log = logs[partition]!;

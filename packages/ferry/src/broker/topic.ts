@@ -4,7 +4,7 @@ import { hashKey } from "../core/partition.js";
 import { ConsumerGroup } from "./consumer-group.js";
 import type { CursorHost } from "./group-cursor.js";
 import { PartitionLog, type StoredMessage } from "./partition-log.js";
-import { parsePosition } from "./message-position.js";
+import type { MessagePosition } from "./message-position.js";
 import type { SettledState } from "./storage/ack-journal.js";
 import type { RecoveredTopic, TopicStore } from "./storage/topic-store.js";
 
@@ -109,12 +109,10 @@ export class Topic {
   }
 
   /**
-   * Deletes messages by their `browse` id; resolves with how many were there to delete, once a
+   * Deletes messages at these positions (`browse` ids, read); resolves with how many were there to delete, once a
    * durable topic has the deletion on disk (a restarted broker keeps them deleted).
    */
-  remove(ids: readonly string[]): Promise<number> | number {
-    // Every id is read before anything is removed: one bad id removes nothing.
-    const positions = ids.map(parsePosition);
+  remove(positions: readonly MessagePosition[]): Promise<number> | number {
     const removed = positions.filter(({ partition, offset }) => this.logs[partition]?.remove(offset) === true);
     if (this.store === undefined || removed.length === 0) return removed.length;
     return this.store.removed(removed).then(() => removed.length);
