@@ -29,6 +29,7 @@ import {
   defaultTopicOptions,
 } from "../../packages/ferry/src/core/defaults.js";
 import { defaultIdempotencyTtlMs, defaultMaxIdempotencyKeys } from "../../packages/ferry/src/core/idempotency.js";
+import { defaultDeadLetterListLimit, defaultReplayRatePerSecond } from "../../packages/ferry/src/core/dead-letter-queue.js";
 import { defaultDrainTimeoutMs, defaultRedeliveryDelayMs } from "../../packages/ferry/src/core/server.js";
 import { defaultDecodeLimits, defaultMaxDepth } from "../../packages/ferry/src/core/wire/codec.js";
 import { maxErrorDetailBytes, maxErrorMessageChars } from "../../packages/ferry/src/core/wire/wire-error.js";
@@ -97,6 +98,10 @@ const stated: readonly { constant: string; readme: string; phrase: string }[] = 
   { constant: "defaultAckTimeoutMs", readme: main, phrase: row("ackTimeoutMs", count(defaultAckTimeoutMs)) },
   { constant: "defaultSweepIntervalMs", readme: main, phrase: `is redelivered, checked every ${duration(defaultSweepIntervalMs)}` },
   { constant: "defaultMaxDeliveries", readme: main, phrase: row("maxDeliveries", count(defaultMaxDeliveries)) },
+  // The dead-letter tool
+  { constant: "defaultDeadLetterListLimit", readme: main, phrase: row("limit", count(defaultDeadLetterListLimit)) },
+  { constant: "defaultReplayRatePerSecond", readme: main, phrase: row("rate", count(defaultReplayRatePerSecond)) },
+  { constant: "defaultDeadLetterListLimit", readme: main, phrase: `| dead letters \`list\` returns | ${count(defaultDeadLetterListLimit)} (\`limit\`) |` },
   // Limits
   { constant: "defaultMaxMessageBytes", readme: main, phrase: `| message size | ${size(defaultMaxMessageBytes)} (\`maxMessageBytes\`, \`decodeLimits.maxBytes\`) |` },
   { constant: "defaultMaxDepth", readme: main, phrase: `| nesting depth of a decoded value | ${count(defaultMaxDepth)} |` },
