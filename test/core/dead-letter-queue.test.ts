@@ -5,6 +5,9 @@ import { Ferry } from "../../packages/ferry/src/core/ferry.js";
 import type { Transport } from "../../packages/ferry/src/core/transport.js";
 import { deadLetterTopic, serviceTopic } from "../../packages/ferry/src/core/topics.js";
 import { InProcessTransport } from "../../packages/ferry/src/transports/in-process/in-process-transport.js";
+import { encodeValue } from "../../packages/ferry/src/core/wire/codec.js";
+import { encodeDeadLetter } from "../../packages/ferry/src/core/wire/dead-letter.js";
+import { encodeEnvelope, MessageKind } from "../../packages/ferry/src/core/wire/envelope.js";
 import { Orders, OrdersHandler } from "../support/dead-letter-fixture.js";
 import { fakeClock } from "../support/fake-clock.js";
 import { rejection, until } from "../support/wait.js";
@@ -145,6 +148,25 @@ describe("dead letters as a tool (in-process broker)", () => {
     expect(left).to.have.length(1);
     expect(left[0]!.unreadable).to.be.a("string");
     expect(left[0]!.error.code).to.equal(ErrorCode.MalformedMessage);
+  });
+
+  it("lists a message that is not a dead letter at all as unreadable, and replay skips it", async () => {
+    await ferry.transport.publish(deadLetterTopic(Orders.name), Uint8Array.of(1, 2, 3));
+    const [entry] = await ferry.deadLetters(Orders.name).list();
+    expect(entry).to.deep.include({ id: "0:0", kind: undefined, method: undefined });
+    expect(entry!.unreadable).to.match(/^not a dead letter: /);
+    expect(await ferry.deadLetters(Orders.name).replay({}, { rate: 10_000 })).to.deep.include({ replayed: 0, skipped: 1, failed: 0 });
+  });
+
+  it("counts an entry whose republish the broker refuses as failed, says why, and leaves it", async () => {
+    const request = encodeEnvelope({ kind: MessageKind.Event, id: "c-1", service: Orders.name, method: "placed", idempotencyKey: "k-1", body: encodeValue({ order: "o-1" }) });
+    const letter = { origin: { topic: "no such topic!", partition: 0, offset: 0 }, key: undefined, deliveryCount: 1, error: { code: "UNAVAILABLE", message: "down" }, deadLetteredAt: Date.now(), bytes: request };
+    await ferry.transport.publish(deadLetterTopic(Orders.name), encodeDeadLetter(letter));
+    const report = await ferry.deadLetters(Orders.name).replay({}, { rate: 10_000 });
+    expect(report).to.deep.include({ replayed: 0, skipped: 0, failed: 1 });
+    expect(report.failures[0]!.id).to.equal("0:0");
+    expect(report.failures[0]!.error).to.match(/topic name "no such topic!" must be/);
+    expect(await ferry.deadLetters(Orders.name).list()).to.have.length(1);
   });
 
   it("stops at a cancel, leaving every entry not yet replayed a dead letter", async () => {

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from "./clock.js";
 import { checkFilter, type CheckedFilter, type DeadLetterFilter } from "./dead-letter-filter.js";
-import { readDeadLetter, type DeadLetterRecord } from "./dead-letters.js";
+import { readDeadLetter, unreadableEntry, type DeadLetterRecord } from "./dead-letters.js";
 import { describeValue } from "./describe-value.js";
 import { asFerryError, InvalidArgumentError, UnimplementedError } from "./errors.js";
 import { replayMessage } from "./replay-message.js";
@@ -207,27 +207,11 @@ export class DeadLetterQueue {
   }
 }
 
-/** A message of a dead-letter topic that is not a dead letter at all (someone published there) is listed as unreadable, not an end to the listing. */
+/** A message of a dead-letter topic that is not a dead letter at all is listed as unreadable, not an end to the listing. */
 function readEntry(bytes: Uint8Array): DeadLetterRecord {
   try {
     return readDeadLetter(bytes);
   } catch (error) {
-    const unreadable = `not a dead letter: ${(error as Error).message}`;
-    return {
-      origin: { topic: "", partition: 0, offset: 0 },
-      deliveryCount: 0,
-      error: { code: "", message: "" },
-      deadLetteredAt: 0,
-      kind: undefined,
-      service: undefined,
-      method: undefined,
-      request: undefined,
-      callId: undefined,
-      idempotencyKey: undefined,
-      key: undefined,
-      headers: {},
-      unreadable,
-      bytes,
-    };
+    return unreadableEntry(bytes, `not a dead letter: ${(error as Error).message}`);
   }
 }
