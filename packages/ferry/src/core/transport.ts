@@ -32,16 +32,19 @@ export interface Transport {
    * Optional: reads what `topic` holds, oldest first, without consuming it (no group is joined,
    * no delivery is counted). Pages: pass the `next` of one page as `after` to read the following
    * one. A topic that does not exist holds nothing. Where it is missing, messages of the topic can
-   * only be consumed (the dead-letter tool says so). A transport that cannot read a topic without
-   * taking its messages (RabbitMQ: `basic.get`, then requeue) may implement it by taking and
-   * returning them, as long as no delivery count is spent.
+   * only be consumed (the dead-letter tool, its one user, says so). A transport may implement it
+   * for dead-letter topics (`<topic>.dlq`) only, as NATS does. One that cannot read a queue
+   * without taking its messages (RabbitMQ) may take a page on a channel of its own (`basic.get`,
+   * no ack), then close the channel so every message goes back, as long as that spends no
+   * delivery count; the id is then one it stamped on the dead letter (a message id property).
    */
   browse?(topic: string, options: BrowseOptions): Promise<BrowsePage>;
   /**
    * Optional, with `browse`: deletes messages of `topic` by the `id` `browse` gave them. Resolves,
    * with how many it deleted, once the deletion is final (a durable topic's is on disk); an id
-   * already gone is not counted. A message in flight to a consumer group may still be settled
-   * by it.
+   * already gone is not counted, and an id of the wrong form is an `InvalidArgumentError`. A
+   * message in flight to a consumer group may still be settled by it. (RabbitMQ: take messages on
+   * a channel of its own, ack those named, and close the channel so the others go back.)
    */
   remove?(topic: string, ids: readonly string[]): Promise<number>;
   /** Connection state changes: `connected`, `reconnecting`, `closed`. */
