@@ -3,7 +3,7 @@ import { defaultMaxMessageBytes, defaultTopicOptions } from "../core/defaults.js
 import { encodeDeadLetter } from "../core/wire/dead-letter.js";
 import { ClosedError, InvalidArgumentError, PayloadTooLargeError, QueueFullError } from "../core/errors.js";
 import type { BrokerStats, BrowseOptions, BrowsePage, Delivery, PublishOptions, TopicOptions } from "../core/transport.js";
-import { browseLogs } from "./topic-browse.js";
+import { browseLogs } from "./browse-logs.js";
 import { parsePosition } from "./message-position.js";
 import type { ConsumerGroup } from "./consumer-group.js";
 import type { Member } from "./group-cursor.js";

@@ -6,7 +6,7 @@ import { InvalidArgumentError } from "../core/errors.js";
 import type { Transport } from "../core/transport.js";
 import { UsageError } from "./cli-errors.js";
 import type { CommandRun } from "./commands.js";
-import { parseSince } from "./since-time.js";
+import { parseSince } from "./parse-since.js";
 
 const actions = ["list", "show", "replay", "purge"] as const;
 type Action = (typeof actions)[number];

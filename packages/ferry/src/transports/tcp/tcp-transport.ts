@@ -20,7 +20,7 @@ import { defaultMaxFrameBytes, frameOverheadBytes } from "../../broker/protocol/
 import { defaultBrokerPort } from "../../broker/server/broker-address.js";
 import { defaultOrdered, defaultPrefetch } from "../../core/defaults.js";
 import { TcpConnection } from "./tcp-connection.js";
-import { readBrowsePage } from "./browse-page.js";
+import { readBrowsePage } from "./read-browse-page.js";
 
 export interface TcpTransportOptions {
   /** `ferry://host:port` (or `ferrys://` for TLS). */
