@@ -128,6 +128,25 @@ describe("dead letters as a tool (in-process broker)", () => {
     expect(handler.runs.get("charge-7")).to.equal(1);
   });
 
+  it("runs a request without an idempotency key once per copy replayed, and one with a key once in all", async () => {
+    await rejection(ferry.call(Orders.methods.ship, { order: "o-9" }, { retries: 0 }));
+    await rejection(ferry.call(Orders.methods.charge, { cents: 3 }, { retries: 0, idempotencyKey: "charge-3" }));
+    await until(async () => (await dlqDepth()) === 2, "two dead letters");
+    // Each entry twice, as after a replay killed between a republish's confirm and its removal.
+    const topic = deadLetterTopic(Orders.name);
+    for (const message of (await ferry.transport.browse!(topic, { limit: 10 })).messages) await ferry.transport.publish(topic, message.bytes);
+    handler.broken = false;
+    expect((await ferry.deadLetters(Orders.name).replay({}, { rate: 10_000 })).replayed).to.equal(4);
+    await until(() => handler.shipped === 2 && handler.runs.get("charge-3") === 1, "the replays to run");
+    // The charge's copy shares the first run's outcome: joined while it ran, or replayed after.
+    await until(async () => {
+      const served = Object.values((await ferry.stats()).servers)[0]!;
+      return served.replayed + served.joined === 1;
+    }, "the charge's copy to be answered from the store");
+    expect(handler.shipped, "ship has no key: each copy runs it").to.equal(2);
+    expect(handler.runs.get("charge-3"), "charge has a key: its copy is answered from the store").to.equal(1);
+  });
+
   it("leaves an entry that fails again for the next replay, with a new id, instead of chasing it", async () => {
     await deadLetterEvents(2);
     const report = await ferry.deadLetters(Orders.name).replay({}, { rate: 10_000 });

@@ -10,6 +10,8 @@ export const Orders = defineService("DlqOrders", {
   placed: event<{ order: string }>({ keyPath: "order", idempotent: true }),
   /** An idempotent call: the server runs it once per idempotency key. */
   charge: method<{ cents: number }, { receipt: number }>({ idempotent: true }),
+  /** Not idempotent: called without a key, a request of it has no idempotency key. */
+  ship: method<{ order: string }, void>(),
 });
 
 /** Counts runs per idempotency key; fails with `UNAVAILABLE` while `broken`. */
@@ -18,6 +20,8 @@ export class OrdersHandler {
   readonly runs = new Map<string, number>();
   /** Runs that completed (not failed). */
   completed = 0;
+  /** Completed runs of `ship`, which has no idempotency key to count them by. */
+  shipped = 0;
 
   private run(context: CallContext): void {
     if (this.broken) throw new UnavailableError("the payment provider is down");
@@ -30,6 +34,10 @@ export class OrdersHandler {
     charge: ({ cents }: { cents: number }, context: CallContext): { receipt: number } => {
       this.run(context);
       return { receipt: cents };
+    },
+    ship: (_request: { order: string }, context: CallContext): void => {
+      this.run(context);
+      this.shipped++;
     },
   };
 
