@@ -64,7 +64,7 @@ export class DeadLetterQueue {
     readonly service: string,
     options: { clock?: Clock } = {},
   ) {
-    if (typeof service !== "string" || !/^[A-Za-z0-9_-]+$/.test(service)) throw new InvalidArgumentError(`deadLetters takes a service name, got ${describeValue(service)}`);
+    if (typeof service !== "string" || service === "") throw new InvalidArgumentError(`deadLetters takes a service name, got ${describeValue(service)}`);
     this.topic = deadLetterTopic(service);
     this.clock = options.clock ?? systemClock;
   }
@@ -189,7 +189,7 @@ export class DeadLetterQueue {
     if (first.messages.length === 0) {
       const names = new Set((await this.transport.stats()).topics.map((topic) => topic.name));
       if (!names.has(serviceTopic(this.service)) && !names.has(this.topic)) {
-        const services = [...names].filter((name) => /^svc\.[^.]+$/.test(name)).map((name) => name.slice(4));
+        const services = [...names].filter((name) => name.startsWith("svc.") && !name.endsWith(".dlq")).map((name) => name.slice(4));
         throw new InvalidArgumentError(`the broker has no service ${this.service}: ${services.length === 0 ? "it has none" : `it has ${services.sort().join(", ")}`}`);
       }
     }
