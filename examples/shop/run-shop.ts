@@ -13,6 +13,7 @@ import { orderedUpdates } from "./steps/ordered-updates.js";
 import { peakShaving } from "./steps/peak-shaving.js";
 import { placeOrders } from "./steps/place-orders.js";
 import { poisonMessage } from "./steps/poison-message.js";
+import { fixIssuer, replayDeadLetter } from "./steps/replay-dead-letter.js";
 
 export interface ShopOptions {
   /** Default: a `ferry broker` process on a free loopback port. */
@@ -56,7 +57,8 @@ export async function runShop(options: ShopOptions = {}): Promise<ShopReport> {
     log(`started ${services.map((service) => `${service.name} (pid ${service.child.pid})`).join(", ")}`);
     ferry = await connect(choice.connectOptions);
     const shop = openShop(ferry, choice, log);
-    await runScenario(shop, options.burst ?? 3_000, report);
+    const payments = services.find((service) => service.name === "payments")!;
+    await runScenario(shop, options.burst ?? 3_000, report, () => fixIssuer(payments.child));
     report.chargeRunsByOrder = (await shop.payments.ledger()).runsByOrder;
   } catch (error) {
     report.errors.push(`the run stopped: ${(error as Error).message}`);
@@ -74,7 +76,7 @@ export async function runShop(options: ShopOptions = {}): Promise<ShopReport> {
 }
 
 /** The steps, in order; a step that fails is reported and the next one still runs. */
-async function runScenario(shop: Shop, burst: number, report: Omit<ShopReport, "checks" | "ok">): Promise<void> {
+async function runScenario(shop: Shop, burst: number, report: Omit<ShopReport, "checks" | "ok">, fix: () => Promise<void>): Promise<void> {
   const step = async <T>(title: string, run: () => Promise<T>, keep: (result: T) => void) => {
     shop.log(title);
     try {
@@ -89,6 +91,7 @@ async function runScenario(shop: Shop, burst: number, report: Omit<ShopReport, "
   await step("3. Ordering by key: updates of one order run in the order sent", () => orderedUpdates(shop), (result) => (report.orderedUpdates = result));
   await step("4. A poison message: redelivered until maxDeliveries, then dead-lettered", () => poisonMessage(shop), (result) => (report.poisonMessage = result));
   await step(`5. Peak shaving: a sale drops ${burst.toLocaleString("en")} orders into the intake queue at once`, () => peakShaving(shop, burst), (result) => (report.peakShaving = result));
+  await step("6. The fix, then a replay: step 4's dead letter goes back to payments and is charged once", () => replayDeadLetter(shop, fix), (result) => (report.replayDeadLetter = result));
 }
 
 function describeExit(exit: ProcessExit): string {

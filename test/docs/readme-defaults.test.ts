@@ -31,6 +31,7 @@ import {
 import { defaultIdempotencyTtlMs, defaultMaxIdempotencyKeys } from "../../packages/ferry/src/core/idempotency.js";
 import { defaultDiscoveryWaitMs, maxDiscoveryAnswers, maxDiscoveryWaitMs } from "../../packages/ferry/src/core/registry/discover.js";
 import { discoveryTopicMaxLength } from "../../packages/ferry/src/core/registry/discovery-messages.js";
+import { defaultDeadLetterListLimit, defaultReplayRatePerSecond } from "../../packages/ferry/src/core/dead-letter-queue.js";
 import { defaultDrainTimeoutMs, defaultRedeliveryDelayMs } from "../../packages/ferry/src/core/server.js";
 import { defaultDecodeLimits, defaultMaxDepth } from "../../packages/ferry/src/core/wire/codec.js";
 import { maxErrorDetailBytes, maxErrorMessageChars } from "../../packages/ferry/src/core/wire/wire-error.js";
@@ -99,6 +100,10 @@ const stated: readonly { constant: string; readme: string; phrase: string }[] = 
   { constant: "defaultAckTimeoutMs", readme: main, phrase: row("ackTimeoutMs", count(defaultAckTimeoutMs)) },
   { constant: "defaultSweepIntervalMs", readme: main, phrase: `is redelivered, checked every ${duration(defaultSweepIntervalMs)}` },
   { constant: "defaultMaxDeliveries", readme: main, phrase: row("maxDeliveries", count(defaultMaxDeliveries)) },
+  // The dead-letter tool
+  { constant: "defaultDeadLetterListLimit", readme: main, phrase: row("limit", count(defaultDeadLetterListLimit)) },
+  { constant: "defaultReplayRatePerSecond", readme: main, phrase: row("rate", count(defaultReplayRatePerSecond)) },
+  { constant: "defaultDeadLetterListLimit", readme: main, phrase: `| dead letters \`list\` returns | ${count(defaultDeadLetterListLimit)} (\`limit\`) |` },
   // Limits
   { constant: "defaultMaxMessageBytes", readme: main, phrase: `| message size | ${size(defaultMaxMessageBytes)} (\`maxMessageBytes\`, \`decodeLimits.maxBytes\`) |` },
   { constant: "defaultMaxDepth", readme: main, phrase: `| nesting depth of a decoded value | ${count(defaultMaxDepth)} |` },

@@ -23,6 +23,8 @@ const valid: { [K in Op]: FrameOf<K> } = {
   [Op.Stats]: [Op.Stats, 6],
   [Op.Ping]: [Op.Ping],
   [Op.ReplyAck]: [Op.ReplyAck, 11, "reply.abc", bytes],
+  [Op.Browse]: [Op.Browse, 12, "orders.dlq", "0:41", 256],
+  [Op.Remove]: [Op.Remove, 13, "orders.dlq", ["0:42"]],
   [Op.Welcome]: [Op.Welcome, "ferry-broker/1"],
   [Op.Ok]: [Op.Ok, 1, { name: "reply.abc", secret: "00ff" }],
   [Op.Error]: [Op.Error, 1, { code: "QUEUE_FULL", message: "full", retryable: true }],

@@ -44,6 +44,13 @@ function expectTheShopWorked(run: ExampleRun, processes: string[]): ShopReport {
   return report;
 }
 
+/** Step 6: after the fix, the dead letter is replayed and charged once; the caller's retry is answered from the store. */
+function expectDeadLetterReplayed(report: ShopReport): void {
+  const replay = report.replayDeadLetter;
+  if (replay === undefined || "skipped" in replay) throw new Error(`the replay step did not run: ${JSON.stringify(replay)}`);
+  expect(replay).to.deep.equal({ counts: { replayed: 1, skipped: 0, failed: 0 }, runsAfterFix: 1, left: 0, retryReceipt: "rcpt-o-1099", runsByRetry: 0 });
+}
+
 function expectBacklogDrained(report: ShopReport, burst: number): void {
   const peak = report.peakShaving;
   if (peak === undefined || "skipped" in peak) throw new Error(`the backlog step did not run: ${JSON.stringify(peak)}`);
@@ -58,11 +65,12 @@ describe("examples/shop", function () {
   this.timeout(90_000);
   const burst = 1_000;
 
-  it("runs over the TCP broker: orders charged once, updates in order, the event, one dead letter, the backlog drained", async () => {
+  it("runs over the TCP broker: orders charged once, updates in order, the event, one dead letter, the backlog drained, the dead letter replayed after the fix", async () => {
     const run = await runExample("examples/shop/main.js", ["--burst", String(burst), "--json"]);
     const report = expectTheShopWorked(run, ["orders", "inventory", "payments", "broker"]);
     expect(report.transport).to.equal("tcp");
     expectBacklogDrained(report, burst);
+    expectDeadLetterReplayed(report);
     expect(run.stdout).to.include("ferry stats: svc.OrderIntake depth 0");
   });
 
@@ -74,6 +82,7 @@ describe("examples/shop", function () {
       const report = expectTheShopWorked(run, ["orders", "inventory", "payments"]);
       expect(report.transport).to.equal("nats-durable");
       expectBacklogDrained(report, burst);
+      expectDeadLetterReplayed(report);
     });
 
     it("runs in core mode, and says why it skips the backlog step", async () => {
@@ -82,6 +91,7 @@ describe("examples/shop", function () {
       expect(report.transport).to.equal("nats-core");
       expect(report.peakShaving).to.have.property("skipped").that.includes("core NATS stores nothing");
       expect(run.stdout).to.include("skipped: core NATS stores nothing");
+      expect(report.replayDeadLetter).to.have.property("skipped").that.includes("core NATS stores no dead letter");
     });
   });
 });

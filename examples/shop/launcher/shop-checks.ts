@@ -32,6 +32,13 @@ export function checkShop(report: Omit<ShopReport, "checks" | "ok">): Check[] {
     check(peak !== undefined && peak.handled === peak.submitted, `a burst of ${peak?.submitted ?? 0} orders drained to depth ${last?.depth ?? "?"}, ${peak?.handled ?? 0} handled`);
   }
 
+  const replay = report.replayDeadLetter;
+  if (replay !== undefined && "skipped" in replay) check(true, `replay step skipped: ${replay.skipped}`);
+  else {
+    check(replay?.counts.replayed === 1 && replay.left === 0, `the dead letter replayed after the fix (${replay?.counts.replayed ?? 0} replayed), ${replay?.left ?? "?"} left`);
+    check(replay?.runsAfterFix === 1 && replay.runsByRetry === 0, `the replayed charge ran once (${replay?.runsAfterFix ?? 0}), and the caller's retry was answered from the idempotency store (${replay?.runsByRetry ?? "?"} more runs)`);
+  }
+
   const clean = report.processes.filter((exit) => exit.code === 0 && !exit.killed);
   check(report.processes.length > 0 && clean.length === report.processes.length, `${clean.length} of ${report.processes.length} processes exited cleanly with code 0`);
   for (const error of report.errors) check(false, error);

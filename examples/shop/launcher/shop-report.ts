@@ -3,6 +3,7 @@ import type { OrderedUpdatesReport } from "../steps/ordered-updates.js";
 import type { PeakShavingReport } from "../steps/peak-shaving.js";
 import type { PlaceOrdersReport } from "../steps/place-orders.js";
 import type { PoisonMessageReport } from "../steps/poison-message.js";
+import type { ReplayDeadLetterReport } from "../steps/replay-dead-letter.js";
 import type { ProcessExit } from "./shop-process.js";
 
 /** What a run of the shop did, step by step: what `--json` prints and what the tests check. */
@@ -13,6 +14,7 @@ export interface ShopReport {
   orderedUpdates?: OrderedUpdatesReport;
   poisonMessage?: PoisonMessageReport;
   peakShaving?: PeakShavingReport;
+  replayDeadLetter?: ReplayDeadLetterReport;
   /** How many times payments ran each order's charge, read at the end of the run. */
   chargeRunsByOrder?: Record<string, number>;
   /** Every process the launcher started, and how it ended. */

@@ -4,7 +4,7 @@ import { UnavailableError, type CallContext, type Ferry } from "../../../package
 import type { ChargeRequest, Ledger, Receipt } from "../contracts/shop-types.js";
 import { servePayments, type PaymentsHandlers } from "../generated/payments.handlers.js";
 import { slowBankDelayMs, TestCard } from "../test-cards.js";
-import { runService, type Log } from "./run-service.js";
+import { runService, ServiceMessage, type Log } from "./run-service.js";
 
 /** After this many deliveries a charge that keeps failing goes to `svc.Payments.dlq`. */
 const maxDeliveries = 3;
@@ -12,6 +12,8 @@ const maxDeliveries = 3;
 class PaymentsDesk implements PaymentsHandlers {
   private readonly runsByOrder: Record<string, number> = {};
   private readonly slowCardsSeen = new Set<string>();
+  /** The fix: set when the launcher says the issuer is back (`ServiceMessage.IssuerBack`). */
+  issuerBack = false;
 
   constructor(
     private readonly ferry: Ferry,
@@ -20,7 +22,7 @@ class PaymentsDesk implements PaymentsHandlers {
 
   async charge({ orderId, cents, card }: ChargeRequest, context: CallContext): Promise<Receipt> {
     const run = (this.runsByOrder[orderId] = (this.runsByOrder[orderId] ?? 0) + 1);
-    if (card === TestCard.IssuerDown) {
+    if (card === TestCard.IssuerDown && !this.issuerBack) {
       this.log(`${orderId}: issuer unreachable (delivery ${context.deliveryCount} of ${maxDeliveries}), handing it back`);
       // Retryable: the broker redelivers it, up to maxDeliveries, then dead-letters it.
       throw new UnavailableError("card issuer unreachable");
@@ -41,7 +43,15 @@ class PaymentsDesk implements PaymentsHandlers {
 }
 
 await runService(async (ferry, log) => {
-  await servePayments(ferry, new PaymentsDesk(ferry, log), {
+  const desk = new PaymentsDesk(ferry, log);
+  // The fix the replay step waits for: in real life a bug fixed and deployed, here the issuer's outage ends.
+  process.on("message", (message) => {
+    if (message !== ServiceMessage.IssuerBack) return;
+    desk.issuerBack = true;
+    log("the card issuer is back: IssuerDown cards are charged from now on");
+    process.send?.(ServiceMessage.Fixed);
+  });
+  await servePayments(ferry, desk, {
     topic: { maxDeliveries: maxDeliveries },
     redeliveryDelayMs: 50,
   });

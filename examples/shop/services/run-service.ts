@@ -3,7 +3,7 @@
 import { connect, type ConnectOptions, type Ferry } from "../../../packages/ferry/src/index.js";
 
 /** Messages between the launcher and a service process, over the fork IPC channel. */
-export const ServiceMessage = { Ready: "ready", Stop: "stop" } as const;
+export const ServiceMessage = { Ready: "ready", Stop: "stop", IssuerBack: "issuer-back", Fixed: "fixed" } as const;
 export type ServiceMessage = (typeof ServiceMessage)[keyof typeof ServiceMessage];
 
 /** Prints one line of what the service does; the launcher shows it prefixed with the service name. */

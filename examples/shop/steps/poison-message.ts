@@ -1,4 +1,4 @@
-import type { DeadLetterRecord, FerryError } from "../../../packages/ferry/src/index.js";
+import { deadLetterTopic, type DeadLetterRecord, type FerryError } from "../../../packages/ferry/src/index.js";
 import { DeadLetterInbox } from "../launcher/dead-letter-inbox.js";
 import type { Shop } from "../launcher/shop.js";
 import { waitFor } from "../launcher/wait-for.js";
@@ -19,7 +19,10 @@ const orderId = "o-1099";
  */
 export async function poisonMessage(shop: Shop): Promise<PoisonMessageReport> {
   if (shop.choice.deadLetterNote !== undefined) shop.log(`  note: ${shop.choice.deadLetterNote}`);
-  const inbox = await DeadLetterInbox.open(shop.ferry, "Payments");
+  // Where the broker stores dead letters, they are listed and stay for step 6 to replay; core NATS
+  // stores none, so the launcher must be subscribed when it is published.
+  const inbox = shop.choice.deadLetterNote === undefined ? undefined : await DeadLetterInbox.open(shop.ferry, "Payments");
+  const letters = async (): Promise<DeadLetterRecord[]> => inbox?.letters ?? (await shop.ferry.deadLetters("Payments").list({ method: "charge" }));
   try {
     let callerError: string | undefined;
     try {
@@ -32,13 +35,14 @@ export async function poisonMessage(shop: Shop): Promise<PoisonMessageReport> {
       callerError = code;
       shop.log(`  storefront: the charge for ${orderId} failed: ${code}: ${message}`);
     }
-    await waitFor(`the dead letter in ${inbox.topic}`, async () => inbox.letters.length > 0);
-    for (const letter of inbox.letters) {
+    await waitFor(`the dead letter in ${deadLetterTopic("Payments")}`, async () => (await letters()).length > 0);
+    const read = await letters();
+    for (const letter of read) {
       const about = (letter.request as { orderId?: string } | undefined)?.orderId ?? "?";
-      shop.log(`  read from ${inbox.topic}: ${letter.service}.${letter.method} for ${about}, ${letter.deliveryCount} deliveries, last error ${letter.error.code}: ${letter.error.message}`);
+      shop.log(`  read from ${deadLetterTopic("Payments")}: ${letter.service}.${letter.method} for ${about}, ${letter.deliveryCount} deliveries, last error ${letter.error.code}: ${letter.error.message}`);
     }
-    return { callerError, deadLetters: inbox.letters.map(({ bytes: _bytes, ...letter }) => letter) };
+    return { callerError, deadLetters: read.map(({ bytes: _bytes, ...letter }) => letter) };
   } finally {
-    await inbox.close();
+    await inbox?.close();
   }
 }

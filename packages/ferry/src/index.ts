@@ -69,10 +69,22 @@ export { maxErrorDetailBytes, maxErrorMessageChars } from "./core/wire/wire-erro
 // Topics and dead letters.
 export { deadLetterTopic, serviceTopic } from "./core/topics.js";
 export { readDeadLetter, type DeadLetterRecord } from "./core/dead-letters.js";
+export {
+  DeadLetterQueue,
+  defaultDeadLetterListLimit,
+  defaultReplayRatePerSecond,
+  type DeadLetterEntry,
+  type ReplayOptions,
+  type ReplayReport,
+} from "./core/dead-letter-queue.js";
+export type { DeadLetterFilter } from "./core/dead-letter-filter.js";
 
 // The transport contract: what `ferry.transport` is, and what a new transport implements.
 export type {
   BrokerStats,
+  BrowsedMessage,
+  BrowseOptions,
+  BrowsePage,
   ConnectionState,
   ConsumeOptions,
   Delivery,

@@ -2,7 +2,9 @@ import { systemClock, type Clock } from "../core/clock.js";
 import { defaultMaxMessageBytes, defaultTopicOptions } from "../core/defaults.js";
 import { encodeDeadLetter } from "../core/wire/dead-letter.js";
 import { ClosedError, InvalidArgumentError, PayloadTooLargeError, QueueFullError } from "../core/errors.js";
-import type { BrokerStats, Delivery, PublishOptions, TopicOptions } from "../core/transport.js";
+import type { BrokerStats, BrowseOptions, BrowsePage, Delivery, PublishOptions, TopicOptions } from "../core/transport.js";
+import { browseLogs } from "./browse-logs.js";
+import { parsePosition } from "./message-position.js";
 import type { ConsumerGroup } from "./consumer-group.js";
 import type { Member } from "./group-cursor.js";
 import type { StoredMessage } from "./partition-log.js";
@@ -161,6 +163,25 @@ export class Broker {
       return;
     }
     sink(bytes);
+  }
+
+  /** Reads what a topic holds without consuming it (`Transport.browse`). */
+  browse(topic: string, options: BrowseOptions): BrowsePage {
+    this.ensureOpen();
+    if (!Number.isInteger(options.limit) || options.limit < 1) throw new InvalidArgumentError(`browse limit must be a positive integer, got ${options.limit}`);
+    const after = options.after === undefined ? undefined : parsePosition(options.after);
+    const found = this.topics.get(topic);
+    if (found === undefined) return { messages: [], next: undefined };
+    return browseLogs(found.logs, after, options.limit, this.clock.now());
+  }
+
+  /** Deletes messages by their `browse` id (`Transport.remove`): a number now, or a promise for a durable topic's disk. */
+  remove(topic: string, ids: readonly string[]): Promise<number> | number {
+    this.ensureOpen();
+    if (!Array.isArray(ids)) throw new InvalidArgumentError(`remove takes an array of message ids, got ${typeof ids}`);
+    // Every id is read before anything is removed: one bad id removes nothing.
+    const positions = ids.map(parsePosition);
+    return this.topics.get(topic)?.remove(positions) ?? 0;
   }
 
   stats(): BrokerStats {

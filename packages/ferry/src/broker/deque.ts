@@ -20,6 +20,11 @@ export class Deque<T> {
     return this.items[this.head + index];
   }
 
+  /** Replaces the item at `index` (which must exist). */
+  set(index: number, item: T): void {
+    this.items[this.head + index] = item;
+  }
+
   shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;
     const item = this.items[this.head];

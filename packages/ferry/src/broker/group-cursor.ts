@@ -133,8 +133,8 @@ export class GroupCursor {
         message = this.nextFromLog();
         if (message === undefined) return undefined;
       }
-      if (message.offset < this.log.start) {
-        // Dropped by `drop-oldest` overflow while waiting for redelivery.
+      if (message.offset < this.log.start || (pending !== undefined && this.log.get(message.offset)?.removed === true)) {
+        // Dropped by `drop-oldest` overflow, or removed, while waiting for redelivery.
         this.finish(message, holdsKey);
         continue;
       }
@@ -265,18 +265,16 @@ export class GroupCursor {
 
   private settle(offset: number): void {
     this.host.settled(this.partition, offset);
+    const before = this.committedOffset;
     if (this.committedOffset < this.log.start) {
+      // The log's head went (`drop-oldest`, or removed): what was settled just past it counts too.
       this.committedOffset = this.log.start;
       for (const settled of this.settledAbove) if (settled < this.committedOffset) this.settledAbove.delete(settled);
     }
-    if (offset < this.committedOffset) return;
-    if (offset !== this.committedOffset) {
-      this.settledAbove.add(offset);
-      return;
-    }
-    this.committedOffset++;
+    if (offset === this.committedOffset) this.committedOffset++;
+    else if (offset > this.committedOffset) this.settledAbove.add(offset);
     while (this.settledAbove.delete(this.committedOffset)) this.committedOffset++;
-    this.host.committed(this.partition);
+    if (this.committedOffset !== before) this.host.committed(this.partition);
   }
 }
 

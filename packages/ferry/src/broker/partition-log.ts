@@ -8,6 +8,8 @@ export interface StoredMessage {
   readonly expiresAt: number | undefined;
   /** A record lost to disk damage: its offset exists, its message is never served. */
   readonly lost?: true;
+  /** Deleted by `remove` (a `lost` placeholder too): not counted in the partition's depth. */
+  readonly removed?: true;
 }
 
 /**
@@ -20,6 +22,8 @@ export class PartitionLog {
   private startOffset = 0;
   published = 0;
   dropped = 0;
+  /** Placeholders left by `remove` still in the log. */
+  private holes = 0;
 
   get start(): number {
     return this.startOffset;
@@ -32,6 +36,11 @@ export class PartitionLog {
 
   get length(): number {
     return this.messages.length;
+  }
+
+  /** Messages held: `length` without the placeholders `remove` left. */
+  get depth(): number {
+    return this.messages.length - this.holes;
   }
 
   append(bytes: Uint8Array, key: string | undefined, expiresAt: number | undefined): StoredMessage {
@@ -60,16 +69,31 @@ export class PartitionLog {
 
   /** Forgets every message below `offset`. */
   trimTo(offset: number): void {
-    while (this.startOffset < offset && this.messages.length > 0) {
-      this.messages.shift();
-      this.startOffset++;
-    }
+    while (this.startOffset < offset && this.messages.length > 0) this.shift();
   }
 
   dropOldest(): void {
     if (this.messages.length === 0) return;
-    this.messages.shift();
-    this.startOffset++;
+    this.shift();
     this.dropped++;
+  }
+
+  /**
+   * Deletes the message at `offset`: a `lost` placeholder takes its place, so offsets stay put and
+   * every consumer group skips it as it skips a record lost to disk damage. Placeholders at the
+   * head are dropped at once. False when there is no message there to delete.
+   */
+  remove(offset: number): boolean {
+    const message = this.get(offset);
+    if (message === undefined || message.lost) return false;
+    this.messages.set(offset - this.startOffset, { offset, bytes: new Uint8Array(0), key: undefined, expiresAt: undefined, lost: true, removed: true });
+    this.holes++;
+    while (this.messages.at(0)?.removed === true) this.shift();
+    return true;
+  }
+
+  private shift(): void {
+    if (this.messages.shift()?.removed === true) this.holes--;
+    this.startOffset++;
   }
 }

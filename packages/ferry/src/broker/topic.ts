@@ -4,6 +4,7 @@ import { hashKey } from "../core/partition.js";
 import { ConsumerGroup } from "./consumer-group.js";
 import type { CursorHost } from "./group-cursor.js";
 import { PartitionLog, type StoredMessage } from "./partition-log.js";
+import type { MessagePosition } from "./message-position.js";
 import type { SettledState } from "./storage/ack-journal.js";
 import type { RecoveredTopic, TopicStore } from "./storage/topic-store.js";
 
@@ -51,6 +52,7 @@ export class Topic {
       const start = recovered.starts[partition] ?? 0;
       this.logs[partition]!.restore(start > 0 ? messages.filter((message) => message.offset >= start) : messages, nextOffset);
     });
+    for (const { partition, offset } of recovered.removed) this.logs[partition]?.remove(offset);
     for (const [group, mode] of recovered.groups) this.createGroup(group, mode.ordered, recovered.settled.get(group));
     for (let partition = 0; partition < this.logs.length; partition++) this.trim(partition);
   }
@@ -104,6 +106,16 @@ export class Topic {
     const message = log.append(bytes, options.key, options.expiresAt);
     for (const group of this.groups.values()) group.schedule();
     return this.store?.append(partition, message);
+  }
+
+  /**
+   * Deletes messages at these positions (`browse` ids, read); resolves with how many were there to delete, once a
+   * durable topic has the deletion on disk (a restarted broker keeps them deleted).
+   */
+  remove(positions: readonly MessagePosition[]): Promise<number> | number {
+    const removed = positions.filter(({ partition, offset }) => this.logs[partition]?.remove(offset) === true);
+    if (this.store === undefined || removed.length === 0) return removed.length;
+    return this.store.removed(removed).then(() => removed.length);
   }
 
   group(name: string, ordered: boolean): ConsumerGroup {
@@ -170,7 +182,7 @@ export class Topic {
       name: this.name,
       partitions: this.logs.map((log, partition) => ({
         partition,
-        depth: log.length,
+        depth: log.depth,
         published: log.published,
         dropped: log.dropped,
       })),

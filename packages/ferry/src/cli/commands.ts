@@ -125,4 +125,28 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
     },
     load: async () => (await import("./call-command.js")).callCommand,
   },
+  dlq: {
+    spec: {
+      name: "dlq",
+      summary: "List, show, replay or purge a service's dead letters on a running broker (TCP broker, or NATS durable topics).",
+      positionals: { usage: "list|show <id>|replay|purge", min: 1, max: 2, description: "what to do; show takes an entry id as list prints it" },
+      flags: {
+        url: urlFlag,
+        token: tokenFlag,
+        service: { type: "string", valueName: "<name>", description: "the service whose dead letters to read (required)" },
+        method: { type: "string", valueName: "<name>", description: "only entries of this method" },
+        error: { type: "string", valueName: "<code>", description: "only entries whose last error has this code (ACK_TIMEOUT, UNAVAILABLE, ...)" },
+        since: { type: "string", valueName: "<time>", description: "only entries dead-lettered since: a date and time (2026-11-30T10:00:00Z) or a duration ago (90s, 15m, 2h, 7d)" },
+        limit: { type: "string", valueName: "<n>", description: "at most this many entries, oldest first", defaultText: "1000 for list, all for replay and purge" },
+        rate: { type: "string", valueName: "<n>", description: "replay at most this many entries per second", defaultText: "100" },
+        json: { type: "boolean", description: "print entries (or the replay's counts) as JSON" },
+        "no-body": { type: "boolean", description: "leave each entry's request out" },
+      },
+      notes: [
+        "replay republishes each entry to its origin with its call id and idempotency key, and removes it only once the broker confirmed it.",
+        "Exit codes: 0 done, 1 a failure (replay: some entries failed, listed), 2 bad arguments or an unknown service.",
+      ],
+    },
+    load: async () => (await import("./dlq-command.js")).dlqCommand,
+  },
 };

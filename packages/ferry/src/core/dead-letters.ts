@@ -1,4 +1,4 @@
-import { decodeDeadLetter } from "./wire/dead-letter.js";
+import { decodeDeadLetter, type DeadLetter } from "./wire/dead-letter.js";
 import { decodeValue, defaultDecodeLimits, type DecodeLimits } from "./wire/codec.js";
 import { decodeEnvelope, MessageKind } from "./wire/envelope.js";
 
@@ -40,7 +40,37 @@ export interface DeadLetterRecord {
  */
 export function readDeadLetter(bytes: Uint8Array, limits: DecodeLimits = defaultDecodeLimits): DeadLetterRecord {
   const letter = decodeDeadLetter(bytes);
-  const record: DeadLetterRecord = {
+  const record = blankRecord(letter);
+  try {
+    const envelope = decodeEnvelope(letter.bytes, limits);
+    record.kind = envelope.kind === MessageKind.Request ? "call" : envelope.kind === MessageKind.Event ? "event" : undefined;
+    record.service = envelope.service;
+    record.method = envelope.method;
+    record.callId = envelope.id;
+    record.idempotencyKey = envelope.idempotencyKey;
+    record.key = envelope.key ?? letter.key;
+    record.headers = envelope.headers ?? {};
+    record.request = envelope.body === undefined ? undefined : decodeValue(envelope.body, limits);
+  } catch (error) {
+    record.unreadable = error instanceof Error ? error.message : String(error);
+  }
+  return record;
+}
+
+/**
+ * What a dead-letter topic holds that is not a dead letter at all (someone published there): a
+ * record with no origin, no error and no call, `unreadable` saying why, for a listing to show
+ * rather than stop at.
+ */
+export function unreadableEntry(bytes: Uint8Array, why: string): DeadLetterRecord {
+  const record = blankRecord({ origin: { topic: "", partition: 0, offset: 0 }, key: undefined, deliveryCount: 0, error: { code: "", message: "" }, deadLetteredAt: 0, bytes });
+  record.unreadable = why;
+  return record;
+}
+
+/** The record of `letter` before its message is read: nothing known of the call yet. */
+function blankRecord(letter: DeadLetter): DeadLetterRecord {
+  return {
     origin: letter.origin,
     deliveryCount: letter.deliveryCount,
     error: letter.error,
@@ -56,18 +86,4 @@ export function readDeadLetter(bytes: Uint8Array, limits: DecodeLimits = default
     unreadable: undefined,
     bytes: letter.bytes,
   };
-  try {
-    const envelope = decodeEnvelope(letter.bytes, limits);
-    record.kind = envelope.kind === MessageKind.Request ? "call" : envelope.kind === MessageKind.Event ? "event" : undefined;
-    record.service = envelope.service;
-    record.method = envelope.method;
-    record.callId = envelope.id;
-    record.idempotencyKey = envelope.idempotencyKey;
-    record.key = envelope.key ?? letter.key;
-    record.headers = envelope.headers ?? {};
-    record.request = envelope.body === undefined ? undefined : decodeValue(envelope.body, limits);
-  } catch (error) {
-    record.unreadable = error instanceof Error ? error.message : String(error);
-  }
-  return record;
 }

@@ -3,6 +3,7 @@ import { RpcClient, type CallOptions, type ClientOptions, type ClientStats, type
 import type { MethodDefinition, ServiceDefinition, ServiceHandlers } from "./definition.js";
 import { createRuntimeContainer, FERRY, IDEMPOTENCY_STORE, resolveProvider, TRANSPORT, type DependencyContainer, type Provider } from "./di.js";
 import { describeValue } from "./describe-value.js";
+import { DeadLetterQueue } from "./dead-letter-queue.js";
 import { asFerryError, ClosedError, InvalidArgumentError } from "./errors.js";
 import { MemoryIdempotencyStore, type IdempotencyStore } from "./idempotency.js";
 import type { FerryCaller, ServedService, ServiceHost } from "./ferry-ports.js";
@@ -104,6 +105,11 @@ export class Ferry implements FerryCaller, ServiceHost {
       throw asFerryError(error, `serving ${definition.name}`);
     }
     return server;
+  }
+
+  /** The dead letters of `service`, as a tool: list, show, replay and purge them (see `DeadLetterQueue`). */
+  deadLetters(service: string): DeadLetterQueue {
+    return new DeadLetterQueue(this.transport, service, this.options.clock === undefined ? {} : { clock: this.options.clock });
   }
 
   async stats(): Promise<FerryStats> {

@@ -28,6 +28,25 @@ export interface Transport {
   /** Declares a topic with options; topics are otherwise created on first use with defaults. */
   declareTopic(topic: string, options: TopicOptions): Promise<void>;
   stats(): Promise<BrokerStats>;
+  /**
+   * Optional: reads what `topic` holds, oldest first, without consuming it (no group is joined,
+   * no delivery is counted). Pages: pass the `next` of one page as `after` to read the following
+   * one. A topic that does not exist holds nothing. Where it is missing, messages of the topic can
+   * only be consumed (the dead-letter tool, its one user, says so). A transport may implement it
+   * for dead-letter topics (`<topic>.dlq`) only, as NATS does. One that cannot read a queue
+   * without taking its messages (RabbitMQ) may take a page on a channel of its own (`basic.get`,
+   * no ack), then close the channel so every message goes back, as long as that spends no
+   * delivery count; the id is then one it stamped on the dead letter (a message id property).
+   */
+  browse?(topic: string, options: BrowseOptions): Promise<BrowsePage>;
+  /**
+   * Optional, with `browse`: deletes messages of `topic` by the `id` `browse` gave them. Resolves,
+   * with how many it deleted, once the deletion is final (a durable topic's is on disk); an id
+   * already gone is not counted, and an id of the wrong form is an `InvalidArgumentError`. A
+   * message in flight to a consumer group may still be settled by it. (RabbitMQ: take messages on
+   * a channel of its own, ack those named, and close the channel so the others go back.)
+   */
+  remove?(topic: string, ids: readonly string[]): Promise<number>;
   /** Connection state changes: `connected`, `reconnecting`, `closed`. */
   readonly state$: Observable<ConnectionState>;
   /** Leaves every group (unacked deliveries go back to the broker) and closes reply queues. */
@@ -39,6 +58,31 @@ export interface Transport {
  * recognise it and skip attaching handlers, which is measurable on the in-process hot path.
  */
 export const confirmed: Promise<void> = Promise.resolve();
+
+/** Which page `Transport.browse` reads. */
+export interface BrowseOptions {
+  /** The `next` of the previous page; absent for the first page. */
+  after?: string;
+  /** Most messages on the page, at least 1. */
+  limit: number;
+}
+
+export interface BrowsePage {
+  messages: BrowsedMessage[];
+  /** Where the next page starts (pass it as `after`); undefined when this page reached the end. */
+  next: string | undefined;
+}
+
+/** A message a topic holds, as `browse` reads it. */
+export interface BrowsedMessage {
+  /**
+   * What `remove` takes: unique within its topic, never reused by a later message. Its form is the
+   * transport's (`<partition>:<offset>` on the embedded broker, the stream sequence on NATS).
+   */
+  id: string;
+  bytes: Uint8Array;
+  key: string | undefined;
+}
 
 export type ConnectionState = "connected" | "reconnecting" | "closed";
 

@@ -76,6 +76,8 @@ export const frameSchema = {
   [Op.Stats]: [field("requestId", "number")],
   [Op.Ping]: [],
   [Op.ReplyAck]: [field("deliveryTag", "number"), field("queue", "string"), field("bytes", "bytes")],
+  [Op.Browse]: [field("requestId", "number"), field("topic", "string"), orNil("after", "string"), field("limit", "number")],
+  [Op.Remove]: [field("requestId", "number"), field("topic", "string"), field("ids", "any")],
   [Op.Welcome]: [field("brokerVersion", "string")],
   [Op.Ok]: [field("requestId", "number"), field("result", "any")],
   [Op.Error]: [field("requestId", "number"), field("error", "map")],

@@ -41,6 +41,10 @@ export type StatsFrame = [op: typeof Op.Stats, requestId: number];
 export type PingFrame = [op: typeof Op.Ping];
 /** A `Reply`, then an `Ack` of the delivery it answers: one frame instead of two. */
 export type ReplyAckFrame = [op: typeof Op.ReplyAck, deliveryTag: number, queue: string, bytes: Uint8Array];
+/** Answered with `Ok` and a `BrowsePage`. */
+export type BrowseFrame = [op: typeof Op.Browse, requestId: number, topic: string, after: string | null, limit: number];
+/** `ids` is an array of the ids `Browse` gave; answered with `Ok` and how many were removed. */
+export type RemoveFrame = [op: typeof Op.Remove, requestId: number, topic: string, ids: unknown];
 
 // broker -> client
 
@@ -81,7 +85,9 @@ export type ClientFrame =
   | DeclareTopicFrame
   | StatsFrame
   | PingFrame
-  | ReplyAckFrame;
+  | ReplyAckFrame
+  | BrowseFrame
+  | RemoveFrame;
 
 /** What the broker sends. */
 export type BrokerFrame = WelcomeFrame | OkFrame | ErrorFrame | DeliveryFrame | ReplyMessageFrame | PongFrame | FatalFrame | ConfirmedFrame;

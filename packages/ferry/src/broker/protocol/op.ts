@@ -18,6 +18,8 @@ export const Op = {
   Stats: 12,
   Ping: 13,
   ReplyAck: 14,
+  Browse: 15,
+  Remove: 16,
   // broker -> client
   Welcome: 20,
   Ok: 21,

@@ -8,6 +8,8 @@
 export { Op, opName } from "./op.js";
 export type {
   AckFrame,
+  BrowseFrame,
+  RemoveFrame,
   BrokerFrame,
   ClientFrame,
   CloseReplyQueueFrame,

@@ -140,6 +140,8 @@ export class BrokerSession {
         return this.settle(frame[1], (delivery) => delivery.ack());
       case Op.DeclareTopic: return this.answer(frame[1], () => (this.host.broker.declareTopic(frame[2], readTopicOptions(frame[3])), null));
       case Op.Stats: return this.answer(frame[1], () => this.host.broker.stats());
+      case Op.Browse: return this.answer(frame[1], () => this.host.broker.browse(frame[2], { limit: frame[4], ...(frame[3] === null ? {} : { after: frame[3] }) }));
+      case Op.Remove: return this.answer(frame[1], () => this.host.broker.remove(frame[2], frame[3] as string[]));
       case Op.Ping: return this.send([Op.Pong]);
       case Op.Hello: return this.fail("Hello sent twice", ErrorCode.ProtocolError);
       default: return this.fail(`frame ${opName(frame[0])} is not for the broker`, ErrorCode.ProtocolError);

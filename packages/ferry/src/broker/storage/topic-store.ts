@@ -5,6 +5,8 @@ import type { ResolvedTopicOptions } from "../topic.js";
 import { AckJournal, clipToEnds, type SettledState } from "./ack-journal.js";
 import type { FsyncPolicy } from "./fsync-policy.js";
 import { PartitionStore, type RecoveredMessage } from "./partition-store.js";
+import { RemovedJournal } from "./removed-journal.js";
+import type { MessagePosition } from "../message-position.js";
 
 export interface RecoveredTopic {
   options: ResolvedTopicOptions;
@@ -15,6 +17,8 @@ export interface RecoveredTopic {
   settled: Map<string, SettledState[]>;
   /** Per partition, the first offset not dropped by `drop-oldest` overflow. */
   starts: number[];
+  /** Messages deleted by `Transport.remove` that the segments still hold. */
+  removed: MessagePosition[];
 }
 
 /**
@@ -24,6 +28,7 @@ export interface RecoveredTopic {
 export class TopicStore {
   private readonly partitions: PartitionStore[];
   private readonly acks: AckJournal;
+  private readonly removals: RemovedJournal;
 
   private constructor(
     private readonly dir: string,
@@ -34,6 +39,7 @@ export class TopicStore {
   ) {
     this.partitions = partitions;
     this.acks = new AckJournal(join(dir, "acks.log"), policy, starts, report);
+    this.removals = new RemovedJournal(join(dir, "removed.log"), policy);
   }
 
   /** Creates the directory of a new durable topic. */
@@ -65,13 +71,19 @@ export class TopicStore {
     } else if (damaged) {
       AckJournal.replace(acksPath, state);
     }
+    const removed = RemovedJournal.recover(join(dir, "removed.log"), messages, report);
     // The journal keeps its own copy of the starts: it moves them as `drop-oldest` drops messages.
     const store = new TopicStore(dir, policy, partitions, [...state.starts], report);
-    return { store, recovered: { options: meta.options, groups: new Map(Object.entries(meta.groups)), partitions: messages, settled: state.settled, starts: state.starts } };
+    return { store, recovered: { options: meta.options, groups: new Map(Object.entries(meta.groups)), partitions: messages, settled: state.settled, starts: state.starts, removed } };
   }
 
   append(partition: number, message: StoredMessage): Promise<void> {
     return this.partitions[partition]!.append(message);
+  }
+
+  /** Journals messages deleted by `Transport.remove`; resolves once that is on disk as the fsync policy says. */
+  removed(positions: readonly MessagePosition[]): Promise<void> {
+    return this.removals.append(positions);
   }
 
   /** Journals a settled offset. Not awaited: a lost ack means one more delivery, never a lost message. */
@@ -103,11 +115,11 @@ export class TopicStore {
   }
 
   async sync(): Promise<void> {
-    await Promise.all([...this.partitions.map((partition) => partition.sync()), this.acks.sync()]);
+    await Promise.all([...this.partitions.map((partition) => partition.sync()), this.acks.sync(), this.removals.sync()]);
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.partitions.map((partition) => partition.close()), this.acks.close()]);
+    await Promise.all([...this.partitions.map((partition) => partition.close()), this.acks.close(), this.removals.close()]);
   }
 }
 

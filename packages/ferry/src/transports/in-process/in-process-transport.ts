@@ -5,6 +5,8 @@ import { ClosedError } from "../../core/errors.js";
 import {
   confirmed,
   type BrokerStats,
+  type BrowseOptions,
+  type BrowsePage,
   type ConnectionState,
   type ConsumeOptions,
   type Delivery,
@@ -82,6 +84,16 @@ export class InProcessTransport implements Transport {
 
   async stats(): Promise<BrokerStats> {
     return this.broker.stats();
+  }
+
+  async browse(topic: string, options: BrowseOptions): Promise<BrowsePage> {
+    this.ensureOpen();
+    return this.broker.browse(topic, options);
+  }
+
+  async remove(topic: string, ids: readonly string[]): Promise<number> {
+    this.ensureOpen();
+    return this.broker.remove(topic, ids);
   }
 
   async close(): Promise<void> {

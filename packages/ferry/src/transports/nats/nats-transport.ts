@@ -5,6 +5,8 @@ import { encodeDeadLetter, type DeadLetter } from "../../core/wire/dead-letter.j
 import { ClosedError, NoRespondersError, PayloadTooLargeError, UnavailableError } from "../../core/errors.js";
 import type {
   BrokerStats,
+  BrowseOptions,
+  BrowsePage,
   ConnectionState,
   ConsumeOptions,
   Delivery,
@@ -16,6 +18,7 @@ import type {
   Transport,
 } from "../../core/transport.js";
 import { connectError } from "./connect-error.js";
+import { DeadLetterBrowser } from "./dead-letter-browser.js";
 import { CoreConsumer } from "./core-consumer.js";
 import { CorePublisher } from "./core-publisher.js";
 import { DurableConsumer, type DurableConsumerSettings } from "./durable-consumer.js";
@@ -53,6 +56,7 @@ export class NatsTransport implements Transport {
   private jsmPromise: Promise<JetStreamManager> | undefined;
   private topicsPromise: Promise<DurableTopics> | undefined;
   private readonly durability: TopicDurability;
+  private readonly deadLetterBrowser: DeadLetterBrowser;
   private readonly coreTopicOptions = new Map<string, TopicOptions>();
   private readonly coreConsumers = new Map<CoreConsumer, string>();
   /** Each durable member, with what closes it (and its turn notices). */
@@ -69,6 +73,7 @@ export class NatsTransport implements Transport {
     this.publisher = new CorePublisher(nc, options.lazyConfirmMs);
     this.js = nc.jetstream();
     this.durability = new TopicDurability((topic) => this.durableTopics().then(async (topics) => (await topics.lookup(topic, false)) !== undefined), options.clock);
+    this.deadLetterBrowser = new DeadLetterBrowser(() => this.jsm(), this.subjects, (topic) => this.isDurable(topic));
     void this.watchStatus();
   }
 
@@ -305,6 +310,17 @@ export class NatsTransport implements Transport {
       return;
     }
     this.coreTopicOptions.set(topic, options);
+  }
+
+  /** Dead-letter topics of durable topics only: see `DeadLetterBrowser`. */
+  async browse(topic: string, options: BrowseOptions): Promise<BrowsePage> {
+    this.ensureOpen();
+    return this.deadLetterBrowser.browse(topic, options);
+  }
+
+  async remove(topic: string, ids: readonly string[]): Promise<number> {
+    this.ensureOpen();
+    return this.deadLetterBrowser.remove(topic, ids);
   }
 
   async stats(): Promise<BrokerStats> {

@@ -4,6 +4,8 @@ import { MessageStream } from "../../core/message-stream.js";
 import { InvalidArgumentError, PayloadTooLargeError } from "../../core/errors.js";
 import type {
   BrokerStats,
+  BrowseOptions,
+  BrowsePage,
   ConnectionState,
   ConsumeOptions,
   Delivery,
@@ -18,6 +20,7 @@ import { defaultMaxFrameBytes, frameOverheadBytes } from "../../broker/protocol/
 import { defaultBrokerPort } from "../../broker/server/broker-address.js";
 import { defaultOrdered, defaultPrefetch } from "../../core/defaults.js";
 import { TcpConnection } from "./tcp-connection.js";
+import { readBrowsePage } from "./read-browse-page.js";
 
 export interface TcpTransportOptions {
   /** `ferry://host:port` (or `ferrys://` for TLS). */
@@ -155,6 +158,14 @@ export class TcpTransport implements Transport {
 
   async stats(): Promise<BrokerStats> {
     return (await this.connection.request((id) => [Op.Stats, id])) as BrokerStats;
+  }
+
+  async browse(topic: string, options: BrowseOptions): Promise<BrowsePage> {
+    return readBrowsePage(await this.connection.request((id) => [Op.Browse, id, topic, options.after ?? null, options.limit]));
+  }
+
+  async remove(topic: string, ids: readonly string[]): Promise<number> {
+    return (await this.connection.request((id) => [Op.Remove, id, topic, [...ids]])) as number;
   }
 
   async close(): Promise<void> {
