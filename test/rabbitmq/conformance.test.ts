@@ -5,7 +5,7 @@ import { useRabbitVhost } from "../support/rabbitmq.js";
 /** What RabbitMQ cannot do as the suite asks, by test title, with the reason. */
 const skips = {
   "splits partitions between the members of a group and hands them over when one leaves":
-    "a keyed partition queue has a single active consumer, and RabbitMQ makes the first member to subscribe active on every partition: the others take over when it leaves (test/rabbitmq/partitions.test.ts), and share the unkeyed queue, but RabbitMQ does not balance partitions",
+    "a keyed partition queue has a single active consumer, and RabbitMQ makes the first member to subscribe active on every partition: the others take over when it leaves, and share the unkeyed queue, but RabbitMQ does not balance partitions",
   "counts the request it dropped for its deadline":
     "the request is dropped (tested), by RabbitMQ (per-message TTL) or by the member, and the member counts what it dropped in its own transport's stats; this test reads a producer's connection, and RabbitMQ keeps no counter of expired messages it would tell over AMQP",
   "counts the message a full drop-oldest partition dropped": "the oldest message is dropped (tested), but RabbitMQ keeps no count of what x-overflow drop-head dropped",

@@ -12,7 +12,11 @@ export interface LaneConsumerSettings {
   group: string;
   /** Every queue this member takes from: the keyed partitions and unkeyed lane of each set it serves. */
   lanes: Lane[];
-  /** Deliveries unacknowledged at once over all its queues: `basic.qos` with `global`, for the channel. */
+  /**
+   * Deliveries handled at once over all its queues. RabbitMQ gets it as each queue's `basic.qos`
+   * (quorum queues refuse the channel-wide `global` kind), and the member hands at most this many
+   * to the handler at once, the rest waiting here in arrival order.
+   */
   prefetch: number;
   ordered: boolean;
   maxDeliveries: number;
@@ -42,6 +46,9 @@ interface Held {
 export class LaneConsumer {
   private channel: AmqpChannel | undefined;
   private readonly gate = new KeyGate<Held>();
+  /** Admitted past the key gate, waiting for a handler slot (`prefetch` at once). */
+  private readonly waiting: Held[] = [];
+  private running = 0;
   private readonly timers = new Set<unknown>();
   private readonly counters: GroupPartitionStats[];
   private closed = false;
@@ -65,7 +72,7 @@ export class LaneConsumer {
       }
     });
     this.channel = channel;
-    await channel.prefetch(this.settings.prefetch, true);
+    await channel.prefetch(this.settings.prefetch, false);
     for (const lane of this.settings.lanes) await channel.consume(lane.queue, (message) => message !== null && this.receive(message, lane, channel), { noAck: false });
   }
 
@@ -73,6 +80,8 @@ export class LaneConsumer {
   detach(): void {
     this.channel = undefined;
     this.gate.drain();
+    this.waiting.length = 0;
+    this.running = 0;
     for (const timer of this.timers) this.settings.clock.clearTimeout(timer);
     this.timers.clear();
     for (const counter of this.counters) counter.inFlight = 0;
@@ -101,7 +110,24 @@ export class LaneConsumer {
     const earlier = headerNumber(message, Header.DeliveryCount) ?? (message.fields.redelivered ? 1 : 0);
     const held: Held = { message, channel, lane, key: headerString(message, Header.Key), deliveryCount: earlier + 1 };
     if (this.settings.ordered && held.key !== undefined && !this.gate.enter(held.key, held)) return;
+    this.admit(held);
+  }
+
+  /** Runs `held` when a handler slot is free, else queues it for the next one. */
+  private admit(held: Held): void {
+    if (this.running >= this.settings.prefetch) {
+      this.waiting.push(held);
+      return;
+    }
+    this.running++;
     this.dispatch(held);
+  }
+
+  /** A handler slot is free: the next waiting delivery takes it. */
+  private freeSlot(): void {
+    this.running--;
+    const next = this.waiting.shift();
+    if (next !== undefined) this.admit(next);
   }
 
   private dispatch(held: Held): void {
@@ -146,9 +172,11 @@ export class LaneConsumer {
   }
 
   private release(held: Held): void {
+    if (held.channel !== this.channel) return;
+    this.freeSlot();
     if (this.settings.ordered && held.key !== undefined) {
       const next = this.gate.leave(held.key);
-      if (next !== undefined) this.dispatch(next);
+      if (next !== undefined) this.admit(next);
     }
   }
 

@@ -46,6 +46,8 @@ export class RabbitMqTransport implements Transport {
   private readonly declared = new Map<string, Promise<void>>();
   /** Topics whose core queues had a consumer when last asked: a request to them is published without asking again. */
   private readonly responders = new Set<string>();
+  /** Passive declares under way, by topic. */
+  private readonly probes = new Map<string, Promise<boolean>>();
   /** Topics this connection has published to, declared or consumed: what `stats()` reports. */
   private readonly knownTopics = new Set<string>();
   private readonly members = new Map<Member, LaneConsumer | undefined>();
@@ -147,12 +149,27 @@ export class RabbitMqTransport implements Transport {
     return undefined;
   }
 
-  /** A passive declare of the topic's unkeyed core queue: does any member consume it? */
-  private async hasConsumer(topic: string): Promise<boolean> {
-    const info = await this.declarer.check(this.layout.unkeyed(topic, "core"));
-    if (info === undefined || info.consumerCount === 0) return false;
-    this.responders.add(topic);
-    return true;
+  /**
+   * A passive declare of the topic's unkeyed core queue: does any member consume it? A burst of
+   * calls to a topic not yet seen served shares one question (thousands of passive declares, one
+   * after another, would hold the burst for seconds).
+   */
+  private hasConsumer(topic: string): Promise<boolean> {
+    let asking = this.probes.get(topic);
+    if (asking === undefined) {
+      asking = this.declarer.check(this.layout.unkeyed(topic, "core")).then((info) => {
+        const found = info !== undefined && info.consumerCount > 0;
+        if (found) this.responders.add(topic);
+        return found;
+      });
+      const probe = asking;
+      this.probes.set(topic, probe);
+      void probe.then(
+        () => this.probes.get(topic) === probe && this.probes.delete(topic),
+        () => this.probes.get(topic) === probe && this.probes.delete(topic),
+      );
+    }
+    return asking;
   }
 
   /** Declares every queue of a set once per connection (`fresh`: again, as a consumer does before consuming). */
