@@ -34,7 +34,7 @@ export function closeConnectionsNamed(name: string): number {
   let closed = 0;
   for (const line of lines) {
     const pid = /^(<[^>]+>)/.exec(line.trim())?.[1];
-    if (pid === undefined || !line.includes(`{"connection_name",longstr,<<"${name}">>}`)) continue;
+    if (pid === undefined || !line.includes(`{"connection_name","${name}"}`)) continue;
     try {
       rabbitmqctl("close_connection", pid, "closed by a Ferry test");
       closed++;

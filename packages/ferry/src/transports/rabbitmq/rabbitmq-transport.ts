@@ -274,7 +274,7 @@ export class RabbitMqTransport implements Transport {
 
   /** The topic and partition of a queue name, for dead letters RabbitMQ made itself. */
   private originOf(queue: string): { topic: string; partition: number } {
-    const match = /^(.*)\/(?:durable\/)?(any|k(\d+))$/.exec(queue.slice(this.options.prefix.length + 1));
+    const match = /^(.*?)\/(?:durable\/)?(any|k(\d+))$/.exec(queue.slice(this.options.prefix.length + 1));
     if (match === null) return { topic: queue, partition: 0 };
     return { topic: match[1]!, partition: match[3] === undefined ? this.options.partitions : Number(match[3]) };
   }
