@@ -58,7 +58,8 @@ export interface AmqpConnection {
   on(event: "error", listener: (error: unknown) => void): this;
   on(event: "blocked", listener: (reason: string) => void): this;
   on(event: "unblocked", listener: () => void): this;
-  readonly connection: { serverProperties?: { version?: string } };
+  /** amqplib's connection: what the server announced, and the socket (`stream`) it writes to. */
+  readonly connection: { serverProperties?: { version?: string }; stream?: { cork(): void; uncork(): void } };
 }
 
 export interface Amqplib {

@@ -1,5 +1,6 @@
 import { QueueFullError, UnavailableError, UnconfirmedError } from "../../core/errors.js";
 import type { AmqpChannel, AmqpMessage, AmqpPublishOptions } from "./amqp-api.js";
+import type { WriteBatch } from "./write-batch.js";
 
 /** What became of a publish: confirmed, returned (no queue took it: the queue does not exist), or an error. */
 export type PublishOutcome = "confirmed" | "returned" | Error;
@@ -23,13 +24,15 @@ interface Pending {
  */
 export class ConfirmPublisher {
   private channel: AmqpChannel | undefined;
+  private batch: WriteBatch | undefined;
   private readonly pending = new Map<string, Pending>();
   private nextTag = 0;
   private blockedReason: string | undefined;
 
   /** Publishes from now on go to `channel` (a fresh confirm channel after each (re)connect). */
-  attach(channel: AmqpChannel): void {
+  attach(channel: AmqpChannel, batch: WriteBatch): void {
     this.channel = channel;
+    this.batch = batch;
     channel.on("return", (message: AmqpMessage) => {
       const pending = this.pending.get(message.properties.messageId ?? "");
       if (pending !== undefined) pending.returned = true;
@@ -76,6 +79,7 @@ export class ConfirmPublisher {
     const content = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     try {
       this.channel!.publish("", queue, content, { ...options, mandatory: true, messageId: tag }, (error: unknown) => this.settle(tag, error));
+      this.batch?.hold();
     } catch (error) {
       // amqplib throws when the channel closed under it: the publish was not sent.
       this.pending.delete(tag);

@@ -22,6 +22,8 @@ export interface LaneConsumerSettings {
   maxDeliveries: number;
   /** Stores a dead letter (confirmed) in the topic's dead-letter queue. */
   deadLetter: (record: DeadLetter) => Promise<void>;
+  /** Called after each ack: the connection gathers the turn's writes into one (`WriteBatch`). */
+  writes: () => void;
   clock: Clock;
 }
 
@@ -167,7 +169,10 @@ export class LaneConsumer {
 
   /** Acks (on the channel it came on: an ack on a channel since closed is stale) and lets the key's next message run. */
   private finish(held: Held): void {
-    if (held.channel === this.channel) held.channel.ack(held.message);
+    if (held.channel === this.channel) {
+      held.channel.ack(held.message);
+      this.settings.writes();
+    }
     this.release(held);
   }
 

@@ -13,6 +13,7 @@ import { deadLetterQueueOptions, QueueLayout, queueOptions, type QueueSet } from
 import { resolveRabbitMqOptions, type RabbitMqTransportOptions, type ResolvedRabbitMqOptions } from "./rabbitmq-options.js";
 import { RabbitReplyQueue } from "./reply-queue.js";
 import { topicStats } from "./topic-stats.js";
+import { WriteBatch } from "./write-batch.js";
 
 /** A member of a group or a dead-letter reader: started on each (re)connect, detached when the connection drops. */
 interface Member {
@@ -40,6 +41,8 @@ export class RabbitMqTransport implements Transport {
   private readonly declarer = new QueueDeclarer();
   private connection: AmqpConnection | undefined;
   private replyChannel: AmqpChannel | undefined;
+  /** Gathers the writes of one turn (publishes, replies, acks) into one socket write. */
+  private batch = new WriteBatch(undefined);
   /** Options declared on this connection, by topic. */
   private readonly topicOptions = new Map<string, TopicOptions>();
   /** Queue sets declared on this connection (`core:T`, `durable:T`, `dlq:T`), to declare each once. */
@@ -219,6 +222,7 @@ export class RabbitMqTransport implements Transport {
           ordered: options.ordered ?? defaultOrdered,
           maxDeliveries: declared.maxDeliveries ?? defaultMaxDeliveries,
           deadLetter: (record) => this.storeDeadLetter(topic, record),
+          writes: () => this.batch.hold(),
           clock: this.options.clock,
         },
         onDelivery,
@@ -303,6 +307,7 @@ export class RabbitMqTransport implements Transport {
     }
     try {
       this.replyChannel.publish("", queue, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { mandatory: true });
+      this.batch.hold();
     } catch {
       this.repliesDropped++;
     }
@@ -362,7 +367,8 @@ export class RabbitMqTransport implements Transport {
       const replies = await connection.createChannel();
       replies.on("error", () => undefined);
       replies.on("return", () => this.repliesDropped++);
-      this.publisher.attach(confirms);
+      this.batch = new WriteBatch(connection.connection.stream);
+      this.publisher.attach(confirms, this.batch);
       this.replyChannel = replies;
       this.declarer.attach(connection);
       this.connection = connection;
