@@ -10,6 +10,8 @@ export const SystemId = {
   FerryNatsDurable: "ferry-nats-durable",
   NatsRequest: "nats-request",
   NatsInbox: "nats-inbox",
+  FerryRabbitMq: "ferry-rabbitmq",
+  FerryRabbitMqDurable: "ferry-rabbitmq-durable",
   RabbitMq: "rabbitmq",
   Moleculer: "moleculer",
 } as const;
@@ -73,6 +75,22 @@ export const systems: readonly SystemInfo[] = [
     broker: BrokerKind.Nats,
     separateServer: true,
     description: "hand-tuned: one wildcard reply subscription, `publish` with a reply subject, own correlation map",
+  },
+  {
+    id: SystemId.FerryRabbitMq,
+    label: "Ferry RabbitMQ core",
+    family: "ferry",
+    broker: BrokerKind.RabbitMq,
+    separateServer: true,
+    description: "classic auto-delete partition queues, confirmed publishes, manual ack after the reply, an exclusive reply queue",
+  },
+  {
+    id: SystemId.FerryRabbitMqDurable,
+    label: "Ferry RabbitMQ durable",
+    family: "ferry",
+    broker: BrokerKind.RabbitMq,
+    separateServer: true,
+    description: "a durable method: persistent messages on quorum queues (1 replica), confirmed, acked after the handler",
   },
   {
     id: SystemId.RabbitMq,

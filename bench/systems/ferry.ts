@@ -10,14 +10,20 @@ import type { ClientSide, SetupConfig, ServerSide, SystemSides } from "./system.
 export const serverConcurrency = 256;
 
 function isDurable(config: SetupConfig): boolean {
-  return config.durableMethod === true || config.system === SystemId.FerryTcpDurable || config.system === SystemId.FerryNatsDurable;
+  return config.durableMethod === true || config.system === SystemId.FerryTcpDurable || config.system === SystemId.FerryNatsDurable || config.system === SystemId.FerryRabbitMqDurable;
 }
 
 function brokerUrl(config: SetupConfig): string {
-  const url = config.ferryUrl ?? config.natsUrl;
+  const url = config.ferryUrl ?? config.natsUrl ?? config.amqpUrl;
   if (url === undefined) throw new Error(`${config.system} needs a broker url`);
   return url;
 }
+
+/**
+ * RabbitMQ queues of their own, under one fixed prefix: a later run reuses the (empty) durable
+ * quorum queues of the last instead of leaving new ones on the shared server each time.
+ */
+const rabbitmq = { prefix: "ferry-bench" };
 
 async function serveOn(ferry: Ferry, config: SetupConfig): Promise<void> {
   const topic: TopicOptions = {
@@ -34,7 +40,7 @@ function clientOf(ferry: Ferry, config: SetupConfig, close: () => Promise<void>)
 }
 
 async function serve(config: SetupConfig): Promise<ServerSide> {
-  const ferry = await connect({ url: brokerUrl(config) });
+  const ferry = await connect({ url: brokerUrl(config), rabbitmq });
   await serveOn(ferry, config);
   return { info: {}, close: () => ferry.close() };
 }
@@ -52,7 +58,7 @@ async function connectClient(config: SetupConfig): Promise<ClientSide> {
       broker.close();
     });
   }
-  const ferry = await connect({ url: brokerUrl(config) });
+  const ferry = await connect({ url: brokerUrl(config), rabbitmq });
   return clientOf(ferry, config, () => ferry.close());
 }
 

@@ -12,6 +12,8 @@ export async function sidesOf(system: SystemId): Promise<SystemSides> {
     case SystemId.FerryTcpDurable:
     case SystemId.FerryNats:
     case SystemId.FerryNatsDurable:
+    case SystemId.FerryRabbitMq:
+    case SystemId.FerryRabbitMqDurable:
       return (await import("./ferry.js")).ferry;
     case SystemId.NatsRequest:
       return (await import("./nats-peers.js")).natsRequest;

@@ -2,14 +2,18 @@
 // their own processes, drives the scenario, prints what happens, shuts everything down, and exits
 // 0 only if every check passed.
 //
-//   node dist/examples/shop/main.js [--nats <url> [--nats-mode durable|core]] [--burst <n>] [--json]
+//   node dist/examples/shop/main.js [--nats <url> [--nats-mode durable|core] | --amqp <url>] [--burst <n>] [--json]
 import { parseArgs } from "node:util";
 import { runShop } from "./run-shop.js";
 import type { ShopTransport } from "./launcher/transport-choice.js";
 
-const usage = "usage: node dist/examples/shop/main.js [--nats <url> [--nats-mode durable|core]] [--burst <orders>] [--json]";
+const usage = "usage: node dist/examples/shop/main.js [--nats <url> [--nats-mode durable|core] | --amqp <url>] [--burst <orders>] [--json]";
 
-function transportOf(url: string | undefined, mode: string | undefined): ShopTransport {
+function transportOf(url: string | undefined, mode: string | undefined, amqp: string | undefined): ShopTransport {
+  if (amqp !== undefined) {
+    if (url !== undefined || mode !== undefined) throw new Error("--amqp cannot go with --nats or --nats-mode");
+    return { kind: "amqp", url: amqp };
+  }
   if (url === undefined) {
     if (mode !== undefined) throw new Error("--nats-mode needs --nats <url>");
     return { kind: "tcp" };
@@ -23,13 +27,13 @@ let burst: number;
 let json: boolean;
 try {
   const { values } = parseArgs({
-    options: { nats: { type: "string" }, "nats-mode": { type: "string" }, burst: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
+    options: { nats: { type: "string" }, "nats-mode": { type: "string" }, amqp: { type: "string" }, burst: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean" } },
   });
   if (values.help === true) {
     console.log(usage);
     process.exit(0);
   }
-  transport = transportOf(values.nats, values["nats-mode"]);
+  transport = transportOf(values.nats, values["nats-mode"], values.amqp);
   burst = Number(values.burst ?? 3_000);
   if (!Number.isInteger(burst) || burst < 1) throw new Error(`--burst must be a positive integer, got ${values.burst}`);
   json = values.json === true;

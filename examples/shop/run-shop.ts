@@ -7,7 +7,7 @@ import { openShop, type Shop } from "./launcher/shop.js";
 import { checkShop } from "./launcher/shop-checks.js";
 import type { ProcessExit, ShopProcess } from "./launcher/shop-process.js";
 import type { ShopReport } from "./launcher/shop-report.js";
-import { natsChoice, tcpChoice, type ShopTransport, type TransportChoice } from "./launcher/transport-choice.js";
+import { amqpChoice, natsChoice, tcpChoice, type ShopTransport, type TransportChoice } from "./launcher/transport-choice.js";
 import { lateReply } from "./steps/late-reply.js";
 import { orderedUpdates } from "./steps/ordered-updates.js";
 import { peakShaving } from "./steps/peak-shaving.js";
@@ -33,7 +33,7 @@ const serviceNames: readonly ServiceName[] = ["orders", "inventory", "payments"]
 export async function runShop(options: ShopOptions = {}): Promise<ShopReport> {
   const log = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const transport = options.transport ?? { kind: "tcp" };
-  const report: Omit<ShopReport, "checks" | "ok"> = { transport: transport.kind === "tcp" ? "tcp" : transport.mode === "core" ? "nats-core" : "nats-durable", processes: [], errors: [] };
+  const report: Omit<ShopReport, "checks" | "ok"> = { transport: transport.kind === "tcp" ? "tcp" : transport.kind === "amqp" ? "rabbitmq" : transport.mode === "core" ? "nats-core" : "nats-durable", processes: [], errors: [] };
   let broker: ShopProcess | undefined;
   const services: ShopProcess[] = [];
   let ferry: Ferry | undefined;
@@ -46,6 +46,8 @@ export async function runShop(options: ShopOptions = {}): Promise<ShopReport> {
       const started = await startBrokerProcess();
       broker = started.process;
       choice = tcpChoice(started.url);
+    } else if (transport.kind === "amqp") {
+      choice = amqpChoice(transport.url);
     } else {
       choice = natsChoice(transport.url, transport.mode);
     }

@@ -6,7 +6,7 @@ import { estimateSeconds, planSetups, runsBacklog } from "../../bench/plan.js";
 describe("bench plan", () => {
   it("measures every system with 1 and 64 in flight at 100 B and 16 KiB by default", () => {
     const setups = planSetups(parseArgs([])).filter((setup) => setup.partitions === null);
-    expect(setups.map((setup) => setup.system)).to.have.length(10);
+    expect(setups.map((setup) => setup.system)).to.have.length(12);
     const moleculer = setups.find((setup) => setup.system === SystemId.Moleculer)!;
     expect(moleculer.cells).to.deep.equal([
       { inFlight: 1, payloadBytes: 100 },

@@ -64,7 +64,7 @@ describe("ferry CLI: help, version and usage", () => {
   it("refuses a URL it cannot use with exit 2, naming the schemes it takes", async () => {
     const run = await ferry(["stats", "--url", "http://127.0.0.1:7400"]);
     expect(run.status).to.equal(2);
-    expect(run.stderr).to.include("--url must be ferry://host:port, ferrys://host:port or nats://host:port");
+    expect(run.stderr).to.include("--url must be ferry://host:port, ferrys://host:port, nats://host:port or amqp://host:port");
   });
 });
 

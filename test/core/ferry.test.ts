@@ -129,7 +129,7 @@ describe("Ferry runtime", () => {
   });
 
   it("refuses an unknown url scheme, saying what is supported", async () => {
-    const error = await rejection(connect({ url: "amqp://localhost" }));
+    const error = await rejection(connect({ url: "kafka://localhost" }));
     expect(error.code).to.equal("INVALID_ARGUMENT");
     expect(error.message).to.contain("omit url for the in-process broker");
   });

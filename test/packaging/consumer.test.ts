@@ -26,7 +26,7 @@ describe("Ferry as installed from its packages", function () {
         expect(strays, `files outside dist: ${strays.join(", ")}`).to.deep.equal([]);
         expect(files.filter((file) => /(^|\/)(test|tests|bench|examples|fixtures)\//.test(file))).to.deep.equal([]);
         expect(files).to.include.members(["README.md", "LICENSE", "dist/index.js", "dist/index.d.ts", "dist/index.js.map"]);
-        if (name === "ferry") expect(files).to.include.members(["dist/cli/main.js", "dist/broker/index.js", "dist/transports/nats/index.js"]);
+        if (name === "ferry") expect(files).to.include.members(["dist/cli/main.js", "dist/broker/index.js", "dist/transports/nats/index.js", "dist/transports/rabbitmq/index.js"]);
         else expect(files).to.include.members(["dist/codegen-cli.js", "dist/codegen-cli.d.ts"]);
       });
     }
@@ -42,7 +42,7 @@ describe("Ferry as installed from its packages", function () {
     after(() => app?.remove());
 
     it("installs no codegen, TypeScript, NATS client or unused package, and weighs under 18 MB on disk", () => {
-      for (const absent of ["ts-morph", "typescript", "@ts-morph/common", "nats", "uuid", "ferry-codegen"]) {
+      for (const absent of ["ts-morph", "typescript", "@ts-morph/common", "nats", "amqplib", "uuid", "ferry-codegen"]) {
         expect(existsSync(join(app.dir, "node_modules", absent)), `node_modules/${absent}`).to.equal(false);
       }
       const { onDisk, apparent } = directoryBytes(join(app.dir, "node_modules"));
@@ -76,6 +76,15 @@ describe("Ferry as installed from its packages", function () {
       writeFileSync(join(app.dir, "nats.mjs"), 'import { connect } from "ferry";\ntry { await connect({ url: "nats://127.0.0.1:4222" }); } catch (error) { console.log(`${error.code}: ${error.message}`); }\n');
       const { stdout } = await inApp(app.dir, process.execPath, ["nats.mjs"]);
       expect(stdout).to.match(/^INVALID_ARGUMENT: .*npm install nats/);
+    });
+
+    it("names the package to install for amqp://, and ferry/rabbitmq loads without it", async () => {
+      writeFileSync(
+        join(app.dir, "amqp.mjs"),
+        'import { connect } from "ferry";\nimport { RabbitMqTransport, defaultAmqpUrl } from "ferry/rabbitmq";\nconsole.log(typeof RabbitMqTransport.connect, defaultAmqpUrl);\ntry { await connect({ url: "amqp://127.0.0.1:5672" }); } catch (error) { console.log(`${error.code}: ${error.message}`); }\n',
+      );
+      const { stdout } = await inApp(app.dir, process.execPath, ["amqp.mjs"]);
+      expect(stdout).to.match(/^function amqp:\/\/guest:guest@127\.0\.0\.1:5672\nINVALID_ARGUMENT: .*npm install amqplib/);
     });
   });
 

@@ -31,10 +31,10 @@ export function ferryStatsProbe(brokerUrl: string, topic: string): BacklogProbe 
   };
 }
 
-/** What the runtime's transport reports (on NATS durable mode: read from JetStream). */
-export function runtimeStatsProbe(ferry: Ferry, topic: string): BacklogProbe {
+/** What the runtime's transport reports (on NATS durable mode: read from JetStream; on RabbitMQ: a passive declare of each queue). */
+export function runtimeStatsProbe(ferry: Ferry, topic: string, from = "JetStream"): BacklogProbe {
   return {
-    source: "ferry.stats() (from JetStream)",
+    source: `ferry.stats() (from ${from})`,
     sample: async () => backlogOf((await ferry.stats()).broker, topic),
   };
 }

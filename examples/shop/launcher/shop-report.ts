@@ -8,7 +8,7 @@ import type { ProcessExit } from "./shop-process.js";
 
 /** What a run of the shop did, step by step: what `--json` prints and what the tests check. */
 export interface ShopReport {
-  transport: "tcp" | "nats-durable" | "nats-core";
+  transport: "tcp" | "nats-durable" | "nats-core" | "rabbitmq";
   placeOrders?: PlaceOrdersReport;
   lateReply?: LateReplyReport;
   orderedUpdates?: OrderedUpdatesReport;

@@ -1,7 +1,7 @@
 import type { ConnectOptions } from "../../../packages/ferry/src/index.js";
 
-/** Where the shop runs: Ferry's TCP broker (the default), or NATS. */
-export type ShopTransport = { kind: "tcp" } | { kind: "nats"; url: string; mode: "durable" | "core" };
+/** Where the shop runs: Ferry's TCP broker (the default), NATS, or RabbitMQ. */
+export type ShopTransport = { kind: "tcp" } | { kind: "nats"; url: string; mode: "durable" | "core" } | { kind: "amqp"; url: string };
 
 /** How every process of the shop connects, and which steps the transport can show. */
 export interface TransportChoice {
@@ -35,4 +35,10 @@ export function natsChoice(url: string, mode: "durable" | "core"): TransportChoi
     deadLetterNote: "core NATS stores no dead letter: it is published once, and only a subscriber listening at that moment (here, the launcher) gets it",
     noBacklog: "core NATS stores nothing: a burst waits in the consumer's memory, where no broker sees a depth (run with durable mode for this step)",
   };
+}
+
+/** The shop on RabbitMQ: its queues are named `shop/...`, apart from other Ferry users of the vhost. */
+export function amqpChoice(url: string): TransportChoice {
+  const where = url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+  return { label: `RabbitMQ at ${where}`, connectOptions: { url, rabbitmq: { prefix: natsPrefix } }, brokerUrl: undefined, deadLetterNote: undefined, noBacklog: undefined };
 }

@@ -25,7 +25,7 @@ export async function peakShaving(shop: Shop, burst: number): Promise<PeakShavin
     shop.log(`  skipped: ${shop.choice.noBacklog}`);
     return { skipped: shop.choice.noBacklog };
   }
-  const probe: BacklogProbe = shop.choice.brokerUrl === undefined ? runtimeStatsProbe(shop.ferry, topic) : ferryStatsProbe(shop.choice.brokerUrl, topic);
+  const probe: BacklogProbe = shop.choice.brokerUrl === undefined ? runtimeStatsProbe(shop.ferry, topic, shop.choice.connectOptions.rabbitmq === undefined ? "JetStream" : "RabbitMQ") : ferryStatsProbe(shop.choice.brokerUrl, topic);
   const handledBefore = (await shop.orders.intakeHandled()).handled;
   const startedAt = Date.now();
   await Promise.all(Array.from({ length: burst }, (_, index) => shop.intake.submit({ orderId: `sale-${index + 1}`, totalCents: 1_999 })));

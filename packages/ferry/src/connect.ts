@@ -5,16 +5,19 @@ import { importOptionalPeer } from "./transports/optional-peer.js";
 import type { Broker } from "./broker/broker.js";
 import type { TcpTransportOptions } from "./transports/tcp/tcp-transport.js";
 import type { NatsTransportOptions } from "./transports/nats/nats-options.js";
+import type { RabbitMqTransportOptions } from "./transports/rabbitmq/rabbitmq-options.js";
 
 export interface ConnectOptions extends FerryOptions {
   /**
    * Where the broker is. Default: none, the in-process embedded broker. `ferry://host:port` (or
    * `ferrys://` for TLS): a shared TCP broker (`ferry broker`, `startBroker`). `nats://`: a NATS
-   * server or cluster (see `nats`).
+   * server or cluster (see `nats`). `amqp://` (or `amqps://`): a RabbitMQ server (see `rabbitmq`).
    */
   url?: string;
   /** Options of the NATS transport (connection options, mode, replicas) when `url` is `nats://`. */
   nats?: NatsTransportOptions;
+  /** Options of the RabbitMQ transport (prefix, partitions, replicas, reconnect) when `url` is `amqp://` or `amqps://`. */
+  rabbitmq?: RabbitMqTransportOptions;
   /** The in-process broker to join. Default: the process-wide `defaultBroker()`. */
   broker?: Broker;
   /** For `ferry://`: the broker's token, if it requires one. */
@@ -53,5 +56,10 @@ export async function openTransport(options: ConnectOptions): Promise<Transport>
     const { NatsTransport } = await importOptionalPeer(() => import("./transports/nats/index.js"), "nats", "connect({ url: \"nats://...\" })");
     return NatsTransport.connect({ ...options.nats, url: options.url });
   }
-  throw new InvalidArgumentError(`connect: unsupported url ${JSON.stringify(options.url)}${scheme === undefined ? "" : ` (scheme ${scheme}: is not available in this version)`}; use ferry://, ferrys:// or nats://, or omit url for the in-process broker`);
+  if (scheme === "amqp" || scheme === "amqps") {
+    // amqplib itself is loaded (and its absence reported) by the transport.
+    const { RabbitMqTransport } = await import("./transports/rabbitmq/index.js");
+    return RabbitMqTransport.connect({ ...options.rabbitmq, url: options.url });
+  }
+  throw new InvalidArgumentError(`connect: unsupported url ${JSON.stringify(options.url)}${scheme === undefined ? "" : ` (scheme ${scheme}: is not available in this version)`}; use ferry://, ferrys://, nats:// or amqp://, or omit url for the in-process broker`);
 }

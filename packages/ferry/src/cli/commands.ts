@@ -76,8 +76,12 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
         url: urlFlag,
         token: tokenFlag,
         json: { type: "boolean", description: "print the stats as JSON" },
+        topics: { type: "string", valueName: "<a,b>", description: "RabbitMQ (amqp://): the topics to report, e.g. svc.Orders (AMQP cannot list queues)" },
       },
-      notes: ["On NATS it lists JetStream (durable) topics, and core-mode topics served by this process only: core NATS keeps no queue to count."],
+      notes: [
+        "On NATS it lists JetStream (durable) topics, and core-mode topics served by this process only: core NATS keeps no queue to count.",
+        "On RabbitMQ it reports the --topics named, by passive declare of their queues: depth and consumers.",
+      ],
     },
     load: async () => (await import("./stats-command.js")).statsCommand,
   },

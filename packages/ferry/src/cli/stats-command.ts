@@ -8,7 +8,7 @@ import type { CommandRun } from "./commands.js";
 export const statsCommand: CommandRun = async ({ strings, booleans }) => {
   const url = strings.get("url") ?? process.env.FERRY_URL ?? defaultBrokerUrl;
   const token = strings.get("token") ?? process.env.FERRY_TOKEN;
-  const transport = await openStatsTransport(url, token);
+  const transport = await openStatsTransport(url, token, strings.get("topics"));
   try {
     const stats = await transport.stats();
     process.stdout.write(booleans.has("json") ? `${JSON.stringify(stats, null, 2)}\n` : formatStats(stats));
@@ -18,9 +18,14 @@ export const statsCommand: CommandRun = async ({ strings, booleans }) => {
   return 0;
 };
 
-function openStatsTransport(url: string, token: string | undefined): Promise<Transport> {
-  if (!/^(ferry|ferrys|nats):\/\//.test(url)) throw new UsageError(`--url must be ferry://host:port, ferrys://host:port or nats://host:port, got ${JSON.stringify(url)}`);
+function openStatsTransport(url: string, token: string | undefined, topics: string | undefined): Promise<Transport> {
+  if (!/^(ferry|ferrys|nats|amqp|amqps):\/\//.test(url)) throw new UsageError(`--url must be ferry://host:port, ferrys://host:port, nats://host:port or amqp://host:port, got ${JSON.stringify(url)}`);
   const auth = token === undefined ? {} : { token };
+  // RabbitMQ: AMQP cannot list queues, so the topics to report are named (a passive declare each).
+  if (/^amqps?:/.test(url)) {
+    if (topics === undefined) throw new UsageError("--topics is required with an amqp:// url (AMQP cannot list queues): --topics svc.Orders,svc.Payments");
+    return openTransport({ url, rabbitmq: { statsTopics: topics.split(",").filter((topic) => topic !== "") } });
+  }
   // NATS in durable mode, so the JetStream topics are listed: the only ones NATS keeps a queue for.
   return openTransport({ url, ...auth, nats: { mode: "durable", maxReconnectAttempts: 0, ...auth } });
 }

@@ -1,0 +1,437 @@
+import { BehaviorSubject, type Observable } from "rxjs";
+import { defaultMaxDeliveries, defaultMaxMessageBytes, defaultOrdered, defaultPrefetch } from "../../core/defaults.js";
+import { ClosedError, NoRespondersError, PayloadTooLargeError, UnauthenticatedError, UnavailableError } from "../../core/errors.js";
+import type { BrokerStats, ConnectionState, ConsumeOptions, Delivery, PublishOptions, ReplyQueue, Subscription, TopicOptions, Transport } from "../../core/transport.js";
+import { encodeDeadLetter, type DeadLetter } from "../../core/wire/dead-letter.js";
+import { loadAmqplib, type AmqpChannel, type AmqpConnection, type AmqpPublishOptions, type Amqplib } from "./amqp-api.js";
+import { ConfirmPublisher, type PublishOutcome } from "./confirm-publisher.js";
+import { DeadLetterConsumer } from "./dead-letter-consumer.js";
+import { LaneConsumer } from "./lane-consumer.js";
+import { Header, publishHeaders } from "./message-headers.js";
+import { QueueDeclarer } from "./queue-declarer.js";
+import { deadLetterQueueOptions, QueueLayout, queueOptions, type QueueSet } from "./queue-layout.js";
+import { resolveRabbitMqOptions, type RabbitMqTransportOptions, type ResolvedRabbitMqOptions } from "./rabbitmq-options.js";
+import { RabbitReplyQueue } from "./reply-queue.js";
+import { topicStats } from "./topic-stats.js";
+import { WriteBatch } from "./write-batch.js";
+
+/** A member of a group or a dead-letter reader: started on each (re)connect, detached when the connection drops. */
+interface Member {
+  start(connection: AmqpConnection, lost: () => void): Promise<void>;
+  detach(): void;
+  close(): Promise<void>;
+  /** Declares the queues it reads (again, after a reconnect: core queues went with their consumers). */
+  declare(): Promise<void>;
+}
+
+/**
+ * The RabbitMQ transport (AMQP 0-9-1, amqplib). Each topic has a set of classic auto-delete
+ * queues for calls that need not be stored and, once a `@durable` method or a durable declare
+ * asks for it, a set of durable quorum queues; see `QueueLayout`. Publishes go through the
+ * default exchange to a queue by name, confirmed in batches by RabbitMQ (`ConfirmPublisher`);
+ * members ack by hand after the reply (`LaneConsumer`); replies go to an exclusive queue per
+ * client (`RabbitReplyQueue`). A lost connection is reopened with backoff and every queue,
+ * consumer and reply queue is set up again.
+ */
+export class RabbitMqTransport implements Transport {
+  private readonly state = new BehaviorSubject<ConnectionState>("connected");
+  readonly state$: Observable<ConnectionState> = this.state.asObservable();
+  private readonly layout: QueueLayout;
+  private readonly publisher = new ConfirmPublisher();
+  private readonly declarer = new QueueDeclarer();
+  private connection: AmqpConnection | undefined;
+  private replyChannel: AmqpChannel | undefined;
+  /** Gathers the writes of one turn (publishes, replies, acks) into one socket write. */
+  private batch = new WriteBatch(undefined);
+  /** Options declared on this connection, by topic. */
+  private readonly topicOptions = new Map<string, TopicOptions>();
+  /** Queue sets declared on this connection (`core:T`, `durable:T`, `dlq:T`), to declare each once. */
+  private readonly declared = new Map<string, Promise<void>>();
+  /** Topics whose core queues had a consumer when last asked: a request to them is published without asking again. */
+  private readonly responders = new Set<string>();
+  /** Passive declares under way, by topic. */
+  private readonly probes = new Map<string, Promise<boolean>>();
+  /** Topics this connection has published to, declared or consumed: what `stats()` reports. */
+  private readonly knownTopics = new Set<string>();
+  private readonly members = new Map<Member, LaneConsumer | undefined>();
+  private readonly replyQueues = new Set<RabbitReplyQueue>();
+  private repliesDropped = 0;
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly amqp: Amqplib,
+    private readonly options: ResolvedRabbitMqOptions,
+  ) {
+    this.layout = new QueueLayout(options.prefix, options.partitions);
+    for (const topic of options.statsTopics) this.knownTopics.add(topic);
+  }
+
+  /** Connects to RabbitMQ. A refused first connect is an error; a connection lost later is reopened for ever. */
+  static async connect(options: RabbitMqTransportOptions = {}): Promise<RabbitMqTransport> {
+    const resolved = resolveRabbitMqOptions(options);
+    const transport = new RabbitMqTransport(await loadAmqplib(), resolved);
+    await transport.open().catch((error: unknown) => {
+      throw connectError(resolved.url, error);
+    });
+    return transport;
+  }
+
+  /** The RabbitMQ server's version, as it announced itself. */
+  get serverVersion(): string | undefined {
+    return this.connection?.connection.serverProperties?.version;
+  }
+
+  publish(topic: string, bytes: Uint8Array, options: PublishOptions = {}): Promise<void> {
+    return new Promise((resolve, reject) => this.send(topic, bytes, options, (error) => (error === undefined ? resolve() : reject(error))));
+  }
+
+  publishRequest(topic: string, bytes: Uint8Array, options: PublishOptions, failed: (error: Error) => void): void {
+    this.send(topic, bytes, options, (error) => error !== undefined && failed(error));
+  }
+
+  /**
+   * A stored publish (`durable`, or to a topic declared durable here) goes, persistent, to the
+   * topic's quorum queues, declared first if need be. A request that needs a consumer goes to the
+   * core queues once a passive declare has seen a consumer there (cached until a publish comes
+   * back unroutable: the queue went with its last consumer). Anything else goes to the core
+   * queues, declared first so it waits for a consumer. `done` is called once, never synchronously.
+   */
+  private send(topic: string, bytes: Uint8Array, options: PublishOptions, done: (error?: Error) => void): void {
+    const refusal = this.refusal(topic, bytes);
+    if (refusal !== undefined) {
+      queueMicrotask(() => done(refusal));
+      return;
+    }
+    this.knownTopics.add(topic);
+    const durable = options.durable ?? this.topicOptions.get(topic)?.durable === true;
+    const set: QueueSet = durable ? "durable" : "core";
+    const queue = this.layout.queueFor(topic, set, options.key);
+    const amqpOptions: AmqpPublishOptions = { persistent: durable };
+    const headers = publishHeaders(options.key, options.expiresAt);
+    if (headers !== undefined) amqpOptions.headers = headers;
+    if (options.expiresAt !== undefined) amqpOptions.expiration = String(Math.max(0, Math.ceil(options.expiresAt - this.options.clock.now())));
+    const settle = (outcome: PublishOutcome): void => done(outcome === "confirmed" ? undefined : outcome === "returned" ? NoRespondersError.forTopic(topic) : outcome);
+    if (!durable && options.requireConsumer === true) {
+      if (this.responders.has(topic)) {
+        this.publisher.publish(queue, bytes, amqpOptions, (outcome) => {
+          if (outcome === "returned") this.responders.delete(topic);
+          settle(outcome);
+        });
+        return;
+      }
+      this.hasConsumer(topic).then(
+        (found) => (found ? this.publisher.publish(queue, bytes, amqpOptions, settle) : done(NoRespondersError.forTopic(topic))),
+        (error: unknown) => done(unavailable(error)),
+      );
+      return;
+    }
+    // Stored until a consumer comes: the queues are declared first; one deleted since (a core
+    // queue goes with its last consumer) is declared again and the publish sent once more.
+    const attempt = (again: boolean): void => {
+      this.declareSet(topic, set).then(
+        () =>
+          this.publisher.publish(queue, bytes, amqpOptions, (outcome) => {
+            if (outcome !== "returned" || again) return settle(outcome === "returned" ? new UnavailableError(`rabbitmq: queue ${queue} vanished twice while publishing`) : outcome);
+            this.declared.delete(`${set}:${topic}`);
+            attempt(true);
+          }),
+        (error: unknown) => done(unavailable(error)),
+      );
+    };
+    attempt(false);
+  }
+
+  private refusal(topic: string, bytes: Uint8Array): Error | undefined {
+    if (this.closing !== undefined) return new ClosedError("the transport");
+    if (bytes.length > defaultMaxMessageBytes) return PayloadTooLargeError.of(bytes.length, defaultMaxMessageBytes);
+    try {
+      this.layout.check(topic);
+    } catch (error) {
+      return error as Error;
+    }
+    return undefined;
+  }
+
+  /**
+   * A passive declare of the topic's unkeyed core queue: does any member consume it? A burst of
+   * calls to a topic not yet seen served shares one question (thousands of passive declares, one
+   * after another, would hold the burst for seconds).
+   */
+  private hasConsumer(topic: string): Promise<boolean> {
+    let asking = this.probes.get(topic);
+    if (asking === undefined) {
+      asking = this.declarer.check(this.layout.unkeyed(topic, "core")).then((info) => {
+        const found = info !== undefined && info.consumerCount > 0;
+        if (found) this.responders.add(topic);
+        return found;
+      });
+      const probe = asking;
+      this.probes.set(topic, probe);
+      void probe.then(
+        () => this.probes.get(topic) === probe && this.probes.delete(topic),
+        () => this.probes.get(topic) === probe && this.probes.delete(topic),
+      );
+    }
+    return asking;
+  }
+
+  /** Declares every queue of a set once per connection (`fresh`: again, as a consumer does before consuming). */
+  private declareSet(topic: string, set: QueueSet | "dlq", fresh = false): Promise<void> {
+    const id = `${set}:${topic}`;
+    let declaring = fresh ? undefined : this.declared.get(id);
+    if (declaring === undefined) {
+      declaring = (async () => {
+        const deadLetters = this.layout.deadLetterQueue(topic);
+        if (set === "dlq") return this.declarer.assert(deadLetters, deadLetterQueueOptions);
+        // A durable set dead-letters into its dead-letter queue: it must exist first.
+        if (set === "durable") await this.declareSet(topic, "dlq");
+        const options = this.topicOptions.get(topic) ?? {};
+        for (const lane of this.layout.lanes(topic, set)) await this.declarer.assert(lane.queue, queueOptions(set, lane.keyed, options, deadLetters, this.options.replicas));
+      })();
+      this.declared.set(id, declaring);
+      declaring.catch(() => this.declared.get(id) === declaring && this.declared.delete(id));
+    }
+    return declaring;
+  }
+
+  async consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<Subscription> {
+    this.ensureOpen();
+    this.layout.check(topic);
+    const prefetch = options.prefetch ?? defaultPrefetch;
+    const deadLettersOf = this.layout.deadLettersOf(topic);
+    let member: Member;
+    let consumer: LaneConsumer | undefined;
+    if (deadLettersOf !== undefined) {
+      const reader = new DeadLetterConsumer(
+        { topic, queue: this.layout.deadLetterQueue(deadLettersOf), prefetch, originOf: (queue) => this.originOf(queue), clock: this.options.clock },
+        onDelivery,
+      );
+      member = { start: (connection) => reader.start(connection), detach: () => reader.detach(), close: () => reader.close(), declare: () => this.declareSet(deadLettersOf, "dlq", true) };
+    } else {
+      this.knownTopics.add(topic);
+      const declared = this.topicOptions.get(topic) ?? {};
+      const sets: QueueSet[] = ["core"];
+      if (declared.durable === true || (await this.declarer.check(this.layout.unkeyed(topic, "durable"))) !== undefined) sets.push("durable");
+      const lanes = sets.flatMap((set) => this.layout.lanes(topic, set));
+      const laneConsumer = new LaneConsumer(
+        {
+          topic,
+          group,
+          lanes,
+          prefetch,
+          ordered: options.ordered ?? defaultOrdered,
+          maxDeliveries: declared.maxDeliveries ?? defaultMaxDeliveries,
+          deadLetter: (record) => this.storeDeadLetter(topic, record),
+          writes: () => this.batch.hold(),
+          clock: this.options.clock,
+        },
+        onDelivery,
+      );
+      consumer = laneConsumer;
+      member = {
+        start: (connection, lost) => laneConsumer.start(connection, lost),
+        detach: () => laneConsumer.detach(),
+        close: () => laneConsumer.close(),
+        declare: async () => {
+          for (const set of sets) await this.declareSet(topic, set, true);
+        },
+      };
+    }
+    await this.startMember(member);
+    this.members.set(member, consumer);
+    return {
+      unsubscribe: async () => {
+        if (this.members.delete(member)) await member.close();
+      },
+    };
+  }
+
+  private async startMember(member: Member): Promise<void> {
+    const connection = this.connection;
+    if (connection === undefined) throw new UnavailableError("rabbitmq: not connected (reconnecting)");
+    try {
+      await member.declare();
+      await member.start(connection, () => this.restartMember(member));
+    } catch (error) {
+      await member.close();
+      throw unavailable(error);
+    }
+  }
+
+  /** A member's channel closed while the connection stayed up: it is started again after a pause. */
+  private restartMember(member: Member): void {
+    setTimeout(() => {
+      if (this.closing !== undefined || !this.members.has(member) || this.connection === undefined) return;
+      this.startMember(member).catch(() => this.restartMember(member));
+    }, this.options.reconnectDelayMs).unref();
+  }
+
+  /** Writes a dead letter to the topic's dead-letter queue (durable, persistent), resolving once RabbitMQ confirmed it. */
+  private async storeDeadLetter(topic: string, record: DeadLetter): Promise<void> {
+    await this.declareSet(topic, "dlq");
+    await new Promise<void>((resolve, reject) =>
+      this.publisher.publish(this.layout.deadLetterQueue(topic), encodeDeadLetter(record), { persistent: true, headers: { [Header.DeadLetter]: 1 } }, (outcome) =>
+        outcome === "confirmed" ? resolve() : reject(outcome === "returned" ? new UnavailableError("rabbitmq: the dead-letter queue vanished") : outcome),
+      ),
+    );
+  }
+
+  /** The topic and partition of a queue name, for dead letters RabbitMQ made itself. */
+  private originOf(queue: string): { topic: string; partition: number } {
+    const match = /^(.*?)\/(?:durable\/)?(any|k(\d+))$/.exec(queue.slice(this.options.prefix.length + 1));
+    if (match === null) return { topic: queue, partition: 0 };
+    return { topic: match[1]!, partition: match[3] === undefined ? this.options.partitions : Number(match[3]) };
+  }
+
+  async openReplyQueue(): Promise<ReplyQueue> {
+    this.ensureOpen();
+    const connection = this.connection;
+    if (connection === undefined) throw new UnavailableError("rabbitmq: not connected (reconnecting)");
+    const queue = new RabbitReplyQueue(this.layout.replyQueue(), (closed) => this.replyQueues.delete(closed));
+    try {
+      await queue.start(connection);
+    } catch (error) {
+      queue.close();
+      throw unavailable(error);
+    }
+    this.replyQueues.add(queue);
+    return queue;
+  }
+
+  /** At most once, unconfirmed; mandatory, so a reply to a queue that no longer exists comes back and is counted. */
+  reply(queue: string, bytes: Uint8Array): void {
+    if (this.closing !== undefined) return;
+    if (this.replyChannel === undefined) {
+      this.repliesDropped++;
+      return;
+    }
+    try {
+      this.replyChannel.publish("", queue, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { mandatory: true });
+      this.batch.hold();
+    } catch {
+      this.repliesDropped++;
+    }
+  }
+
+  async declareTopic(topic: string, options: TopicOptions): Promise<void> {
+    this.ensureOpen();
+    this.layout.check(topic);
+    this.topicOptions.set(topic, { ...this.topicOptions.get(topic), ...options });
+    this.knownTopics.add(topic);
+    try {
+      await this.declareSet(topic, "core", true);
+      if (options.durable === true) await this.declareSet(topic, "durable", true);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  async stats(): Promise<BrokerStats> {
+    const topics = [];
+    for (const topic of this.knownTopics) {
+      const consumers = [...this.members.values()].filter((consumer): consumer is LaneConsumer => consumer?.settings.topic === topic);
+      const stats = await topicStats(topic, this.layout, this.declarer, consumers).catch((error: unknown) => {
+        throw unavailable(error);
+      });
+      if (stats !== undefined) topics.push(stats);
+    }
+    return { topics, replyQueues: this.replyQueues.size, repliesDropped: this.repliesDropped };
+  }
+
+  /** Leaves every group (RabbitMQ takes back what was unacknowledged), closes reply queues and the connection. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const member of [...this.members.keys()]) await member.close();
+      this.members.clear();
+      for (const queue of [...this.replyQueues]) queue.close();
+      const connection = this.connection;
+      this.connection = undefined;
+      this.publisher.detach("rabbitmq: the transport closed before RabbitMQ confirmed");
+      await connection?.close().catch(() => undefined);
+      this.state.next("closed");
+      this.state.complete();
+    })();
+    return this.closing;
+  }
+
+  /** Opens the connection and its publishing, reply and declaring channels. */
+  private async open(): Promise<void> {
+    const connection = await this.amqp.connect(this.options.url, { noDelay: true, clientProperties: { connection_name: this.options.connectionName } });
+    try {
+      connection.on("error", () => undefined);
+      connection.on("close", () => this.lost(connection));
+      connection.on("blocked", (reason) => this.publisher.block(reason));
+      connection.on("unblocked", () => this.publisher.unblock());
+      const confirms = await connection.createConfirmChannel();
+      confirms.on("error", () => undefined);
+      const replies = await connection.createChannel();
+      replies.on("error", () => undefined);
+      replies.on("return", () => this.repliesDropped++);
+      this.batch = new WriteBatch(connection.connection.stream);
+      this.publisher.attach(confirms, this.batch);
+      this.replyChannel = replies;
+      this.declarer.attach(connection);
+      this.connection = connection;
+    } catch (error) {
+      await connection.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The connection dropped: publishes without a confirm fail (retryable), and reconnecting starts. */
+  private lost(connection: AmqpConnection): void {
+    if (this.connection !== connection || this.closing !== undefined) return;
+    this.connection = undefined;
+    this.replyChannel = undefined;
+    this.declarer.attach(undefined);
+    this.publisher.detach("rabbitmq: the connection dropped before RabbitMQ confirmed");
+    for (const member of this.members.keys()) member.detach();
+    this.declared.clear();
+    this.responders.clear();
+    this.state.next("reconnecting");
+    void this.reconnect();
+  }
+
+  private async reconnect(): Promise<void> {
+    let delayMs = this.options.reconnectDelayMs;
+    while (this.closing === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, delayMs).unref());
+      if (this.closing !== undefined) return;
+      try {
+        await this.open();
+        const connection = this.connection!;
+        for (const queue of this.replyQueues) await queue.start(connection);
+        for (const member of this.members.keys()) {
+          await member.declare();
+          await member.start(connection, () => this.restartMember(member));
+        }
+        this.state.next("connected");
+        return;
+      } catch {
+        const half = this.connection;
+        this.connection = undefined;
+        await half?.close().catch(() => undefined);
+        delayMs = Math.min(delayMs * 2, this.options.maxReconnectDelayMs);
+      }
+    }
+  }
+
+  private ensureOpen(): void {
+    if (this.closing !== undefined) throw new ClosedError("the transport");
+  }
+}
+
+/** A failure talking to RabbitMQ as a typed, retryable error (typed errors pass through). */
+function unavailable(error: unknown): Error {
+  if (error instanceof Error && "retryable" in error) return error;
+  return new UnavailableError(`rabbitmq: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+}
+
+/** A refused first connect: `UnauthenticatedError` for refused credentials, else `UnavailableError`, naming the url without its password. */
+function connectError(url: string, error: unknown): Error {
+  const where = url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+  const text = error instanceof Error ? error.message : String(error);
+  if (/ACCESS_REFUSED|403/.test(text)) return new UnauthenticatedError(`rabbitmq: ${where} refused the credentials: ${text}`, { cause: error });
+  if (error instanceof Error && "retryable" in error) return error;
+  return new UnavailableError(`rabbitmq: cannot connect to ${where}: ${text}`, { cause: error });
+}

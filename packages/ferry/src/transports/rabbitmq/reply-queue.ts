@@ -1,0 +1,42 @@
+import { MessageStream } from "../../core/message-stream.js";
+import type { ReplyQueue } from "../../core/transport.js";
+import type { AmqpChannel, AmqpConnection } from "./amqp-api.js";
+
+/**
+ * A reply queue: a queue of its own, exclusive to the connection, consumed without acks. It is
+ * named by the client (not `amq.gen-...`), so after a reconnect it is declared again under the
+ * same name and replies to calls made before the drop still find it. Chosen over direct reply-to
+ * (`amq.rabbitmq.reply-to`), which needs the request published on the very channel that consumes
+ * the replies, with the AMQP `reply-to` property, and a name RabbitMQ rewrites per channel: Ferry
+ * carries the reply address inside its envelope and opens several reply queues per connection
+ * (calls, cancel notices). The cost measured (README, "RabbitMQ") is one queue declare per client.
+ */
+export class RabbitReplyQueue implements ReplyQueue {
+  private readonly stream = new MessageStream<Uint8Array>();
+  readonly messages = this.stream.messages;
+  private channel: AmqpChannel | undefined;
+  private closed = false;
+
+  constructor(
+    readonly name: string,
+    private readonly onClose: (queue: RabbitReplyQueue) => void,
+  ) {}
+
+  /** Declares the queue and consumes it on `connection` (at open, and after each reconnect). */
+  async start(connection: AmqpConnection): Promise<void> {
+    const channel = await connection.createChannel();
+    channel.on("error", () => undefined);
+    this.channel = channel;
+    await channel.assertQueue(this.name, { exclusive: true, autoDelete: true, durable: false });
+    await channel.consume(this.name, (message) => message !== null && !this.closed && this.stream.push(message.content), { noAck: true });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    // Closing the channel cancels the consumer: the auto-delete queue goes with it.
+    void this.channel?.close().catch(() => undefined);
+    this.stream.complete();
+    this.onClose(this);
+  }
+}

@@ -1,0 +1,57 @@
+import { expect } from "chai";
+import { Ferry } from "../../packages/ferry/src/core/ferry.js";
+import { RabbitMqTransport } from "../../packages/ferry/src/transports/rabbitmq/rabbitmq-transport.js";
+import { Spool } from "../support/services.js";
+import { until } from "../support/wait.js";
+import { rabbitmqctl, useRabbitVhost } from "../support/rabbitmq.js";
+
+/** Restarts the machine's RabbitMQ application; it is running again when this returns, or throws. */
+function restartRabbit(): void {
+  try {
+    rabbitmqctl("stop_app");
+  } finally {
+    // Whatever happened, the shared server is left running.
+    rabbitmqctl("start_app");
+    rabbitmqctl("await_startup");
+  }
+}
+
+describe("rabbitmq durability", function () {
+  this.timeout(180_000);
+  const url = useRabbitVhost();
+
+  it("keeps durable calls made with no server running through a RabbitMQ restart, and handles each exactly once", async () => {
+    const calls = 50;
+    const client = new Ferry(await RabbitMqTransport.connect({ url: url(), prefix: "dur" }));
+    await client.start();
+    const answers: Promise<number>[] = [];
+    try {
+      for (let n = 0; n < calls; n++) answers.push(client.call(Spool.methods.put, { n }, { timeoutMs: 120_000 }));
+      const probe = await RabbitMqTransport.connect({ url: url(), prefix: "dur", statsTopics: ["svc.Spool"] });
+      await until(async () => ((await probe.stats()).topics[0]?.partitions.reduce((sum, p) => sum + p.depth, 0) ?? 0) === calls, "every call stored");
+      await probe.close();
+      // The client's connection drops with the restart; the calls are in RabbitMQ's quorum queues.
+      restartRabbit();
+      await until(() => stateOf(client) === "connected", "the client reconnected", 10_000, 60_000);
+      const server = new Ferry(await RabbitMqTransport.connect({ url: url(), prefix: "dur" }));
+      await server.start();
+      const runs = new Map<number, number>();
+      await server.serve(Spool, { put: ({ n }: { n: number }) => (runs.set(n, (runs.get(n) ?? 0) + 1), n + 1) });
+      try {
+        expect(await Promise.all(answers)).to.deep.equal(Array.from({ length: calls }, (_, n) => n + 1));
+        expect(runs.size).to.equal(calls);
+        expect([...runs.values()].every((count) => count === 1)).to.equal(true);
+      } finally {
+        await server.close();
+      }
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+function stateOf(ferry: Ferry): string {
+  let state = "";
+  ferry.transport.state$.subscribe((value) => (state = value)).unsubscribe();
+  return state;
+}
