@@ -32,6 +32,14 @@ export function checkShop(report: Omit<ShopReport, "checks" | "ok">): Check[] {
     check(peak !== undefined && peak.handled === peak.submitted, `a burst of ${peak?.submitted ?? 0} orders drained to depth ${last?.depth ?? "?"}, ${peak?.handled ?? 0} handled`);
   }
 
+  const history = report.exportHistory;
+  check(history !== undefined && history.rows === history.ordersHandled, `the history export streamed ${history?.rows ?? 0} rows for ${history?.ordersHandled ?? 0} orders handled`);
+  check(
+    history !== undefined && history.producedWhileReaderWaited >= 1 && history.producedWhileReaderWaited <= 1 + history.window,
+    `a slow reader held the export to its window: ${history?.producedWhileReaderWaited ?? 0} rows produced, window ${history?.window ?? 0}`,
+  );
+  check(history?.stoppedWhenReaderLeft === true, "leaving an export early stopped the service's generator");
+
   const clean = report.processes.filter((exit) => exit.code === 0 && !exit.killed);
   check(report.processes.length > 0 && clean.length === report.processes.length, `${clean.length} of ${report.processes.length} processes exited cleanly with code 0`);
   for (const error of report.errors) check(false, error);
