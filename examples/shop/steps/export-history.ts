@@ -8,20 +8,19 @@ export interface ExportHistoryReport {
   window: number;
   /** Rows the service had produced while the reader held one row and waited. */
   producedWhileReaderWaited: number;
-  /** A second export, left after a few rows: whether the service's generator stopped (its `finally` ran). */
+  /** A second export, left after its first row: whether the service's generator stopped (its `finally` ran). */
   stoppedWhenReaderLeft: boolean;
 }
 
 const window = 16;
-const rowsBeforeLeaving = 5;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Streams the order history: `OrderHistory.exportOrders` returns `AsyncIterable<OrderRow>`, read
  * with `for await`. The reader first takes one row and stops for a while: the service produces
- * only its window of rows, then waits for credit. Then a second export is left after a few rows,
- * and the service's generator stops.
+ * only its window of rows, then waits for credit. Then a second export, with a window of 1 row,
+ * is left after its first row, and the service's generator stops before its end.
  */
 export async function exportHistory(shop: Shop): Promise<ExportHistoryReport> {
   const ordersHandled = 4 + (await shop.orders.intakeHandled()).handled;
@@ -40,15 +39,13 @@ export async function exportHistory(shop: Shop): Promise<ExportHistoryReport> {
   shop.log(`  exported ${rows.toLocaleString("en")} rows with for await, for ${ordersHandled.toLocaleString("en")} orders handled`);
 
   const stoppedBefore = (await shop.history.exportProgress()).stoppedEarly;
-  let taken = 0;
-  for await (const _row of shop.history.exportOrders({ window })) {
-    if (++taken === rowsBeforeLeaving) break;
-  }
+  // A window of 1: the service is at most a row ahead, so it is still producing when the reader leaves.
+  for await (const _row of shop.history.exportOrders({ window: 1 })) break;
   let stoppedWhenReaderLeft = false;
   for (let poll = 0; poll < 100 && !stoppedWhenReaderLeft; poll++) {
     stoppedWhenReaderLeft = (await shop.history.exportProgress()).stoppedEarly > stoppedBefore;
     if (!stoppedWhenReaderLeft) await sleep(20);
   }
-  shop.log(`  a second export, left with break after ${rowsBeforeLeaving} rows: ${stoppedWhenReaderLeft ? "the service's generator stopped and its finally ran" : "the service's generator did not stop"}`);
+  shop.log(`  a second export, window 1, left with break after its first row: ${stoppedWhenReaderLeft ? "the service's generator stopped and its finally ran" : "the service's generator did not stop"}`);
   return { rows, ordersHandled, window, producedWhileReaderWaited, stoppedWhenReaderLeft };
 }
