@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { lastValueFrom, take, tap, toArray } from "rxjs";
-import type { CallContext } from "../../packages/ferry/src/core/context.js";
+import { currentContext, type CallContext } from "../../packages/ferry/src/core/context.js";
 import {
   CancelledError,
   DeadlineExceededError,
@@ -69,6 +69,24 @@ export function describeStreams(target: ConformanceTarget): void {
       expect(items.map((item) => item.n)).to.deep.equal([...Array(300).keys()]);
       await until(() => probe.finallyRan === 1, "the generator's finally");
       expect((await client.stats()).client).to.include({ pending: 0, openStreams: 0 });
+    });
+
+    it("runs the generator in its call's context, on every item", async () => {
+      const server = await harness().runtime();
+      const seen: boolean[] = [];
+      await server.serve(Counter, {
+        async *count(_request: unknown, context: CallContext) {
+          for (let n = 0; n < 3; n++) {
+            await Promise.resolve();
+            seen.push(currentContext() === context);
+            yield { n };
+          }
+        },
+      });
+      const client = await harness().runtime();
+      const { items } = await drain(client.stream(Counter.methods.count, {}, { window: 1 }));
+      expect(items).to.have.length(3);
+      expect(seen).to.deep.equal([true, true, true]);
     });
 
     it("delivers the items before a handler's error, then the typed error", async () => {

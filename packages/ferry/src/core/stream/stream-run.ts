@@ -62,7 +62,9 @@ export class StreamRun {
         this.run.deadline - this.host.clock.now(),
       );
     }
-    this.pump(handler, value).then(
+    // Run in the call's context once: every await of the pump, and so every resumption of the
+    // generator, inherits it, with no AsyncLocalStorage.run per item.
+    runInContext(this.run, () => this.pump(handler, value)).then(
       () => this.over(),
       () => this.over(),
     );
@@ -101,7 +103,7 @@ export class StreamRun {
   private async pump(handler: StreamHandler, value: unknown): Promise<void> {
     let iterator: AsyncIterator<unknown> | undefined;
     try {
-      const iterable = await runInContext(this.run, handler, value, this.run);
+      const iterable = await handler(value, this.run);
       if (typeof (iterable as AsyncIterable<unknown> | null)?.[Symbol.asyncIterator] !== "function") {
         throw new InternalError(`the handler of stream ${this.label} returned ${describeValue(iterable)}, not an AsyncIterable`);
       }
@@ -112,8 +114,7 @@ export class StreamRun {
           await new Promise<void>((resolve) => (this.wakeUp = resolve));
           continue;
         }
-        const pulled = iterator;
-        const step = await runInContext(this.run, () => pulled.next());
+        const step = await iterator.next();
         if (this.stopReason !== undefined) break;
         if (step.done === true) return this.end(undefined);
         this.sendItem(step.value);
