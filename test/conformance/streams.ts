@@ -10,6 +10,7 @@ import {
   ProtocolError,
   QueueFullError,
   RemoteError,
+  TimeoutError,
   UnavailableError,
 } from "../../packages/ferry/src/core/errors.js";
 import type { Ferry } from "../../packages/ferry/src/core/ferry.js";
@@ -166,6 +167,35 @@ export function describeStreams(target: ConformanceTarget): void {
       await until(() => probe.finallyRan === 1, "the generator's finally");
       // The caller's deadline sends a Cancel, and the server has the same deadline: either stops it first.
       expect((probe.abortReasons[0] as { code: string }).code).to.be.oneOf(["CANCELLED", "DEADLINE_EXCEEDED"]);
+    });
+
+    it("fails with TIMEOUT when no item comes within timeoutMs of asking for it, and stops the generator", async () => {
+      probe = counterProbe();
+      const server = await harness().runtime();
+      await server.serve(Counter, {
+        async *count(_request: unknown, context: CallContext) {
+          try {
+            yield { n: 0 };
+            await new Promise((resolve) => context.signal.addEventListener("abort", resolve));
+          } finally {
+            probe.finallyRan++;
+          }
+        },
+      });
+      const client = await harness().runtime();
+      const iterator = client.stream(Counter.methods.count, {}, { timeoutMs: 5_000 })[Symbol.asyncIterator]();
+      expect((await iterator.next()).value).to.deep.equal({ n: 0 });
+      // The consumer asks for the next item 3 s later: its 5 s count from then.
+      await harness().clock.tick(3_000);
+      let failure: Error | undefined;
+      const outcome = iterator.next().catch((error: unknown) => (failure = error as Error));
+      await harness().clock.tick(4_999);
+      expect(failure).to.equal(undefined);
+      await harness().clock.tick(1);
+      await outcome;
+      expect(failure).to.be.instanceOf(TimeoutError);
+      expect(failure?.message).to.equal("no item from Counter.count within 5000 ms");
+      await until(() => probe.finallyRan === 1, "the generator's finally");
     });
 
     it("pulls the server's generator at most a window ahead of what a slow consumer took", async () => {

@@ -89,6 +89,8 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
   private lastSentAt = 0;
   private heartbeatTimer: unknown;
   private itemTimer: unknown;
+  /** When the consumer started waiting in `next()`: the item timeout counts from here. */
+  private waitingSince = 0;
   private deadlineTimer: unknown;
   private onAbort: (() => void) | undefined;
 
@@ -161,11 +163,24 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
     }
     if (this.waiter !== undefined) return Promise.reject(new InternalError(`${this.label}: next() was called while an earlier next() was pending`));
     const waiting = new Promise<IteratorResult<Item>>((resolve, reject) => (this.waiter = { resolve, reject }));
+    this.waitingSince = this.host.clock.now();
+    if (this.itemTimer === undefined) this.armItemTimer(this.plan.itemTimeoutMs);
+    return waiting;
+  }
+
+  /**
+   * One timer for the item timeout, left armed between items and moved only when it fires: a
+   * clock timer set and cleared for every item was about 5% of an in-process stream's CPU time
+   * (timers' insert and unenroll, in a profile of 200,000 items of 100 B).
+   */
+  private armItemTimer(delayMs: number): void {
     this.itemTimer = this.host.clock.setTimeout(() => {
       this.itemTimer = undefined;
+      if (this.waiter === undefined) return;
+      const remainingMs = this.waitingSince + this.plan.itemTimeoutMs - this.host.clock.now();
+      if (remainingMs > 0) return this.armItemTimer(remainingMs);
       this.end(new TimeoutError(`no item from ${this.label} within ${this.plan.itemTimeoutMs} ms`), false);
-    }, this.plan.itemTimeoutMs);
-    return waiting;
+    }, delayMs);
   }
 
   /** The consumer stopped (a `break` out of `for await`): stop the server, and end quietly. */
@@ -237,7 +252,6 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
     const waiter = this.waiter;
     if (waiter === undefined) return;
     this.waiter = undefined;
-    this.clearItemTimer();
     waiter.resolve({ value: this.take(), done: false });
   }
 
