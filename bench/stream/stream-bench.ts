@@ -2,17 +2,18 @@
 // a hand-built NATS stream, in the same run, in interleaved rounds; then the peak memory of
 // client, broker and server under a slow consumer.
 //
-//   npm run build && node dist/bench/stream/stream-bench.js [--rounds 5] [--json]
+//   npm run build && node dist/bench/stream/stream-bench.js [--rounds 5] [--window 64] [--json]
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startBrokerProcess } from "../../test/support/broker-process.js";
 import { NatsServer } from "../../test/support/nats-server.js";
+import { defaultStreamWindow } from "../../packages/ferry/src/core/defaults.js";
 import { formatBytes, formatCount, formatRatio } from "../format.js";
 import { RssSampler } from "../proc.js";
 import { ferryClient, natsInboxClient, rawTcpClient, type StreamClient } from "./stream-clients.js";
 
-const { values } = parseArgs({ options: { rounds: { type: "string" }, json: { type: "boolean" } } });
+const { values } = parseArgs({ options: { rounds: { type: "string" }, window: { type: "string" }, json: { type: "boolean" } } });
 const rounds = Number(values.rounds ?? 5);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
 
@@ -21,7 +22,9 @@ const itemCounts: ReadonlyMap<number, number> = new Map([
   [100, 100_000],
   [16 * 1024, 10_000],
 ]);
-const window = 64;
+/** The Ferry streams' credit window: the runtime's default unless `--window` says otherwise. */
+const window = Number(values.window ?? defaultStreamWindow);
+if (!Number.isInteger(window) || window < 1) throw new Error(`--window must be a positive integer, got ${values.window}`);
 /** The slow consumer: this long per item, over this many 16 KiB items. */
 const slow = { itemMs: 2, items: 2_000, size: 16 * 1024 };
 
