@@ -38,6 +38,9 @@ export class StreamRun {
   private stopReason: Error | undefined;
   private wakeUp: (() => void) | undefined;
   private idleTimer: unknown;
+  /** Items encoded and counted as sent, waiting for the end of this turn of the event loop. */
+  private pending: Uint8Array[] = [];
+  private flushScheduled = false;
   private deadlineTimer: unknown;
   private readonly label: string;
 
@@ -126,8 +129,9 @@ export class StreamRun {
       return this.end(error);
     }
     await closeQuietly(iterator);
-    // A caller's cancel needs no answer: it stopped listening.
-    if (!(this.stopReason instanceof CancelledError)) this.end(this.stopReason);
+    // A caller's cancel needs no answer, nor the items still waiting: it stopped listening.
+    if (this.stopReason instanceof CancelledError) this.pending = [];
+    else this.end(this.stopReason);
   }
 
   private sendItem(item: unknown): void {
@@ -143,10 +147,27 @@ export class StreamRun {
         data: { sizeBytes: bytes.length, maxBytes: this.host.maxItemBytes },
       });
     }
-    // Counted before it is sent: an in-process caller may take it, and grant more, within `reply`.
     this.sent++;
-    this.host.reply(this.request.replyTo!, bytes);
+    this.pending.push(bytes);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(this.flush);
   }
+
+  /**
+   * Sends the items produced during this turn of the event loop, one `reply` after another with
+   * nothing in between. Each pull of an async generator takes a few microtasks, and a transport
+   * may write at the end of a microtask (nats.js does): sent one by one, every item was its own
+   * socket write, half of a NATS stream's CPU time. Batched, a turn's items go out in one write.
+   * At most a window of items waits here, for less than a turn.
+   */
+  private readonly flush = (): void => {
+    this.flushScheduled = false;
+    const items = this.pending;
+    if (items.length === 0) return;
+    this.pending = [];
+    for (const bytes of items) this.host.reply(this.request.replyTo!, bytes);
+  };
 
   private end(error: unknown): void {
     const end: Envelope = { kind: MessageKind.StreamEnd, correlationId: this.request.correlationId, sequence: this.sent };
@@ -154,7 +175,9 @@ export class StreamRun {
     this.send(end);
   }
 
+  /** Sends a message that is not an item: after the items before it. */
   private send(envelope: Envelope): void {
+    this.flush();
     this.host.reply(this.request.replyTo!, encodeEnvelope(envelope));
   }
 
