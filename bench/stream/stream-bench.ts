@@ -10,7 +10,7 @@ import { startBrokerProcess } from "../../test/support/broker-process.js";
 import { NatsServer } from "../../test/support/nats-server.js";
 import { defaultStreamWindow } from "../../packages/ferry/src/core/defaults.js";
 import { formatBytes, formatCount, formatRatio } from "../format.js";
-import { RssSampler } from "../proc.js";
+import { RssSampler, statusMiB } from "../proc.js";
 import { ferryClient, natsInboxClient, rawTcpClient, type StreamClient } from "./stream-clients.js";
 
 const { values } = parseArgs({ options: { rounds: { type: "string" }, window: { type: "string" }, json: { type: "boolean" } } });
@@ -106,20 +106,30 @@ function ratio(size: number, a: string, b: string): number {
 }
 
 // Peak resident memory under a slow consumer: client (this process), broker and server.
-const memory: { label: string; client: number; broker: number; server: number }[] = [];
+/** Peak RSS of each process during the slow stream, and how much above its RSS just before. */
+interface PeakMemory {
+  label: string;
+  client: number;
+  broker: number;
+  server: number;
+  growth: { client: number; broker: number; server: number };
+}
+const memory: PeakMemory[] = [];
 const slowCases = [
   { system: systems[0]!, brokerPid: broker.child.pid!, label: `Ferry stream, TCP broker, window ${window}` },
   { system: systems[1]!, brokerPid: nats.process.pid!, label: `Ferry stream, NATS core, window ${window}` },
   { system: systems[3]!, brokerPid: nats.process.pid!, label: "hand-built NATS stream (no flow control)" },
 ];
 for (const { system, brokerPid, label } of slowCases) {
-  global.gc?.();
-  const sampler = new RssSampler(new Map([["client", process.pid], ["broker", brokerPid], ["server", system.server.pid!]] as const), 50);
+  const pids = new Map([["client", process.pid], ["broker", brokerPid], ["server", system.server.pid!]] as const);
+  const before = { client: statusMiB(process.pid, "VmRSS"), broker: statusMiB(brokerPid, "VmRSS"), server: statusMiB(system.server.pid!, "VmRSS") };
+  const sampler = new RssSampler(pids, 50);
   const taken = await system.client.run(slow.items, slow.size, slow.itemMs);
   sampler.sample();
   sampler.stop();
   if (taken !== slow.items) throw new Error(`${label} took ${taken} of ${slow.items} items`);
-  memory.push({ label, client: sampler.peak("client"), broker: sampler.peak("broker"), server: sampler.peak("server") });
+  const peak = { client: sampler.peak("client"), broker: sampler.peak("broker"), server: sampler.peak("server") };
+  memory.push({ label, ...peak, growth: { client: peak.client - before.client, broker: peak.broker - before.broker, server: peak.server - before.server } });
 }
 
 for (const system of systems) await system.client.close();
@@ -153,8 +163,9 @@ else {
       `${formatBytes(size)}: Ferry TCP / raw TCP ${formatRatio(ratios.ferryTcpToRawTcp)}, Ferry NATS / hand-built NATS ${formatRatio(ratios.ferryNatsToNatsInbox)}, Ferry TCP / hand-built NATS ${formatRatio(ratios.ferryTcpToNatsInbox)}`,
     );
   }
-  console.log(`\nPeak RSS (MiB) under a slow consumer (${formatCount(slow.items)} items of ${formatBytes(slow.size)}, ${slow.itemMs} ms per item):`);
+  console.log(`\nPeak RSS in MiB (and its growth during the stream) under a slow consumer (${formatCount(slow.items)} items of ${formatBytes(slow.size)}, ${slow.itemMs} ms per item):`);
   console.log("| stream | client | broker | server |");
   console.log("|---|---:|---:|---:|");
-  for (const row of memory) console.log(`| ${row.label} | ${Math.round(row.client)} | ${Math.round(row.broker)} | ${Math.round(row.server)} |`);
+  const cell = (peak: number, growth: number) => `${Math.round(peak)} (+${Math.max(0, Math.round(growth))})`;
+  for (const row of memory) console.log(`| ${row.label} | ${cell(row.client, row.growth.client)} | ${cell(row.broker, row.growth.broker)} | ${cell(row.server, row.growth.server)} |`);
 }
