@@ -1,6 +1,4 @@
-import type { Clock } from "../clock.js";
 import type { Validator } from "../definition.js";
-import type { ErrorClasses } from "../error-registry.js";
 import {
   asFerryError,
   CancelledError,
@@ -12,21 +10,14 @@ import {
   UnconfirmedError,
 } from "../errors.js";
 import type { ReplyTarget } from "../reply-router.js";
-import type { PublishOptions } from "../transport.js";
-import { decodeValue, type DecodeLimits } from "../wire/codec.js";
+import type { CallHost } from "../pending-call.js";
+import { decodeValue } from "../wire/codec.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "../wire/envelope.js";
 import { fromWireError } from "../wire/wire-error.js";
 import { ItemQueue } from "./item-queue.js";
 
-/** What one stream needs from its client. */
-export interface StreamHost {
-  readonly clock: Clock;
-  readonly replyQueue: string;
-  readonly decodeLimits: DecodeLimits;
-  readonly errorClasses: ErrorClasses | undefined;
-  /** Publishes the request; a failure goes to `failed` (never synchronously). */
-  publishRequest(topic: string, bytes: Uint8Array, options: PublishOptions, failed: (error: Error) => void): void;
-  reply(queue: string, bytes: Uint8Array): void;
+/** What one stream needs from its client: what a call needs, but its own `finished`. */
+export interface StreamHost extends Pick<CallHost, "clock" | "replyQueue" | "decodeLimits" | "errorClasses" | "publishRequest" | "reply"> {
   /** The stream needs no more messages: its router entry and its open-stream slot go. */
   finished(call: StreamCall<unknown>): void;
 }
