@@ -5,6 +5,7 @@ import { describeErrors } from "./conformance/errors.js";
 import type { ConformanceTarget } from "./conformance/harness.js";
 import { describeIdempotency } from "./conformance/idempotency.js";
 import { describeLimits } from "./conformance/limits.js";
+import { describeStreams } from "./conformance/streams.js";
 import { describeValidation } from "./conformance/validation.js";
 
 export type { ConformanceBroker, ConformanceTarget } from "./conformance/harness.js";
@@ -23,5 +24,6 @@ export function transportConformance(target: ConformanceTarget): void {
     describeLimits(target);
     describeValidation(target);
     describeDiscovery(target);
+    describeStreams(target);
   });
 }

@@ -8,6 +8,7 @@ import { checkShop } from "./launcher/shop-checks.js";
 import type { ProcessExit, ShopProcess } from "./launcher/shop-process.js";
 import type { ShopReport } from "./launcher/shop-report.js";
 import { amqpChoice, natsChoice, tcpChoice, type ShopTransport, type TransportChoice } from "./launcher/transport-choice.js";
+import { exportHistory } from "./steps/export-history.js";
 import { lateReply } from "./steps/late-reply.js";
 import { orderedUpdates } from "./steps/ordered-updates.js";
 import { peakShaving } from "./steps/peak-shaving.js";
@@ -94,6 +95,7 @@ async function runScenario(shop: Shop, burst: number, report: Omit<ShopReport, "
   await step("4. A poison message: redelivered until maxDeliveries, then dead-lettered", () => poisonMessage(shop), (result) => (report.poisonMessage = result));
   await step(`5. Peak shaving: a sale drops ${burst.toLocaleString("en")} orders into the intake queue at once`, () => peakShaving(shop, burst), (result) => (report.peakShaving = result));
   await step("6. The fix, then a replay: step 4's dead letter goes back to payments and is charged once", () => replayDeadLetter(shop, fix), (result) => (report.replayDeadLetter = result));
+  await step("7. A stream: the order history exported row by row, the reader setting the pace", () => exportHistory(shop), (result) => (report.exportHistory = result));
 }
 
 function describeExit(exit: ProcessExit): string {

@@ -79,6 +79,28 @@ describe("codegen diagnostics", () => {
     ]);
   });
 
+  it("refuses on a stream each tag that has no meaning there, saying why, and keeps @timeout and @key", () => {
+    const source = [
+      "export interface S {",
+      "  /** @retries 2 @idempotent @durable @event */",
+      "  rows(req: { id: string }): AsyncIterable<{ n: number }>;",
+      "  /** @timeout 2s @key id */",
+      "  fine(req: { id: string }): AsyncIterable<{ n: number }>;",
+      "}",
+      "",
+    ].join("\n");
+    expect(diagnose(source)).to.deep.equal([
+      "service.ts:2:7 S.rows: @retries does not apply to a stream (a method returning AsyncIterable): a stream is never retried: its caller may hold items already, and a second run would send them again",
+      "service.ts:2:18 S.rows: @idempotent does not apply to a stream (a method returning AsyncIterable): a stream has no single reply to store and replay",
+      "service.ts:2:30 S.rows: @durable does not apply to a stream (a method returning AsyncIterable): a stream's caller waits for its items now, so its request is never stored for a server to come",
+      "service.ts:2:39 S.rows: @event does not apply to a stream (a method returning AsyncIterable): an event gets no reply, and a stream replies with items",
+    ]);
+  });
+
+  it("refuses a stream of void: its items must carry values", () => {
+    expect(diagnose(`export interface S {\n  ticks(): AsyncIterable<void>;\n}\n`)).to.deep.equal(["service.ts:2:26 S.ticks streams void: a stream's items carry values"]);
+  });
+
   it("rejects more than one parameter", () => {
     expect(diagnose(`export interface S {\n  m(a: string, b: number): Promise<void>;\n}\n`)).to.deep.equal(["service.ts:2:16 S.m takes 2 parameters; a method takes one request object (or none)"]);
   });

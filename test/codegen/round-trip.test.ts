@@ -30,6 +30,8 @@ import { serveShapes } from "./fixtures/unions/expected/shapes.handlers.js";
 import { AccountsClient } from "./fixtures/undeclared/expected/accounts.client.js";
 import { serveAccounts } from "./fixtures/undeclared/expected/accounts.handlers.js";
 import { NamesClient } from "./fixtures/templates/expected/names.client.js";
+import { OrderHistoryClient } from "./fixtures/streams/expected/order-history.client.js";
+import { serveOrderHistory } from "./fixtures/streams/expected/order-history.handlers.js";
 import { serveNames } from "./fixtures/templates/expected/names.handlers.js";
 
 describe("generated code over the in-process broker", () => {
@@ -65,6 +67,31 @@ describe("generated code over the in-process broker", () => {
     expect(placed.totalCents).to.equal(12_345_678_901_234_567n);
     expect(await orders.quote({ sku: "none", qty: 1 })).to.equal(null);
     expect(await orders.quote({ sku: "a", qty: 3 })).to.deep.equal({ sku: "a", qty: 3, unitCents: 250, currency: "EUR" });
+  });
+
+  it("streams: an async generator serves an AsyncIterable method, the client iterates it and observes it", async () => {
+    const placedAt = new Date("2030-01-02T03:04:05.678Z");
+    await serveOrderHistory(ferry, {
+      async *exportOrders(req) {
+        for (let n = 0; n < 3; n++) yield { orderId: `o-${n}`, customer: req.customer, totalCents: n * 100, placedAt };
+      },
+      progress: async (req) =>
+        (async function* () {
+          yield { percent: 50, done: false };
+          yield { percent: 100, done: req.jobId === "j" };
+        })(),
+      count: async () => 3,
+    });
+    const history = new OrderHistoryClient(ferry);
+    const rows = [];
+    for await (const row of history.exportOrders({ customer: "ada" }, { window: 2 })) rows.push(row);
+    expect(rows.map((row) => row.orderId)).to.deep.equal(["o-0", "o-1", "o-2"]);
+    expect(rows[2]!.placedAt).to.be.instanceOf(Date);
+    expect(rows[2]!.placedAt.getTime()).to.equal(placedAt.getTime());
+    const steps: { percent: number; done: boolean }[] = [];
+    await new Promise<void>((resolve, reject) => history.progress({ jobId: "j" }).asObservable().subscribe({ next: (step) => steps.push(step), complete: resolve, error: reject }));
+    expect(steps).to.deep.equal([{ percent: 50, done: false }, { percent: 100, done: true }]);
+    expect(await history.count()).to.equal(3);
   });
 
   it("alias: renamed imports of aliases and Record<string, number> round-trip", async () => {

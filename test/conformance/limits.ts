@@ -87,7 +87,7 @@ export function describeLimits(target: ConformanceTarget): void {
       await harness().clock.tick(1_000);
       const outcomes = await Promise.all(calls);
       expect(outcomes.every((outcome) => outcome instanceof TimeoutError)).to.equal(true);
-      expect((await client.stats()).client).to.deep.equal({ pending: 0, timers: 0, unknownReplies: 0, malformedReplies: 0 });
+      expect((await client.stats()).client).to.deep.equal({ pending: 0, timers: 0, unknownReplies: 0, malformedReplies: 0, openStreams: 0 });
     });
 
     it("dead-letters malformed requests and keeps serving good ones", async () => {

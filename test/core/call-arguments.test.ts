@@ -99,7 +99,7 @@ describe("ferry.call, emit and serve given the wrong shape (plain JavaScript)", 
     expect(() => defineService("not a name", {})).to.throw(InvalidArgumentError, 'the service name must be a dotted identifier such as "shop.Orders", got the string "not a name"');
     expect(() => defineService("Shop", { place: { timeoutMs: 5 } as never })).to.throw(
       InvalidArgumentError,
-      'defineService("Shop"): method place must be made with method() or event(), got an object with timeoutMs',
+      'defineService("Shop"): method place must be made with method(), event() or stream(), got an object with timeoutMs',
     );
     expect(defineService("Shop", { place: method<{ id: string }, void>() }).methods.place.service).to.equal("Shop");
   });

@@ -36,6 +36,16 @@ describe("envelope", () => {
     expect(decodeEnvelope(encodeEnvelope({ kind: MessageKind.Event, body })).body!.length).to.equal(70_000);
   });
 
+  it("carries a stream's sequence number in the last field, and leaves messages without one as they were", () => {
+    const item = { kind: MessageKind.StreamItem, correlationId: "1", sequence: 4_000_000_000, body: new Uint8Array([0xc0]) };
+    expect(decodeEnvelope(encodeEnvelope(item))).to.deep.equal(item);
+    // A hostile credit decodes as it was sent, for the stream code to refuse with a typed error.
+    expect(decodeEnvelope(encodeEnvelope({ kind: MessageKind.Credit, id: "c", sequence: -5 })).sequence).to.equal(-5);
+    expect(decodeEnvelope(encodeEnvelope({ kind: MessageKind.Credit, id: "c", sequence: 0.5 })).sequence).to.equal(0.5);
+    const reply = encodeEnvelope({ kind: MessageKind.Reply, correlationId: "1" });
+    expect(reply[reply.length - 1]).to.equal(0xc0);
+  });
+
   it("names the field that is wrong", () => {
     const fields: unknown[] = [1, 1, "id", 5, null, null, null, null, null, null, null, null, null, null, null, null];
     expect(() => decodeEnvelope(encodeValue(fields))).to.throw(MalformedMessageError, "envelope field correlationId: expected a string");
@@ -43,8 +53,11 @@ describe("envelope", () => {
     fields[0] = 2;
     expect(() => decodeEnvelope(encodeValue(fields))).to.throw(MalformedMessageError, "envelope field version");
     fields[0] = 1;
-    fields[1] = 9;
+    fields[1] = 10;
     expect(() => decodeEnvelope(encodeValue(fields))).to.throw(MalformedMessageError, "envelope field kind");
+    fields[1] = 6;
+    fields[15] = "seven";
+    expect(() => decodeEnvelope(encodeValue(fields))).to.throw(MalformedMessageError, "envelope field sequence");
     expect(() => decodeEnvelope(encodeValue({ kind: 1 }))).to.throw(MalformedMessageError, "envelope");
   });
 

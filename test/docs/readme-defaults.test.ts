@@ -27,6 +27,11 @@ import {
   defaultPartitions,
   defaultPrefetch,
   defaultTopicOptions,
+  defaultMaxOpenStreams,
+  defaultStreamHeartbeatMs,
+  defaultStreamIdleTimeoutMs,
+  defaultStreamWindow,
+  maxStreamWindow,
 } from "../../packages/ferry/src/core/defaults.js";
 import { defaultIdempotencyTtlMs, defaultMaxIdempotencyKeys } from "../../packages/ferry/src/core/idempotency.js";
 import { defaultDiscoveryWaitMs, maxDiscoveryAnswers, maxDiscoveryWaitMs } from "../../packages/ferry/src/core/registry/discover.js";
@@ -88,7 +93,11 @@ const stated: readonly { constant: string; readme: string; phrase: string }[] = 
     phrase: row("backoff", `\`{ initialMs: ${defaultBackoff.initialMs}, maxMs: ${defaultBackoff.maxMs}, multiplier: ${defaultBackoff.multiplier}, jitter: ${defaultBackoff.jitter} }\``),
   },
   { constant: "defaultDecodeLimits", readme: main, phrase: row("decodeLimits", `\`{ maxBytes: ${size(defaultDecodeLimits.maxBytes)}, maxDepth: ${defaultDecodeLimits.maxDepth} }\``) },
+  { constant: "defaultStreamWindow", readme: main, phrase: row("streamWindow", count(defaultStreamWindow)) },
+  { constant: "defaultMaxOpenStreams", readme: main, phrase: row("maxOpenStreams", count(defaultMaxOpenStreams)) },
+  { constant: "defaultStreamHeartbeatMs", readme: main, phrase: row("streamHeartbeatMs", count(defaultStreamHeartbeatMs)) },
   // Serve options
+  { constant: "defaultStreamIdleTimeoutMs", readme: main, phrase: row("streamIdleTimeoutMs", count(defaultStreamIdleTimeoutMs)) },
   { constant: "defaultPrefetch", readme: main, phrase: row("concurrency", count(defaultPrefetch)) },
   { constant: "defaultRedeliveryDelayMs", readme: main, phrase: row("redeliveryDelayMs", count(defaultRedeliveryDelayMs)) },
   { constant: "defaultDrainTimeoutMs", readme: main, phrase: row("drainTimeoutMs", count(defaultDrainTimeoutMs)) },
@@ -109,6 +118,12 @@ const stated: readonly { constant: string; readme: string; phrase: string }[] = 
   { constant: "defaultMaxDepth", readme: main, phrase: `| nesting depth of a decoded value | ${count(defaultMaxDepth)} |` },
   { constant: "defaultMaxPendingCalls", readme: main, phrase: `| pending calls per runtime | ${count(defaultMaxPendingCalls)} |` },
   { constant: "defaultMaxLength", readme: main, phrase: `| messages per partition | ${count(defaultMaxLength)} |` },
+  { constant: "defaultMaxOpenStreams", readme: main, phrase: `| open streams per runtime | ${count(defaultMaxOpenStreams)} |` },
+  { constant: "maxStreamWindow", readme: main, phrase: `| credit window of a stream | 1 to ${count(maxStreamWindow)} items (\`maxStreamWindow\`) |` },
+  // Streaming replies
+  { constant: "defaultStreamWindow", readme: main, phrase: `grants the server a window of items (\`window\`, default ${count(defaultStreamWindow)})` },
+  { constant: "defaultStreamHeartbeatMs", readme: main, phrase: `for \`streamHeartbeatMs\` (default ${count(defaultStreamHeartbeatMs)} ms)` },
+  { constant: "defaultStreamIdleTimeoutMs", readme: main, phrase: `\`streamIdleTimeoutMs\` (default ${count(defaultStreamIdleTimeoutMs)} ms;` },
   {
     constant: "defaultMaxReplyQueues, defaultMaxReplyQueuesPerConnection",
     readme: main,

@@ -38,6 +38,13 @@ function expectTheShopWorked(run: ExampleRun, processes: string[]): ShopReport {
   expect(letters[0]!.request).to.deep.include({ orderId: "o-1099" });
   expect(report.poisonMessage?.callerError).to.equal("UNAVAILABLE");
 
+  // The history export streamed every order handled; a slow reader held the service to its window,
+  // and a reader that left stopped the service's generator.
+  const history = report.exportHistory!;
+  expect(history.rows).to.equal(history.ordersHandled);
+  expect(history.producedWhileReaderWaited).to.be.within(1, history.window + 1);
+  expect(history.stoppedWhenReaderLeft).to.equal(true);
+
   // Every process the launcher started exited by itself, with code 0.
   expect(report.processes.map((exit) => exit.name)).to.have.members(processes);
   for (const exit of report.processes) expect(exit, exit.name).to.deep.include({ code: 0, killed: false });

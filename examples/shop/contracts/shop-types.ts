@@ -69,3 +69,11 @@ export interface SubmittedOrder {
   orderId: string;
   totalCents: number;
 }
+
+/** One row of the order history export (`OrderHistory.exportOrders`). */
+export interface OrderRow {
+  orderId: string;
+  totalCents: number;
+  /** Placed by the storefront (`Orders.place`), or taken from the sale's intake queue. */
+  source: "storefront" | "intake";
+}

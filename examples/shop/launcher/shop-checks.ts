@@ -38,6 +38,13 @@ export function checkShop(report: Omit<ShopReport, "checks" | "ok">): Check[] {
     check(replay?.counts.replayed === 1 && replay.left === 0, `the dead letter replayed after the fix (${replay?.counts.replayed ?? 0} replayed), ${replay?.left ?? "?"} left`);
     check(replay?.runsAfterFix === 1 && replay.runsByRetry === 0, `the replayed charge ran once (${replay?.runsAfterFix ?? 0}), and the caller's retry was answered from the idempotency store (${replay?.runsByRetry ?? "?"} more runs)`);
   }
+  const history = report.exportHistory;
+  check(history !== undefined && history.rows === history.ordersHandled, `the history export streamed ${history?.rows ?? 0} rows for ${history?.ordersHandled ?? 0} orders handled`);
+  check(
+    history !== undefined && history.producedWhileReaderWaited >= 1 && history.producedWhileReaderWaited <= 1 + history.window,
+    `a slow reader held the export to its window: ${history?.producedWhileReaderWaited ?? 0} rows produced, window ${history?.window ?? 0}`,
+  );
+  check(history?.stoppedWhenReaderLeft === true, "leaving an export early stopped the service's generator");
 
   const clean = report.processes.filter((exit) => exit.code === 0 && !exit.killed);
   check(report.processes.length > 0 && clean.length === report.processes.length, `${clean.length} of ${report.processes.length} processes exited cleanly with code 0`);

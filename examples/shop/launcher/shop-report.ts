@@ -1,3 +1,4 @@
+import type { ExportHistoryReport } from "../steps/export-history.js";
 import type { LateReplyReport } from "../steps/late-reply.js";
 import type { OrderedUpdatesReport } from "../steps/ordered-updates.js";
 import type { PeakShavingReport } from "../steps/peak-shaving.js";
@@ -15,6 +16,7 @@ export interface ShopReport {
   poisonMessage?: PoisonMessageReport;
   peakShaving?: PeakShavingReport;
   replayDeadLetter?: ReplayDeadLetterReport;
+  exportHistory?: ExportHistoryReport;
   /** How many times payments ran each order's charge, read at the end of the run. */
   chargeRunsByOrder?: Record<string, number>;
   /** Every process the launcher started, and how it ended. */

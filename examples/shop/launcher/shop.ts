@@ -1,5 +1,6 @@
 import type { Ferry } from "../../../packages/ferry/src/index.js";
 import { InventoryClient } from "../generated/inventory.client.js";
+import { OrderHistoryClient } from "../generated/order-history.client.js";
 import { OrderIntakeClient } from "../generated/order-intake.client.js";
 import { OrdersClient } from "../generated/orders.client.js";
 import { PaymentsClient } from "../generated/payments.client.js";
@@ -12,6 +13,7 @@ export interface Shop {
   readonly payments: PaymentsClient;
   readonly inventory: InventoryClient;
   readonly intake: OrderIntakeClient;
+  readonly history: OrderHistoryClient;
   readonly choice: TransportChoice;
   readonly log: (line: string) => void;
 }
@@ -23,6 +25,7 @@ export function openShop(ferry: Ferry, choice: TransportChoice, log: (line: stri
     payments: new PaymentsClient(ferry),
     inventory: new InventoryClient(ferry),
     intake: new OrderIntakeClient(ferry),
+    history: new OrderHistoryClient(ferry),
     choice,
     log,
   };

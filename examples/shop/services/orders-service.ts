@@ -2,11 +2,12 @@
 // whoever listens), applies order updates one at a time per order, and works through the intake
 // queue at its own pace.
 import type { Ferry } from "../../../packages/ferry/src/index.js";
-import type { AppliedUpdate, OrderUpdate, PlacedOrder, PlaceOrder } from "../contracts/shop-types.js";
+import type { AppliedUpdate, OrderRow, OrderUpdate, PlacedOrder, PlaceOrder } from "../contracts/shop-types.js";
 import { OrderEventsClient } from "../generated/order-events.client.js";
 import { serveOrderIntake } from "../generated/order-intake.handlers.js";
 import { serveOrders, type OrdersHandlers } from "../generated/orders.handlers.js";
 import { PaymentsClient } from "../generated/payments.client.js";
+import { serveHistoryOf } from "./order-history.js";
 import { runService, type Log } from "./run-service.js";
 
 /** Intake orders handled at once: the queue absorbs whatever arrives faster. */
@@ -16,6 +17,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 class OrderDesk implements OrdersHandlers {
   private readonly applied: AppliedUpdate[] = [];
+  /** Every order handled, in order: what `OrderHistory.exportOrders` streams. */
+  readonly history: OrderRow[] = [];
   intakeCount = 0;
 
   constructor(
@@ -29,6 +32,7 @@ class OrderDesk implements OrdersHandlers {
     const { receipt } = await this.payments.charge({ orderId, cents: totalCents, card }, { idempotencyKey: `charge:${orderId}` });
     await this.events.placed({ orderId, items });
     this.log(`${orderId}: paid (${receipt}), OrderEvents.placed emitted`);
+    this.history.push({ orderId, totalCents, source: "storefront" });
     return { orderId, status: "paid", receipt };
   }
 
@@ -56,11 +60,13 @@ await runService(async (ferry: Ferry, log) => {
   await serveOrderIntake(
     ferry,
     {
-      submit: async () => {
+      submit: async ({ orderId, totalCents }) => {
         await sleep(2); // booking the order somewhere slower than the queue
         desk.intakeCount++;
+        desk.history.push({ orderId, totalCents, source: "intake" });
       },
     },
     { concurrency: intakeConcurrency },
   );
+  await serveHistoryOf(ferry, desk.history, log);
 });

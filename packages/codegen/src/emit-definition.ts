@@ -13,11 +13,11 @@ export function emitDefinition(service: ServiceModel, context: EmitContext, sche
   const entries: string[] = [];
   for (const method of service.methods) {
     const validators = validatorNames(method.name);
-    imports.add(context.runtimeImport, method.kind === MethodKind.Event ? "event" : "method", false);
+    imports.add(context.runtimeImport, specFunction[method.kind], false);
     imports.add(`./${base}.validators.js`, validators.request, false);
-    if (method.kind === MethodKind.Call) imports.add(`./${base}.validators.js`, validators.response, false);
+    if (method.kind !== MethodKind.Event) imports.add(`./${base}.validators.js`, validators.response, false);
     if (method.request !== null) imports.addTypes(context, method.request.ref.imports);
-    if (method.kind === MethodKind.Call) imports.addTypes(context, method.response.ref.imports);
+    if (method.kind !== MethodKind.Event) imports.addTypes(context, method.response.ref.imports);
     if (needsInterface(method)) imports.add(importPath(context, service.file), service.name, true);
     entries.push(methodEntry(method));
   }
@@ -37,6 +37,9 @@ export function emitDefinition(service: ServiceModel, context: EmitContext, sche
   ].join("");
 }
 
+/** The runtime function that declares each kind of method. */
+const specFunction = { [MethodKind.Call]: "method", [MethodKind.Event]: "event", [MethodKind.Stream]: "stream" } as const;
+
 function methodEntry(method: MethodModel): string {
   const validators = validatorNames(method.name);
   const options: string[] = [];
@@ -52,12 +55,12 @@ function methodEntry(method: MethodModel): string {
   if (method.kind === MethodKind.Event) call = `event<${requestType}>`;
   else {
     options.push(`validateResponse: ${validators.response}`);
-    call = `method<${requestType}, ${method.response.ref.text}>`;
+    call = `${specFunction[method.kind]}<${requestType}, ${method.response.ref.text}>`;
   }
   return `    ${method.name}: ${call}({\n${options.map((option) => `      ${option},\n`).join("")}    }),\n`;
 }
 
 /** Whether a type reference goes through the interface (`Parameters<Orders["quote"]>[0]`). */
 export function needsInterface(method: MethodModel): boolean {
-  return method.request?.ref.viaService === true || (method.kind === MethodKind.Call && method.response.ref.viaService);
+  return method.request?.ref.viaService === true || (method.kind !== MethodKind.Event && method.response.ref.viaService);
 }

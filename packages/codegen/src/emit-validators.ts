@@ -17,6 +17,7 @@ export function emitValidators(service: ServiceModel, context: EmitContext): str
     const names = validatorNames(method.name);
     functions.push(validator(code, names.request, method.request?.type ?? { kind: "undefined" }, "req", `a request of ${service.name}.${method.name}`));
     if (method.kind === MethodKind.Call) functions.push(validator(code, names.response, method.response.type, "res", `a response of ${service.name}.${method.name}`));
+    if (method.kind === MethodKind.Stream) functions.push(validator(code, names.response, method.response.type, "res", `an item of ${service.name}.${method.name}`));
   }
   const shared = [
     "/** The result of every valid check: shared, so success allocates nothing. */",

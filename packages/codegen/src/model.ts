@@ -68,7 +68,8 @@ export interface MethodOptionsModel {
   durable?: boolean;
 }
 
-export const MethodKind = { Call: "call", Event: "event" } as const;
+/** `call`: one reply; `event`: none (`@event`); `stream`: many (the method returns `AsyncIterable<T>`). */
+export const MethodKind = { Call: "call", Event: "event", Stream: "stream" } as const;
 export type MethodKind = (typeof MethodKind)[keyof typeof MethodKind];
 
 /**
@@ -95,6 +96,7 @@ export interface MethodModel {
   readonly options: MethodOptionsModel;
   /** The request parameter, or none when the method takes no request. */
   readonly request: { readonly name: string; readonly type: TypeModel; readonly ref: TypeRefModel } | null;
+  /** The reply's type; for a stream, the type of each item. */
   readonly response: { readonly type: TypeModel; readonly ref: TypeRefModel };
 }
 

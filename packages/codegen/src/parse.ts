@@ -21,8 +21,8 @@ export interface ParseResult {
 
 /**
  * Reads the services declared in `files`. A service is an exported interface, declared in one of
- * the files codegen was given, whose members are all methods returning a Promise (and it has at
- * least one). Every other interface is a type: a helper such as `interface Clock { now(): Date }`
+ * the files codegen was given, whose members are all methods returning a Promise or an
+ * AsyncIterable (a stream), and it has at least one. Every other interface is a type: a helper such as `interface Clock { now(): Date }`
  * is checked only where a service sends it, and refused there, never for being declared.
  */
 export function parseServices(project: Project, files: readonly SourceFile[]): ParseResult {
@@ -52,11 +52,11 @@ export function parseServices(project: Project, files: readonly SourceFile[]): P
   return { services, diagnostics: diagnostics.sort(compareDiagnostics) };
 }
 
-/** The service rule: exported, and every member (at least one) a method returning a Promise. */
+/** The service rule: exported, and every member (at least one) a method returning a Promise or an AsyncIterable. */
 function isService(declaration: InterfaceDeclaration): boolean {
   const members = declaration.getMembers();
   if (!declaration.isExported() || members.length === 0) return false;
-  return members.every((member) => Node.isMethodSignature(member) && promisedType(member.getReturnType()) !== undefined);
+  return members.every((member) => Node.isMethodSignature(member) && (promisedType(member.getReturnType()) ?? streamedType(member.getReturnType())) !== undefined);
 }
 
 function parseService(declaration: InterfaceDeclaration, report: Report, isLibrary: (node: Node) => boolean): ServiceModel {
@@ -106,7 +106,9 @@ function parseMethod(
   if (signature.getTypeParameters().length > 0) report(signature.getTypeParameters()[0]!, `${label} cannot be generic: the wire needs one concrete request and response type`);
 
   const parsedDoc = readDoc(signature);
-  const tags = readMethodTags(parsedDoc.tags);
+  // `isService` admitted only methods returning a Promise or an AsyncIterable.
+  const streamed = streamedType(signature.getReturnType());
+  const tags = readMethodTags(parsedDoc.tags, streamed !== undefined);
   const file = signature.getSourceFile();
   for (const problem of tags.problems) report.atOffset(file, problem.offset, `${label}: ${problem.message}`);
 
@@ -124,14 +126,16 @@ function parseMethod(
   }
 
   const returnNode = signature.getReturnTypeNode();
-  // `isService` admitted only methods returning a Promise.
-  const awaited = promisedType(signature.getReturnType())!;
+  const awaited = streamed ?? promisedType(signature.getReturnType())!;
   const responseNode = returnNode !== undefined && Node.isTypeReference(returnNode) ? returnNode.getTypeArguments()[0] : undefined;
   const responseAt = responseNode ?? returnNode ?? signature.getNameNode();
   let response: TypeModel;
   if (tags.kind === MethodKind.Event) {
     if (!awaited.isVoid()) report(responseAt, `${label} is an @event and must return Promise<void>; events get no reply`);
     response = { kind: "void" };
+  } else if (tags.kind === MethodKind.Stream) {
+    if (awaited.isVoid() || awaited.isUndefined()) report(responseAt, `${label} streams ${awaited.getText()}: a stream's items carry values`);
+    response = converter.convert(awaited, responseAt, "res");
   } else {
     response = awaited.isVoid() ? { kind: "void" } : converter.convert(awaited, responseAt, "res");
   }
@@ -147,8 +151,21 @@ function parseMethod(
     doc: parsedDoc.doc,
     options: tags.options,
     request,
-    response: { type: response, ref: refs.refer(responseNode, `Awaited<ReturnType<${service}["${name}"]>>`) },
+    response: {
+      type: response,
+      ref: refs.refer(
+        responseNode,
+        tags.kind === MethodKind.Stream ? `ReturnType<${service}["${name}"]> extends AsyncIterable<infer Item> ? Item : never` : `Awaited<ReturnType<${service}["${name}"]>>`,
+      ),
+    },
   };
+}
+
+/** The `T` of `AsyncIterable<T>`, or undefined when the type is not an AsyncIterable. */
+function streamedType(type: Type): Type | undefined {
+  const symbol = type.getSymbol();
+  if (symbol?.getName() !== "AsyncIterable") return undefined;
+  return type.getTypeArguments()[0];
 }
 
 /** The `T` of `Promise<T>`, or undefined when the type is not a Promise. */

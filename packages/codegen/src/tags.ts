@@ -33,8 +33,24 @@ const durationPattern = /^(\d+(?:\.\d+)?)(ms|s|m)$/;
 const unitMs: Record<string, number> = { ms: 1, s: 1_000, m: 60_000 };
 const keyPathPattern = /^[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/;
 
-/** Turns a method's tags into its kind and options; every malformed or unknown tag is a problem. */
-export function readMethodTags(tags: readonly ParsedTag[]): MethodTags {
+/**
+ * What each tag would mean on a stream, for those that have no meaning there: a stream is never
+ * retried (its caller has items already), deduplicated (there is no single reply to replay) or
+ * stored (its caller waits for items now), and it is not an event.
+ */
+const refusedOnStreams: Partial<Record<OptionTag, string>> = {
+  [OptionTag.Retries]: "a stream is never retried: its caller may hold items already, and a second run would send them again",
+  [OptionTag.Idempotent]: "a stream has no single reply to store and replay",
+  [OptionTag.Durable]: "a stream's caller waits for its items now, so its request is never stored for a server to come",
+  [OptionTag.Event]: "an event gets no reply, and a stream replies with items",
+};
+
+/**
+ * Turns a method's tags into its kind and options; every malformed or unknown tag is a problem.
+ * `stream`: the method returns an `AsyncIterable`, so its kind is `stream` and the tags that mean
+ * nothing there are refused; `@timeout` is the longest wait for each item, `@key` routes the request.
+ */
+export function readMethodTags(tags: readonly ParsedTag[], stream = false): MethodTags {
   const options: MethodOptionsModel = {};
   const problems: TagProblem[] = [];
   const seen = new Set<string>();
@@ -86,6 +102,13 @@ export function readMethodTags(tags: readonly ParsedTag[]): MethodTags {
         }
         break;
     }
+  }
+  if (stream) {
+    for (const tag of tags) {
+      const why = refusedOnStreams[tag.name as OptionTag];
+      if (why !== undefined && seen.has(tag.name)) problems.push({ offset: tag.offset, message: `@${tag.name} does not apply to a stream (a method returning AsyncIterable): ${why}` });
+    }
+    return { kind: MethodKind.Stream, options: { ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }), ...(options.keyPath === undefined ? {} : { keyPath: options.keyPath }) }, ...(keyOffset === undefined ? {} : { keyOffset }), problems };
   }
   if (kind === MethodKind.Event) {
     // The runtime's `event()` has no timeout, retries or reply: a tag saying otherwise would be ignored.

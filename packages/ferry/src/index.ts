@@ -4,7 +4,8 @@
 // Connecting: a runtime on a broker.
 export { connect, type ConnectOptions } from "./connect.js";
 export { Ferry, type FerryOptions, type FerryStats } from "./core/ferry.js";
-export type { FerryCaller, ServedService, ServiceHost } from "./core/ferry-ports.js";
+export type { FerryCaller, FerryStreamer, ServedService, ServiceHost } from "./core/ferry-ports.js";
+export { FerryStream, type StreamOptions } from "./core/stream/ferry-stream.js";
 
 // Calling and serving.
 export type { CallOptions, ClientOptions, ClientStats, EmitOptions } from "./core/client.js";
@@ -20,6 +21,9 @@ export {
   defineService,
   method,
   event,
+  stream,
+  type StreamMethodDefinition,
+  type StreamSpec,
   type MethodDefinition,
   type MethodOptions,
   type MethodKind,

@@ -12,7 +12,7 @@ import { InvalidArgumentError } from "./errors.js";
 export function isMethodDefinition(value: unknown): value is MethodDefinition {
   if (typeof value !== "object" || value === null) return false;
   const method = value as Partial<Record<keyof MethodDefinition, unknown>>;
-  return typeof method.service === "string" && typeof method.name === "string" && (method.kind === "call" || method.kind === "event");
+  return typeof method.service === "string" && typeof method.name === "string" && (method.kind === "call" || method.kind === "event" || method.kind === "stream");
 }
 
 /** Throws `InvalidArgumentError` unless `method` is a method definition; `use` names the API in the message. */

@@ -6,7 +6,11 @@ import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import { systemClock, type Clock } from "./clock.js";
 import { defaultDecodeLimits, encodeValue, type DecodeLimits } from "./wire/codec.js";
 import { currentContext } from "./context.js";
-import type { MethodDefinition } from "./definition.js";
+import type { MethodDefinition, StreamMethodDefinition } from "./definition.js";
+import { defaultMaxOpenStreams, defaultStreamHeartbeatMs, defaultStreamWindow } from "./defaults.js";
+import { FerryStream, type StreamOptions } from "./stream/ferry-stream.js";
+import { StreamCall, type StreamHost } from "./stream/stream-call.js";
+import { checkStreamWindow } from "./stream/stream-window.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "./wire/envelope.js";
 import { errorClasses, type ErrorClass, type ErrorClasses } from "./error-registry.js";
 import { asFerryError, ClosedError, InvalidArgumentError, QueueFullError } from "./errors.js";
@@ -38,6 +42,15 @@ export interface ClientOptions {
    */
   errors?: readonly ErrorClass[];
   clock?: Clock;
+  /** Credit window of streams that set none: items a server may send ahead of the consumer. Default 64 (`defaultStreamWindow`). */
+  streamWindow?: number;
+  /** Streams iterated at once; one more fails at once with `QUEUE_FULL`. Default 1,000 (`defaultMaxOpenStreams`). */
+  maxOpenStreams?: number;
+  /**
+   * A stream pings its server when it has sent nothing for this long, and fails with `UNAVAILABLE`
+   * after three of these without a word from the server, ms. Default 5,000 (`defaultStreamHeartbeatMs`).
+   */
+  streamHeartbeatMs?: number;
 }
 
 export interface CallOptions {
@@ -75,6 +88,8 @@ export interface ClientStats {
   /** Replies for no pending call (late or duplicate). */
   unknownReplies: number;
   malformedReplies: number;
+  /** Streams being iterated (each is also counted in `pending`). */
+  openStreams: number;
 }
 
 /**
@@ -113,6 +128,11 @@ export class RpcClient {
   private host: CallHost | undefined;
   private nextCorrelation = 0;
   private closed = false;
+  private readonly streamWindow: number;
+  private readonly maxOpenStreams: number;
+  private readonly streamHeartbeatMs: number;
+  private openStreams = 0;
+  private streamHost: StreamHost | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -127,6 +147,9 @@ export class RpcClient {
     this.errorClasses = errorClasses(options.errors);
     this.router = new ReplyRouter(this.decodeLimits);
     this.timers = new CallTimers(this.clock);
+    this.streamWindow = checkStreamWindow(options.streamWindow ?? defaultStreamWindow, "streamWindow");
+    this.maxOpenStreams = checkCount("maxOpenStreams", options.maxOpenStreams ?? defaultMaxOpenStreams, 1);
+    this.streamHeartbeatMs = checkPositive("streamHeartbeatMs", options.streamHeartbeatMs ?? defaultStreamHeartbeatMs);
   }
 
   /** Opens the reply queue; calls fail with `CLOSED` until it has resolved (`connect()` awaits it). */
@@ -147,6 +170,21 @@ export class RpcClient {
       reply: (to, bytes) => this.transport.reply(to, bytes),
       timers: this.timers,
       finished: (call) => this.router.remove(call.correlationId),
+    };
+    const host = this.host;
+    this.streamHost = {
+      clock: host.clock,
+      get replyQueue() {
+        return host.replyQueue;
+      },
+      decodeLimits: host.decodeLimits,
+      errorClasses: host.errorClasses,
+      publishRequest: host.publishRequest,
+      reply: host.reply,
+      finished: (call) => {
+        this.router.remove(call.correlationId);
+        this.openStreams--;
+      },
     };
   }
 
@@ -182,6 +220,52 @@ export class RpcClient {
     return call.promise as Promise<Res>;
   }
 
+  /**
+   * A stream method's reply: each `for await` over the result sends one request and iterates its
+   * items with flow control (README "Streaming replies"). Checked here; opening fails the first `next()`.
+   */
+  stream<Req, Item>(method: StreamMethodDefinition<Req, Item>, request: Req, options: StreamOptions = {}): FerryStream<Item> {
+    checkMethod(method, "stream");
+    checkOptions(options, "stream");
+    if (method.kind !== "stream") throw new InvalidArgumentError(`${method.service}.${method.name} is not a stream method: use ${method.kind === "event" ? "emit" : "call"}`);
+    const window = checkStreamWindow(options.window ?? this.streamWindow, "window");
+    const itemTimeoutMs = checkPositive("timeoutMs", options.timeoutMs ?? method.timeoutMs ?? this.defaultTimeoutMs);
+    return new FerryStream<Item>(() => this.openStream(method, request, options, window, itemTimeoutMs));
+  }
+
+  private openStream<Req, Item>(method: StreamMethodDefinition<Req, Item>, request: Req, options: StreamOptions, window: number, itemTimeoutMs: number): StreamCall<Item> {
+    if (this.closed) throw new ClosedError("the client is closed");
+    const host = this.streamHost;
+    if (host === undefined) throw new ClosedError("the client is not started");
+    if (this.openStreams >= this.maxOpenStreams) throw new QueueFullError(`${this.openStreams} streams are open, the client's maxOpenStreams`);
+    const context = currentContext();
+    const now = this.clock.now();
+    const deadline = context === undefined ? options.deadline : Math.min(options.deadline ?? Infinity, context.deadline);
+    const call = new StreamCall<Item>(
+      {
+        topic: serviceTopic(method.service),
+        service: method.service,
+        method: method.name,
+        callId: newCallId(),
+        correlationId: correlationIdOf(++this.nextCorrelation),
+        key: options.key ?? method.keyOf?.(request),
+        headers: mergeHeaders(context?.headers, options.headers),
+        body: request === undefined ? undefined : encodeRequest(request),
+        window,
+        itemTimeoutMs,
+        deadline: deadline === Infinity ? undefined : deadline,
+        heartbeatMs: this.streamHeartbeatMs,
+        signal: combineSignals(options.signal, context?.signal),
+        validateItem: this.validateResponses ? method.validateResponse : undefined,
+      },
+      host,
+    );
+    this.openStreams++;
+    this.router.add(call.correlationId, call);
+    call.start(now);
+    return call;
+  }
+
   /** Publishes a fire-and-forget call; resolves once the broker has confirmed it. */
   async emit<Req>(method: MethodDefinition<Req, void>, payload: Req, options: EmitOptions = {}): Promise<void> {
     if (this.closed) throw new ClosedError("the client is closed");
@@ -215,6 +299,7 @@ export class RpcClient {
     checkMethod(method, "call");
     checkOptions(options, "call");
     if (method.kind === "event") throw new InvalidArgumentError(`${method.service}.${method.name} is an event: use emit`);
+    if (method.kind === "stream") throw new InvalidArgumentError(`${method.service}.${method.name} is a stream: use stream`);
     const context = currentContext();
     const timeoutMs = checkPositive("timeoutMs", options.timeoutMs ?? method.timeoutMs ?? this.defaultTimeoutMs);
     const retries = checkCount("retries", options.retries ?? method.retries ?? 0);
@@ -247,14 +332,14 @@ export class RpcClient {
 
   stats(): ClientStats {
     const router = this.router.stats();
-    return { pending: router.pending, timers: this.timers.size, unknownReplies: router.unknown, malformedReplies: router.malformed };
+    return { pending: router.pending, timers: this.timers.size, unknownReplies: router.unknown, malformedReplies: router.malformed, openStreams: this.openStreams };
   }
 
   /** Rejects every pending call with `CLOSED` and closes the reply queue. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.router.drain((target: ReplyTarget) => (target as PendingCall).fail(new ClosedError("the client is closed")));
+    this.router.drain((target: ReplyTarget) => (target as PendingCall | StreamCall<unknown>).fail(new ClosedError("the client is closed")));
     this.routing?.unsubscribe();
     this.replyQueue?.close();
   }

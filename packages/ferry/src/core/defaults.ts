@@ -63,3 +63,39 @@ export const defaultTopicOptions: Readonly<Required<TopicOptions>> = Object.free
   ackTimeoutMs: defaultAckTimeoutMs,
   maxDeliveries: defaultMaxDeliveries,
 });
+
+/*
+ * Streams (`ferry.stream`, methods returning `AsyncIterable`). See README "Streaming replies".
+ */
+
+/**
+ * Items a stream's caller lets the server send ahead of what its consumer has taken (the credit
+ * window, `StreamOptions.window`). Under a slow consumer the client, the broker and the server
+ * each hold at most this many items of a stream; a larger window costs memory (up to this many
+ * times the item size) and buys throughput over a high-latency link.
+ */
+export const defaultStreamWindow = 64;
+
+/**
+ * Largest window a caller may ask for, and so the most items a server lets run ahead of one
+ * stream's consumer: a request asking for more is refused with `INVALID_ARGUMENT`, a credit beyond
+ * it with `PROTOCOL_ERROR`. At the 1 MiB message limit, one stream can hold 1 GiB in flight.
+ */
+export const maxStreamWindow = 1_024;
+
+/** Streams a client iterates at once; one more fails at once with `QUEUE_FULL`. Each holds its window of items and two timers. */
+export const defaultMaxOpenStreams = 1_000;
+
+/**
+ * How often a stream's caller pings the server when it has sent nothing else (its credit, re-sent),
+ * ms; the server answers each ping. A caller that hears nothing from the server for three of these
+ * fails the stream with `UNAVAILABLE`: a server that died mid-stream costs up to that long.
+ */
+export const defaultStreamHeartbeatMs = 5_000;
+
+/**
+ * How long a server keeps a stream whose caller sent nothing (no credit, no ping), ms: then it
+ * stops the handler (its `finally` runs). Must exceed the callers' heartbeat; a caller that died
+ * keeps its server's generator and window this long.
+ */
+export const defaultStreamIdleTimeoutMs = 30_000;

@@ -19,7 +19,8 @@ export interface ValidationIssue {
  */
 export type Validator = (value: unknown, strict?: boolean, mapEntries?: number) => readonly ValidationIssue[];
 
-export type MethodKind = "call" | "event";
+/** `call`: one reply; `event`: none; `stream`: many (an `AsyncIterable` of items, see `stream()`). */
+export type MethodKind = "call" | "event" | "stream";
 
 /** What a method declares beyond its types: JSDoc tags turned into options. */
 export interface MethodOptions {
@@ -54,6 +55,16 @@ export interface MethodSpec<Req, Res> extends MethodOptions {
   readonly types?: { request: Req; response: Res };
 }
 
+/** A streaming method: its reply is a sequence of `Item`s with flow control (`stream()`). */
+export interface StreamMethodDefinition<Req = unknown, Item = unknown> extends MethodDefinition<Req, Item> {
+  readonly kind: "stream";
+}
+
+/** A streaming method before it knows its service (what `stream()` returns). */
+export interface StreamSpec<Req, Item> extends MethodSpec<Req, Item> {
+  readonly kind: "stream";
+}
+
 export interface ServiceDefinition<M extends Record<string, MethodDefinition<any, any>> = Record<string, MethodDefinition<any, any>>> {
   readonly name: string;
   readonly methods: M;
@@ -66,10 +77,10 @@ export type ResponseOf<M> = M extends MethodDefinition<any, infer Res> ? Res : n
 
 /** What `serve` needs: one function per method, typed by the definition. */
 export type ServiceHandlers<D extends ServiceDefinition> = {
-  [K in keyof D["methods"]]: (
-    request: RequestOf<D["methods"][K]>,
-    context: CallContext,
-  ) => Promise<ResponseOf<D["methods"][K]>> | ResponseOf<D["methods"][K]>;
+  [K in keyof D["methods"]]: D["methods"][K] extends { readonly kind: "stream" }
+    ? // A stream's handler: an `async function*`, or any function returning an AsyncIterable (or a promise of one).
+      (request: RequestOf<D["methods"][K]>, context: CallContext) => AsyncIterable<ResponseOf<D["methods"][K]>> | Promise<AsyncIterable<ResponseOf<D["methods"][K]>>>
+    : (request: RequestOf<D["methods"][K]>, context: CallContext) => Promise<ResponseOf<D["methods"][K]>> | ResponseOf<D["methods"][K]>;
 };
 
 /** Declares a request/reply method. */
@@ -82,6 +93,18 @@ export function event<Req>(options: Omit<MethodOptions, "timeoutMs" | "retries" 
   return { ...options, kind: "event" };
 }
 
+/**
+ * Declares a streaming method: the handler yields `Item`s, the caller iterates them with flow
+ * control (`ferry.stream`). `timeoutMs` is the longest wait for the next item; a stream is never
+ * retried, deduplicated or stored, so it takes no `retries`, `idempotent` or `durable`.
+ */
+export function stream<Req, Item>(options: Omit<MethodOptions, "retries" | "idempotent" | "durable"> = {}): StreamSpec<Req, Item> {
+  for (const refused of ["retries", "idempotent", "durable"] as const) {
+    if ((options as MethodOptions)[refused] !== undefined) throw new InvalidArgumentError(`stream(): ${refused} has no meaning on a stream (a stream is never retried, deduplicated or stored)`);
+  }
+  return { ...options, kind: "stream" };
+}
+
 const serviceNamePattern = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
 /** Builds a service definition, filling each method's service and name. */
@@ -89,15 +112,17 @@ export function defineService<const S extends Record<string, MethodSpec<any, any
   name: string,
   methods: S,
   options: { schemaHash?: string } = {},
-): ServiceDefinition<{ [K in keyof S]: S[K] extends MethodSpec<infer Req, infer Res> ? MethodDefinition<Req, Res> : never }> {
+): ServiceDefinition<{
+  [K in keyof S]: S[K] extends StreamSpec<infer Req, infer Item> ? StreamMethodDefinition<Req, Item> : S[K] extends MethodSpec<infer Req, infer Res> ? MethodDefinition<Req, Res> : never;
+}> {
   if (typeof name !== "string" || !serviceNamePattern.test(name)) {
     throw new InvalidArgumentError(`defineService: the service name must be a dotted identifier such as "shop.Orders", got ${describeValue(name)}`);
   }
   if (typeof methods !== "object" || methods === null) throw new InvalidArgumentError(`defineService(${JSON.stringify(name)}): methods must be an object, got ${describeValue(methods)}`);
   const built: Record<string, MethodDefinition<any, any>> = {};
   for (const [methodName, spec] of Object.entries(methods)) {
-    if (typeof spec !== "object" || spec === null || (spec.kind !== "call" && spec.kind !== "event")) {
-      throw new InvalidArgumentError(`defineService(${JSON.stringify(name)}): method ${methodName} must be made with method() or event(), got ${describeValue(spec)}`);
+    if (typeof spec !== "object" || spec === null || (spec.kind !== "call" && spec.kind !== "event" && spec.kind !== "stream")) {
+      throw new InvalidArgumentError(`defineService(${JSON.stringify(name)}): method ${methodName} must be made with method(), event() or stream(), got ${describeValue(spec)}`);
     }
     const { types: _types, ...rest } = spec;
     const definition: MethodDefinition<any, any> = { ...rest, service: name, name: methodName };

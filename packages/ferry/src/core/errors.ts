@@ -28,7 +28,7 @@ export const ErrorCode = {
   Internal: "INTERNAL",
   /** The broker refused the client: a token missing or wrong, or no `Hello` in time. */
   Unauthenticated: "UNAUTHENTICATED",
-  /** A peer broke the TCP protocol (a frame out of place); the broker closed its connection. */
+  /** A peer broke a protocol: a TCP frame out of place (the broker closed its connection), or a stream message out of order or beyond its credit (that stream ended). */
   ProtocolError: "PROTOCOL_ERROR",
   /** A client stopped reading and its outbound buffer passed the broker's limit; it was cut off. */
   SlowConsumer: "SLOW_CONSUMER",
@@ -167,7 +167,7 @@ export class UnauthenticatedError extends FerryError {
   }
 }
 
-/** A peer broke the TCP protocol; the broker closed that connection. */
+/** A peer broke a protocol: the TCP protocol (the broker closed that connection), or a stream's (a gap, an item beyond its credit, a hostile credit; that stream ended). */
 export class ProtocolError extends FerryError {
   override name = "ProtocolError";
   constructor(message: string, options?: FerryErrorOptions) {

@@ -1,5 +1,6 @@
 import type { CallOptions, EmitOptions } from "./client.js";
-import type { MethodDefinition, ServiceDefinition, ServiceHandlers } from "./definition.js";
+import type { MethodDefinition, ServiceDefinition, ServiceHandlers, StreamMethodDefinition } from "./definition.js";
+import type { FerryStream, StreamOptions } from "./stream/ferry-stream.js";
 import type { Provider } from "./di.js";
 import type { ServeOptions, ServerStats } from "./server.js";
 
@@ -11,6 +12,14 @@ import type { ServeOptions, ServerStats } from "./server.js";
 export interface FerryCaller {
   call<Req, Res>(method: MethodDefinition<Req, Res>, request: Req, options?: CallOptions): Promise<Res>;
   emit<Req>(method: MethodDefinition<Req, void>, payload: Req, options?: EmitOptions): Promise<void>;
+}
+
+/**
+ * What a generated client of a service with stream methods needs besides `FerryCaller`. `Ferry`
+ * is one; a test stub returns a `FerryStream` over any async iterator (`new FerryStream(() => items())`).
+ */
+export interface FerryStreamer {
+  stream<Req, Item>(method: StreamMethodDefinition<Req, Item>, request: Req, options?: StreamOptions): FerryStream<Item>;
 }
 
 /** What a generated `serveX` needs of Ferry: somewhere to serve a service. `Ferry` is one. */

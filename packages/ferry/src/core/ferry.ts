@@ -1,12 +1,13 @@
 import { isMethodDefinition, wrongCallArguments } from "./call-arguments.js";
 import { RpcClient, type CallOptions, type ClientOptions, type ClientStats, type EmitOptions } from "./client.js";
-import type { MethodDefinition, ServiceDefinition, ServiceHandlers } from "./definition.js";
+import type { MethodDefinition, ServiceDefinition, ServiceHandlers, StreamMethodDefinition } from "./definition.js";
+import type { FerryStream, StreamOptions } from "./stream/ferry-stream.js";
 import { createRuntimeContainer, FERRY, IDEMPOTENCY_STORE, resolveProvider, TRANSPORT, type DependencyContainer, type Provider } from "./di.js";
 import { describeValue } from "./describe-value.js";
 import { DeadLetterQueue } from "./dead-letter-queue.js";
 import { asFerryError, ClosedError, InvalidArgumentError } from "./errors.js";
 import { MemoryIdempotencyStore, type IdempotencyStore } from "./idempotency.js";
-import type { FerryCaller, ServedService, ServiceHost } from "./ferry-ports.js";
+import type { FerryCaller, FerryStreamer, ServedService, ServiceHost } from "./ferry-ports.js";
 import { RpcServer, type ServeOptions, type ServerStats } from "./server.js";
 import type { BrokerStats, Transport } from "./transport.js";
 import { systemClock } from "./clock.js";
@@ -33,7 +34,7 @@ export interface FerryStats {
  * A connection to a broker with everything on top: the client that makes calls and the servers
  * that answer them. Made by `connect()`; `close()` drains servers before disconnecting.
  */
-export class Ferry implements FerryCaller, ServiceHost {
+export class Ferry implements FerryCaller, FerryStreamer, ServiceHost {
   readonly container: DependencyContainer;
   private readonly client: RpcClient;
   private readonly servers = new Map<string, RpcServer>();
@@ -72,6 +73,11 @@ export class Ferry implements FerryCaller, ServiceHost {
     }
     // Plain JavaScript (or a cast) passed something else: say what, instead of calling svc.undefined.
     return Promise.reject(wrongCallArguments(target, rest));
+  }
+
+  /** Calls a stream method: each `for await` over the result makes one call and iterates its items (README "Streaming replies"). */
+  stream<Req, Item>(method: StreamMethodDefinition<Req, Item>, request: Req, options?: StreamOptions): FerryStream<Item> {
+    return this.client.stream(method, request, options);
   }
 
   /** Fire-and-forget: resolves once the broker has confirmed the event. */

@@ -29,6 +29,8 @@ export class HandlerRun implements CallContext {
   private abortReason: Error | undefined;
   private deadlineTimer: unknown;
   private handlerTimer: unknown;
+  /** Told when the run is aborted (a stream stops pulling its handler's iterator). */
+  onAbort: ((reason: Error) => void) | undefined;
 
   constructor(
     /** The server's number for this run: its key among the runs in progress. */
@@ -81,6 +83,7 @@ export class HandlerRun implements CallContext {
     if (this.abortReason !== undefined) return;
     this.abortReason = reason;
     this.controller?.abort(reason);
+    this.onAbort?.(reason);
   }
 
   /** The run is over: stop its timers. */

@@ -15,6 +15,11 @@ function countOf(correlationId: string): number {
   return parseInt(correlationId, 36);
 }
 
+/** A message a server sends a stream's caller. */
+function isStreamAnswer(kind: MessageKind): boolean {
+  return kind === MessageKind.StreamItem || kind === MessageKind.StreamEnd || kind === MessageKind.Heartbeat;
+}
+
 /** Something waiting for messages addressed to one correlation id. */
 export interface ReplyTarget {
   onMessage(envelope: Envelope): void;
@@ -61,7 +66,8 @@ export class ReplyRouter {
       this.malformed++;
       return;
     }
-    const isAnswer = envelope.kind === MessageKind.Reply || envelope.kind === MessageKind.Started;
+    // Everything but requests, events and what callers send servers (`Cancel`, `Credit`).
+    const isAnswer = envelope.kind === MessageKind.Reply || envelope.kind === MessageKind.Started || isStreamAnswer(envelope.kind);
     const target = isAnswer && envelope.correlationId !== undefined ? this.targets.get(countOf(envelope.correlationId)) : undefined;
     if (target === undefined) {
       this.unknown++;

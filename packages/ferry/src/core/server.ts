@@ -1,6 +1,6 @@
 import { hash } from "node:crypto";
 import { systemClock, type Clock } from "./clock.js";
-import { defaultPrefetch } from "./defaults.js";
+import { defaultMaxMessageBytes, defaultPrefetch, defaultStreamIdleTimeoutMs } from "./defaults.js";
 import { decodeCounted, defaultDecodeLimits, encodeValue, type DecodeLimits } from "./wire/codec.js";
 import { runInContext, type CallContext } from "./context.js";
 import { describeValue } from "./describe-value.js";
@@ -19,6 +19,8 @@ import { ServiceRecord } from "./registry/service-record.js";
 import { LiveTable } from "./live-table.js";
 import type { IdempotencyStore, Outcome } from "./idempotency.js";
 import { serviceTopic } from "./topics.js";
+import { StreamRun } from "./stream/stream-run.js";
+import { checkStreamWindow } from "./stream/stream-window.js";
 import type { Delivery, ReplyQueue, Subscription, TopicOptions, Transport } from "./transport.js";
 import { toWireError, type WireError } from "./wire/wire-error.js";
 
@@ -50,6 +52,12 @@ export interface ServeOptions {
   topic?: TopicOptions;
   decodeLimits?: DecodeLimits;
   clock?: Clock;
+  /**
+   * A stream whose caller sent nothing (no credit, no ping) for this long is stopped, and its
+   * handler's `finally` runs, ms. Keep it above the callers' `streamHeartbeatMs`. Default 30,000
+   * (`defaultStreamIdleTimeoutMs`).
+   */
+  streamIdleTimeoutMs?: number;
 }
 
 export interface ServerStats {
@@ -104,6 +112,8 @@ export class RpcServer {
   private readonly runs = new LiveTable<HandlerRun>();
   private nextRun = 0;
   private readonly cancellable = new Map<string, HandlerRun>();
+  /** Streams in progress, by call id: where their callers' credits go. */
+  private readonly streams = new Map<string, StreamRun>();
   private subscription: Subscription | undefined;
   private controlQueue: ReplyQueue | undefined;
   private active = 0;
@@ -187,6 +197,7 @@ export class RpcServer {
         return this.refuse(delivery, envelope, new InvalidArgumentError(`invalid request to ${method.service}.${method.name}: ${detail}`, { data: { issues } }));
       }
     }
+    if (method.kind === "stream" || envelope.sequence !== undefined) return this.startStream(delivery, envelope, method, request);
     this.active++;
     if (envelope.idempotencyKey === undefined) return this.run(delivery, envelope, method, request, undefined);
     const key = `${method.service}.${method.name}:${envelope.idempotencyKey}`;
@@ -316,6 +327,47 @@ export class RpcServer {
     delivery.nack({ delayMs: last ? 0 : this.redeliveryDelayMs, error: { code: retry.code, message: retry.message } });
   }
 
+  /**
+   * Starts a stream: acknowledged at once (a stream is never redelivered: its caller has items
+   * already), then run by a `StreamRun` until it ends. It counts as running for the drain.
+   */
+  private startStream(delivery: Delivery, envelope: Envelope, method: MethodDefinition, request: unknown): void {
+    let window: number;
+    try {
+      if (method.kind !== "stream") throw new InvalidArgumentError(`${method.service}.${method.name} is not a stream method: call it with ferry.call`);
+      if (envelope.sequence === undefined) throw new InvalidArgumentError(`${method.service}.${method.name} is a stream method: call it with ferry.stream`);
+      window = checkStreamWindow(envelope.sequence, `the window of a stream request to ${method.service}.${method.name}`);
+    } catch (error) {
+      return this.refuse(delivery, envelope, error as FerryError);
+    }
+    this.active++;
+    delivery.ack();
+    const run = new HandlerRun(++this.nextRun, envelope, method.name, delivery.deliveryCount, this.clock, undefined);
+    this.runs.set(run.serial, run);
+    this.cancellable.set(run.callId, run);
+    const stream = new StreamRun(
+      {
+        clock: this.clock,
+        controlQueue: this.controlQueue!.name,
+        idleTimeoutMs: this.options.streamIdleTimeoutMs ?? defaultStreamIdleTimeoutMs,
+        maxItemBytes: Math.min(this.decodeLimits.maxBytes, defaultMaxMessageBytes),
+        reply: (queue, bytes) => this.transport.reply(queue, bytes),
+        finished: () => {
+          this.runs.take(run.serial);
+          this.cancellable.delete(run.callId);
+          this.streams.delete(run.callId);
+          this.counters.handled++;
+          this.settled();
+        },
+      },
+      run,
+      envelope,
+      window,
+    );
+    this.streams.set(run.callId, stream);
+    stream.start(this.handlers.get(method.name)!, request);
+  }
+
   /** Tells a caller holding an AbortSignal where to send its `Cancel`. */
   private startCancellable(envelope: Envelope, run: HandlerRun): void {
     this.cancellable.set(run.callId, run);
@@ -345,6 +397,7 @@ export class RpcServer {
     try {
       const envelope = decodeEnvelope(bytes, this.decodeLimits);
       if (envelope.kind === MessageKind.Cancel && envelope.id !== undefined) this.cancellable.get(envelope.id)?.cancel();
+      else if (envelope.kind === MessageKind.Credit && envelope.id !== undefined) this.streams.get(envelope.id)?.credit(envelope.sequence);
     } catch {
       // A malformed control message concerns no run.
     }

@@ -15,6 +15,17 @@ export const MessageKind = {
   Started: 4,
   /** Asks the server running call `id` to abort its handler. */
   Cancel: 5,
+  /** One item of a streaming reply: `sequence` is its number, from 0, and `body` its value. */
+  StreamItem: 6,
+  /** The last message of a streaming reply: `sequence` is how many items were sent; `error` when it failed. */
+  StreamEnd: 7,
+  /**
+   * From a stream's caller to the server's control queue, for call `id`: `sequence` is the credit,
+   * how many items in all the server may have sent (cumulative). Re-sent unchanged, it is a ping.
+   */
+  Credit: 8,
+  /** A server's answer to a ping on an idle stream: it is alive. */
+  Heartbeat: 9,
 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
@@ -43,15 +54,22 @@ export interface Envelope {
   /** The request or response value, msgpack-encoded (absent for `void`). */
   body?: Uint8Array;
   error?: WireError;
+  /**
+   * Streams only: an item's number (`StreamItem`), the item count (`StreamEnd`), the cumulative
+   * credit (`Credit`), or the initial credit, the window (a `Request` for a stream method).
+   * Any number on the wire: the stream code checks it, so a hostile value gets a typed error.
+   */
+  sequence?: number;
 }
 
 /**
  * Wire format, version 1: a msgpack array of 16 fields, in this order:
  *
  *   version, kind, id, correlationId, replyTo, service, method, key, idempotencyKey,
- *   deadline, attempt, cancellable, headers, body, error, (reserved)
+ *   deadline, attempt, cancellable, headers, body, error, sequence
  *
- * Absent fields are nil. `headers`, `body` and `error` are msgpack values carried as `bin`, so
+ * Absent fields are nil. `sequence` was a reserved nil before streams: messages without it are
+ * byte for byte what they were. `headers`, `body` and `error` are msgpack values carried as `bin`, so
  * the envelope itself is flat (strings, numbers, booleans, bytes). That is what lets it be
  * written and read by hand, several times faster than a general msgpack codec, while staying
  * plain msgpack any tool can inspect. The body is handed on as a view, never copied or decoded
@@ -92,7 +110,8 @@ export function encodeEnvelope(envelope: Envelope): Uint8Array {
   writer.bin(headers);
   writer.bin(envelope.body);
   writer.bin(error);
-  writer.nil();
+  if (envelope.sequence === undefined) writer.nil();
+  else writer.number(envelope.sequence);
   return writer.finish();
 }
 
@@ -107,7 +126,7 @@ export function decodeEnvelope(bytes: Uint8Array, limits: DecodeLimits = default
   if (reader.arrayHeader() !== FIELD_COUNT) throw malformed("envelope", "an array of 16 fields");
   if (reader.uintOrNil("version") !== VERSION) throw malformed("version", `version ${VERSION}`);
   const kind = reader.uintOrNil("kind");
-  if (kind === undefined || kind < MessageKind.Request || kind > MessageKind.Cancel) throw malformed("kind", "a message kind");
+  if (kind === undefined || kind < MessageKind.Request || kind > MessageKind.Heartbeat) throw malformed("kind", "a message kind");
   const envelope: Envelope = { kind: kind as MessageKind };
   const id = reader.string("id");
   if (id !== undefined) envelope.id = id;
@@ -134,7 +153,8 @@ export function decodeEnvelope(bytes: Uint8Array, limits: DecodeLimits = default
   if (body !== undefined) envelope.body = body;
   const error = reader.bin("error");
   if (error !== undefined) envelope.error = readWireError(decodeValue(error, limits), malformed);
-  reader.nil("reserved");
+  const sequence = reader.number("sequence");
+  if (sequence !== undefined) envelope.sequence = sequence;
   reader.end();
   return envelope;
 }
