@@ -6,6 +6,7 @@ import { describeValue } from "./describe-value.js";
 import { asFerryError, ClosedError, InvalidArgumentError } from "./errors.js";
 import { MemoryIdempotencyStore, type IdempotencyStore } from "./idempotency.js";
 import type { FerryCaller, ServedService, ServiceHost } from "./ferry-ports.js";
+import type { OutboxRelay, OutboxRelayOptions, RelaySource } from "./outbox/outbox.js";
 import { RpcServer, type ServeOptions, type ServerStats } from "./server.js";
 import type { BrokerStats, Transport } from "./transport.js";
 
@@ -33,6 +34,7 @@ export class Ferry implements FerryCaller, ServiceHost {
   private readonly client: RpcClient;
   private readonly servers = new Map<string, RpcServer>();
   private readonly store: IdempotencyStore;
+  private readonly relays = new Set<OutboxRelay>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -97,6 +99,18 @@ export class Ferry implements FerryCaller, ServiceHost {
     return server;
   }
 
+  /**
+   * Starts a relay that publishes `outbox`'s messages (a `PostgresOutbox`, a `FileOutbox`) on
+   * this runtime's transport, until it is stopped or the runtime closes.
+   */
+  relayOutbox(outbox: RelaySource, options?: OutboxRelayOptions): OutboxRelay {
+    if (this.closing !== undefined) throw new ClosedError("this Ferry is closed");
+    if (typeof outbox?.startRelay !== "function") throw new InvalidArgumentError(`relayOutbox: expected an outbox (PostgresOutbox, FileOutbox), got ${describeValue(outbox)}`);
+    const relay = outbox.startRelay(this.transport, options);
+    this.relays.add(relay);
+    return relay;
+  }
+
   async stats(): Promise<FerryStats> {
     const servers: Record<string, ServerStats> = {};
     for (const [name, server] of this.servers) servers[name] = server.stats();
@@ -113,6 +127,7 @@ export class Ferry implements FerryCaller, ServiceHost {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.servers.values()].map((server) => server.close()));
+      await Promise.all([...this.relays].map((relay) => relay.stop()));
       await this.client.close();
       await this.transport.close();
     })();
