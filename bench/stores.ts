@@ -78,7 +78,7 @@ async function outboxRound(ferry: Ferry, latencies: number[], handled: () => num
 }
 
 const redis = new Redis("redis://127.0.0.1:6379");
-const pool = new pg.Pool({ connectionString: "postgres://postgres@127.0.0.1:5432/test", max: 70 });
+const pool = new pg.Pool({ connectionString: "postgres://postgres@127.0.0.1:5432/test", max: 20 });
 const schema = `ferry_bench_${suffix}`;
 await pool.query(`CREATE SCHEMA "${schema}"`);
 const nc = await natsConnect({ servers: "nats://127.0.0.1:4222" });
@@ -110,6 +110,35 @@ try {
     console.log(`| ${name} | ${formatLatency(cost)} | ${formatCount(1e6 / cost)} | ${formatRatio(median(ratios.get(name)!))} |`);
   }
 
+  // Joins: a duplicate waiting in another instance (another process, as far as the store can
+  // tell) on a run in flight: how long after `complete` it has the outcome.
+  const joinStores: [string, () => Promise<IdempotencyStore & { close(): Promise<void> }>][] = [
+    ["Redis", () => RedisIdempotencyStore.open(redis, { prefix: `ferry-bench:${suffix}:join:` })],
+    ["PostgreSQL", () => PostgresIdempotencyStore.open(pool, { schema, table: "join_bench" })],
+  ];
+  const joinUs = new Map<string, number[]>(joinStores.map(([name]) => [name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, open] of joinStores) {
+      const [first, second] = [await open(), await open()];
+      for (let i = 0; i < 50; i++) {
+        const key = `join-${round}-${i}`;
+        await first.claim(key, "f");
+        const claim = await second.claim(key, "f");
+        if (claim.status !== "in-flight") throw new Error(`expected in-flight, got ${claim.status}`);
+        const started = process.hrtime.bigint();
+        await first.complete(key, { ok: true, body: undefined });
+        await claim.outcome;
+        joinUs.get(name)!.push(Number(process.hrtime.bigint() - started) / 1_000);
+      }
+      await first.close();
+      await second.close();
+    }
+  }
+  console.log(`\nA duplicate joined from another instance: from complete() to its outcome, ${rounds} x 50 joins (median)\n`);
+  console.log("| store | complete to joined outcome |");
+  console.log("|---|---:|");
+  for (const [name, values] of joinUs) console.log(`| ${name} | ${formatLatency(median(values))} |`);
+
   // Outboxes: one runtime serving the event, relaying one outbox at a time.
   const ferry = await connect({ broker: new Broker() });
   const latencies: number[] = [];
@@ -126,7 +155,23 @@ try {
   ferry.relayOutbox(postgres);
   ferry.relayOutbox(file);
   // Each row carries the time it was written (just before its commit, or its send), ms.
+  await pool.query(`CREATE TABLE "${schema}".plain_rows (n int NOT NULL, sent_at bigint NOT NULL)`);
   const writers: [string, (n: number) => Promise<void>][] = [
+    [
+      // The database's own commit rate, as a peer: the same transactions with a plain row and no relay.
+      "plain INSERT, no outbox",
+      async (n) => {
+        const tx = await pool.connect();
+        try {
+          await tx.query("BEGIN");
+          await tx.query(`INSERT INTO "${schema}".plain_rows (n, sent_at) VALUES ($1, $2)`, [n, Date.now()]);
+          await tx.query("COMMIT");
+        } finally {
+          tx.release();
+        }
+        handledCount++;
+      },
+    ],
     [
       "PostgresOutbox",
       async (n) => {
@@ -151,7 +196,8 @@ try {
   console.log("| outbox | rows relayed and handled/s | send to handled, median |");
   console.log("|---|---:|---:|");
   for (const [name, results] of outboxResults) {
-    console.log(`| ${name} | ${formatCount(median(results.map((r) => r.rowsPerSecond)))} | ${formatLatency(median(results.map((r) => r.latencyUs)))} |`);
+    const latency = name.startsWith("plain") ? "-" : formatLatency(median(results.map((r) => r.latencyUs)));
+    console.log(`| ${name} | ${formatCount(median(results.map((r) => r.rowsPerSecond)))} | ${latency} |`);
   }
   await ferry.close();
   await file.close();
