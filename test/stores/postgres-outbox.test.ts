@@ -83,6 +83,16 @@ describe("PostgresOutbox", function () {
     expect(relays.map((relay) => relay.stats().relayed).reduce((a, b) => a + b)).to.equal(500);
   });
 
+  it("with notify: false, finds committed rows at its poll", async () => {
+    const outbox = await PostgresOutbox.open(db.pool, { schema: db.schema, notify: false });
+    const relay = ferry.relayOutbox(outbox, { pollMs: 50 });
+    await inTransaction(outbox, [1, 2]);
+    await until(() => handled.length === 2, "both rows handled");
+    await relay.stop();
+    await relay.stop(); // a second stop waits for the first, and gives nothing back twice
+    expect(handled.map((row) => row.order)).to.deep.equal([1, 2]);
+  });
+
   it("refuses a send without a client, naming what it got", async () => {
     const outbox = await PostgresOutbox.open(db.pool, { schema: db.schema });
     const error = await rejection(outbox.send(undefined as never, Shipping.methods.shipped, { order: 1, customer: "ann" }));

@@ -45,6 +45,7 @@ export class RelayLoop implements OutboxRelay {
   private resume: (() => void) | undefined;
   private woken = false;
   private stopped = false;
+  private stopping: Promise<void> | undefined;
   private readonly running: Promise<void>;
 
   constructor(
@@ -65,11 +66,15 @@ export class RelayLoop implements OutboxRelay {
     return { ...this.counts };
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.resume?.();
-    await this.running;
-    await this.onStop();
+  /** Finishes the round under way, then stops; a second call waits for the first. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      this.resume?.();
+      await this.running;
+      await this.onStop();
+    })();
+    return this.stopping;
   }
 
   private async run(): Promise<void> {
