@@ -72,10 +72,11 @@ export class RedisIdempotencyStore implements IdempotencyStore {
   private readonly leaseMs: number;
   private readonly renewals: LeaseRenewals<Buffer>;
   private readonly waiters: JoinWaiters;
+  private readonly subscriber: Redis;
 
   private constructor(
     private readonly redis: Redis,
-    private readonly subscriber: Redis,
+    subscribe: () => Redis,
     options: RedisIdempotencyStoreOptions,
   ) {
     this.prefix = nameOption("RedisIdempotencyStore", "prefix", options.prefix, "ferry:idempotency:", /^.{1,200}$/s, "a string of 1 to 200 characters");
@@ -85,13 +86,15 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     const pollMs = positiveMs("RedisIdempotencyStore", "pollMs", options.pollMs, defaultJoinPollMs);
     this.renewals = new LeaseRenewals(this.leaseMs, (id, run) => this.redis.eval(renewScript, 1, id, run, String(this.leaseMs)));
     this.waiters = new JoinWaiters((id, fingerprint) => this.read(id, fingerprint), pollMs);
+    this.subscriber = subscribe();
   }
 
   /** Subscribes to the store's channel (on a duplicate of `redis`) and returns the store. */
   static async open(redis: Redis, options: RedisIdempotencyStoreOptions = {}): Promise<RedisIdempotencyStore> {
     if (typeof redis?.duplicate !== "function") throw new InvalidArgumentError("RedisIdempotencyStore.open: expected an ioredis client");
-    const subscriber = redis.duplicate();
-    const store = new RedisIdempotencyStore(redis, subscriber, options);
+    // Options are checked before the subscriber connection exists, so a bad one leaves nothing open.
+    const store = new RedisIdempotencyStore(redis, () => redis.duplicate(), options);
+    const subscriber = store.subscriber;
     subscriber.on("message", (channel: string, id: string) => {
       if (channel === store.channel) store.waiters.notify(id);
     });
