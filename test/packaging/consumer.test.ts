@@ -26,7 +26,7 @@ describe("Ferry as installed from its packages", function () {
         expect(strays, `files outside dist: ${strays.join(", ")}`).to.deep.equal([]);
         expect(files.filter((file) => /(^|\/)(test|tests|bench|examples|fixtures)\//.test(file))).to.deep.equal([]);
         expect(files).to.include.members(["README.md", "LICENSE", "dist/index.js", "dist/index.d.ts", "dist/index.js.map"]);
-        if (name === "ferry") expect(files).to.include.members(["dist/cli/main.js", "dist/broker/index.js", "dist/transports/nats/index.js", "dist/transports/rabbitmq/index.js"]);
+        if (name === "ferry") expect(files).to.include.members(["dist/cli/main.js", "dist/broker/index.js", "dist/transports/nats/index.js", "dist/transports/rabbitmq/index.js", "dist/redis/index.js", "dist/postgres/index.js"]);
         else expect(files).to.include.members(["dist/codegen-cli.js", "dist/codegen-cli.d.ts"]);
       });
     }
@@ -42,7 +42,7 @@ describe("Ferry as installed from its packages", function () {
     after(() => app?.remove());
 
     it("installs no codegen, TypeScript, NATS client or unused package, and weighs under 18 MB on disk", () => {
-      for (const absent of ["ts-morph", "typescript", "@ts-morph/common", "nats", "amqplib", "uuid", "ferry-codegen"]) {
+      for (const absent of ["ts-morph", "typescript", "@ts-morph/common", "nats", "amqplib", "uuid", "ferry-codegen", "ioredis", "pg"]) {
         expect(existsSync(join(app.dir, "node_modules", absent)), `node_modules/${absent}`).to.equal(false);
       }
       const { onDisk, apparent } = directoryBytes(join(app.dir, "node_modules"));
@@ -86,6 +86,12 @@ describe("Ferry as installed from its packages", function () {
       const { stdout } = await inApp(app.dir, process.execPath, ["amqp.mjs"]);
       expect(stdout).to.match(/^function amqp:\/\/guest:guest@127\.0\.0\.1:5672\nINVALID_ARGUMENT: .*npm install amqplib/);
     });
+
+    it("names the package to install for ferry outbox relay", async () => {
+      const result = await exitOf(app.dir, join(app.dir, "node_modules/.bin/ferry"), ["outbox", "relay", "--database", "postgres://127.0.0.1/none"]);
+      expect(result.code).to.equal(1);
+      expect(result.stderr).to.include("npm install pg");
+    });
   });
 
   describe("a project made by ferry init, with codegen and NATS installed", () => {
@@ -97,6 +103,8 @@ describe("Ferry as installed from its packages", function () {
       const manifest = JSON.parse(readFileSync(join(project, "package.json"), "utf8")) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
       manifest.dependencies.ferry = `file:${tarballs.ferry}`;
       manifest.dependencies.nats = "2.29.3";
+      manifest.dependencies.ioredis = "5.11.1";
+      manifest.dependencies.pg = "8.23.1";
       manifest.devDependencies["ferry-codegen"] = `file:${tarballs["ferry-codegen"]}`;
       writeFileSync(join(project, "package.json"), JSON.stringify(manifest, null, 2));
       // What init generated is made again below by the installed codegen.
@@ -132,6 +140,37 @@ describe("Ferry as installed from its packages", function () {
       } finally {
         await broker.stop();
       }
+    });
+
+    it("shares idempotency on Redis and PostgreSQL through ferry/redis and ferry/postgres", async () => {
+      const suffix = Math.random().toString(36).slice(2, 10);
+      writeFileSync(
+        join(app.dir, "stores.mjs"),
+        [
+          'import { Redis } from "ioredis";',
+          'import pg from "pg";',
+          'import { RedisIdempotencyStore } from "ferry/redis";',
+          'import { PostgresIdempotencyStore, PostgresOutbox } from "ferry/postgres";',
+          `const redis = new Redis("redis://127.0.0.1:6379");`,
+          `const redisStore = await RedisIdempotencyStore.open(redis, { prefix: "ferry-packaging-${suffix}:" });`,
+          'const statuses = [(await redisStore.claim("k", "f")).status, (await redisStore.claim("k", "other")).status];',
+          'await redisStore.release("k");',
+          "await redisStore.close();",
+          "redis.disconnect();",
+          'const pool = new pg.Pool({ connectionString: "postgres://postgres@127.0.0.1:5432/test" });',
+          `const table = "ferry_packaging_${suffix}";`,
+          "const pgStore = await PostgresIdempotencyStore.open(pool, { table });",
+          'statuses.push((await pgStore.claim("k", "f")).status, (await pgStore.claim("k", "other")).status);',
+          "await pgStore.close();",
+          'const outbox = await PostgresOutbox.open(pool, { table: `${table}_outbox` });',
+          "statuses.push(await outbox.pending());",
+          'await pool.query(`DROP TABLE "${table}", "${table}_outbox"`);',
+          "await pool.end();",
+          "console.log(JSON.stringify(statuses));",
+        ].join("\n"),
+      );
+      const { stdout } = await inApp(app.dir, process.execPath, ["stores.mjs"]);
+      expect(JSON.parse(stdout)).to.deep.equal(["new", "mismatch", "new", "mismatch", 0]);
     });
 
     it("calls over NATS", async function () {

@@ -39,6 +39,18 @@ export {
 // Idempotency, dependency injection and time.
 export { MemoryIdempotencyStore, type Claim, type IdempotencyStore, type MemoryIdempotencyStoreOptions, type Outcome } from "./core/idempotency.js";
 export { FERRY, IDEMPOTENCY_STORE, TRANSPORT, type Provider } from "./core/di.js";
+// The outbox before the queue (the database one is in `ferry/postgres`).
+export { FileOutbox, defaultFileOutboxMaxBytes, type FileOutboxOptions } from "./core/outbox/file-outbox.js";
+export {
+  defaultOutboxBatch,
+  defaultOutboxPollMs,
+  type OutboxReceipt,
+  type OutboxRelay,
+  type OutboxRelayOptions,
+  type OutboxRelayStats,
+  type OutboxSendOptions,
+  type RelaySource,
+} from "./core/outbox/outbox.js";
 export { systemClock, type Clock } from "./core/clock.js";
 export type { DecodeLimits } from "./core/wire/codec.js";
 export type { BackoffOptions } from "./core/backoff.js";

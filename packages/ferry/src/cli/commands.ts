@@ -1,5 +1,6 @@
 import { defaultBrokerHost, defaultBrokerPort, defaultBrokerUrl } from "../broker/server/broker-address.js";
 import { defaultFsync } from "../broker/storage/fsync-policy.js";
+import { defaultOutboxBatch, defaultOutboxPollMs } from "../core/outbox/outbox.js";
 import type { CommandSpec, ParsedCommandArgs } from "./command-spec.js";
 
 /** Runs a parsed subcommand; resolves with the process exit code. */
@@ -152,5 +153,23 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
       ],
     },
     load: async () => (await import("./dlq-command.js")).dlqCommand,
+  },
+  outbox: {
+    spec: {
+      name: "outbox",
+      summary: "Relay a PostgreSQL outbox table's committed rows to the broker (ferry outbox relay), until SIGINT or SIGTERM.",
+      positionals: { usage: "relay", min: 1, max: 1, description: "the action: relay" },
+      flags: {
+        database: { type: "string", valueName: "<url>", description: "the PostgreSQL database holding the outbox (postgres://...); or DATABASE_URL (required)" },
+        url: urlFlag,
+        token: tokenFlag,
+        schema: { type: "string", valueName: "<schema>", description: "schema of the outbox table", defaultText: "the search path" },
+        table: { type: "string", valueName: "<table>", description: "the outbox table (created if missing)", defaultText: "ferry_outbox" },
+        batch: { type: "string", valueName: "<rows>", description: "rows locked and published per round", defaultText: String(defaultOutboxBatch) },
+        "poll-ms": { type: "string", valueName: "<ms>", description: "how often an idle relay looks for rows, besides each commit's NOTIFY", defaultText: String(defaultOutboxPollMs) },
+      },
+      notes: ["Needs the pg package (npm install pg). Several relays may run at once: rows of one key still go in order."],
+    },
+    load: async () => (await import("./outbox-command.js")).outboxCommand,
   },
 };

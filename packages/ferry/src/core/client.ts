@@ -4,7 +4,8 @@ import { newCallId } from "./call-id.js";
 import { CallTimers } from "./call-timers.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import { systemClock, type Clock } from "./clock.js";
-import { defaultDecodeLimits, encodeValue, type DecodeLimits } from "./wire/codec.js";
+import { defaultDecodeLimits, type DecodeLimits } from "./wire/codec.js";
+import { encodeRequest, eventMessage, mergeHeaders } from "./event-message.js";
 import { currentContext } from "./context.js";
 import type { MethodDefinition, StreamMethodDefinition } from "./definition.js";
 import { defaultMaxOpenStreams, defaultStreamHeartbeatMs, defaultStreamWindow } from "./defaults.js";
@@ -105,9 +106,6 @@ export const defaultCallTimeoutMs = 10_000;
  * whose broker or servers stopped answering from growing without limit.
  */
 export const defaultMaxPendingCalls = 50_000;
-
-/** Headers a nested call inherits from the call its handler is serving. */
-const inheritedHeaders = ["traceparent", "tracestate"];
 
 /**
  * The caller's side: one reply queue per client, a table from correlation id to pending call,
@@ -271,25 +269,9 @@ export class RpcClient {
     if (this.closed) throw new ClosedError("the client is closed");
     checkMethod(method, "emit");
     checkOptions(options, "emit");
-    const context = currentContext();
-    const callId = newCallId();
-    const key = options.key ?? method.keyOf?.(payload);
-    const envelope: Envelope = {
-      kind: MessageKind.Event,
-      id: callId,
-      service: method.service,
-      method: method.name,
-      attempt: 1,
-    };
-    const idempotencyKey = options.idempotencyKey ?? (method.idempotent === true ? callId : undefined);
-    if (idempotencyKey !== undefined) envelope.idempotencyKey = idempotencyKey;
-    if (key !== undefined) envelope.key = key;
-    const headers = mergeHeaders(context?.headers, options.headers);
-    if (headers !== undefined) envelope.headers = headers;
-    if (payload !== undefined) envelope.body = encodeRequest(payload);
-    const topic = serviceTopic(method.service);
+    const { topic, bytes, key, messageId, durable } = eventMessage(method, payload, options, false);
     try {
-      await this.transport.publish(topic, encodeEnvelope(envelope), { key, messageId: idempotencyKey ?? callId, durable: method.durable === true });
+      await this.transport.publish(topic, bytes, { key, messageId, durable });
     } catch (error) {
       throw asFerryError(error, `publishing an event to ${topic}`);
     }
@@ -343,25 +325,6 @@ export class RpcClient {
     this.routing?.unsubscribe();
     this.replyQueue?.close();
   }
-}
-
-function encodeRequest(request: unknown): Uint8Array {
-  try {
-    return encodeValue(request);
-  } catch (error) {
-    throw new InvalidArgumentError(`the request cannot be encoded: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-function mergeHeaders(parent: Readonly<Record<string, string>> | undefined, own: Record<string, string> | undefined): Record<string, string> | undefined {
-  let headers: Record<string, string> | undefined;
-  if (parent !== undefined) {
-    for (const name of inheritedHeaders) {
-      const value = parent[name];
-      if (value !== undefined) (headers ??= {})[name] = value;
-    }
-  }
-  return own === undefined ? headers : { ...headers, ...own };
 }
 
 function combineSignals(own: AbortSignal | undefined, parent: AbortSignal | undefined): AbortSignal | undefined {

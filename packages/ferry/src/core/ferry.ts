@@ -8,6 +8,7 @@ import { DeadLetterQueue } from "./dead-letter-queue.js";
 import { asFerryError, ClosedError, InvalidArgumentError } from "./errors.js";
 import { MemoryIdempotencyStore, type IdempotencyStore } from "./idempotency.js";
 import type { FerryCaller, FerryStreamer, ServedService, ServiceHost } from "./ferry-ports.js";
+import type { OutboxRelay, OutboxRelayOptions, RelaySource } from "./outbox/outbox.js";
 import { RpcServer, type ServeOptions, type ServerStats } from "./server.js";
 import type { BrokerStats, Transport } from "./transport.js";
 import { systemClock } from "./clock.js";
@@ -41,6 +42,7 @@ export class Ferry implements FerryCaller, FerryStreamer, ServiceHost {
   private readonly store: IdempotencyStore;
   /** Answers `ferry services` and `ferry ping` for the services this runtime serves. */
   private readonly registry: RegistryResponder;
+  private readonly relays = new Set<OutboxRelay>();
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -118,6 +120,18 @@ export class Ferry implements FerryCaller, FerryStreamer, ServiceHost {
     return new DeadLetterQueue(this.transport, service, this.options.clock === undefined ? {} : { clock: this.options.clock });
   }
 
+  /**
+   * Starts a relay that publishes `outbox`'s messages (a `PostgresOutbox`, a `FileOutbox`) on
+   * this runtime's transport, until it is stopped or the runtime closes.
+   */
+  relayOutbox(outbox: RelaySource, options?: OutboxRelayOptions): OutboxRelay {
+    if (this.closing !== undefined) throw new ClosedError("this Ferry is closed");
+    if (typeof outbox?.startRelay !== "function") throw new InvalidArgumentError(`relayOutbox: expected an outbox (PostgresOutbox, FileOutbox), got ${describeValue(outbox)}`);
+    const relay = outbox.startRelay(this.transport, options);
+    this.relays.add(relay);
+    return relay;
+  }
+
   async stats(): Promise<FerryStats> {
     const servers: Record<string, ServerStats> = {};
     for (const [name, server] of this.servers) servers[name] = server.stats();
@@ -149,6 +163,7 @@ export class Ferry implements FerryCaller, FerryStreamer, ServiceHost {
     this.closing ??= (async () => {
       await Promise.all([...this.servers.values()].map((server) => server.close()));
       await this.registry.close();
+      await Promise.all([...this.relays].map((relay) => relay.stop()));
       await this.client.close();
       await this.transport.close();
     })();
