@@ -11,6 +11,10 @@ export type { CallOptions, ClientOptions, ClientStats, EmitOptions } from "./cor
 export type { ServeOptions, ServerStats } from "./core/server.js";
 export { currentContext, type CallContext } from "./core/context.js";
 
+// Interceptors, logging and caller stacks (README, "Observability").
+export type { AttemptWatcher, ClientInterceptor, IncomingCall, OutgoingAttempt, OutgoingCall, ServerInterceptor } from "./core/interceptors.js";
+export { consoleLogger, silentLogger, type Logger } from "./core/logger.js";
+
 // Service definitions (what codegen writes, or `defineService` by hand).
 export {
   defineService,

@@ -10,6 +10,9 @@ import type { MethodDefinition } from "./definition.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "./wire/envelope.js";
 import { errorClasses, type ErrorClass, type ErrorClasses } from "./error-registry.js";
 import { asFerryError, ClosedError, InvalidArgumentError, QueueFullError } from "./errors.js";
+import { captureCallerStack } from "./caller-stack.js";
+import { checkInterceptors, runChain, type ClientInterceptor } from "./interceptors.js";
+import { InterceptedCall } from "./outgoing-call.js";
 import { PendingCall, type CallHost, type CallPlan } from "./pending-call.js";
 import { correlationIdOf, ReplyRouter, type ReplyTarget } from "./reply-router.js";
 import { serviceTopic } from "./topics.js";
@@ -37,6 +40,17 @@ export interface ClientOptions {
    * such errors arrive as `RemoteError`, with the same name and fields.
    */
   errors?: readonly ErrorClass[];
+  /**
+   * Wrap every outgoing call, first to last, around the sending of its request (see
+   * `ClientInterceptor`). Default: none, and a call then goes straight to its first attempt.
+   * Events (`emit`) do not pass through them.
+   */
+  interceptors?: readonly ClientInterceptor[];
+  /**
+   * Append the stack of the line that made a call to its failure (a `TimeoutError` shows where
+   * the call was made). Default true; costs one stack capture per call (README, "Caller stacks").
+   */
+  callerStacks?: boolean;
   clock?: Clock;
 }
 
@@ -106,6 +120,8 @@ export class RpcClient {
   private readonly decodeLimits: DecodeLimits;
   private readonly validateResponses: boolean;
   private readonly errorClasses: ErrorClasses | undefined;
+  private readonly interceptors: readonly ClientInterceptor[];
+  private readonly callerStacks: boolean;
   private readonly router: ReplyRouter;
   private readonly timers: CallTimers;
   private replyQueue: ReplyQueue | undefined;
@@ -125,6 +141,8 @@ export class RpcClient {
     this.decodeLimits = options.decodeLimits ?? defaultDecodeLimits;
     this.validateResponses = options.validateResponses ?? false;
     this.errorClasses = errorClasses(options.errors);
+    this.interceptors = checkInterceptors(options.interceptors, "connect");
+    this.callerStacks = options.callerStacks ?? true;
     this.router = new ReplyRouter(this.decodeLimits);
     this.timers = new CallTimers(this.clock);
   }
@@ -176,10 +194,17 @@ export class RpcClient {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (this.interceptors.length === 0) return this.send(plan, host, now) as Promise<Res>;
+    return runChain(this.interceptors, new InterceptedCall(plan, request), () => this.send(plan, host, this.clock.now())) as Promise<Res>;
+  }
+
+  /** Starts the call's first attempt; resolves with its outcome. */
+  private send(plan: CallPlan, host: CallHost, now: number): Promise<unknown> {
+    if (this.closed) return Promise.reject(new ClosedError("the client is closed"));
     const call = new PendingCall(plan, host);
     this.router.add(plan.correlationId, call);
     call.start(now);
-    return call.promise as Promise<Res>;
+    return call.promise;
   }
 
   /** Publishes a fire-and-forget call; resolves once the broker has confirmed it. */
@@ -242,6 +267,7 @@ export class RpcClient {
       signal,
       durable: method.durable === true,
       validateResponse: this.validateResponses ? method.validateResponse : undefined,
+      callerStack: this.callerStacks ? captureCallerStack(RpcClient.prototype.call) : undefined,
     };
   }
 

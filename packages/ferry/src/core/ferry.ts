@@ -7,6 +7,11 @@ import { asFerryError, ClosedError, InvalidArgumentError } from "./errors.js";
 import { MemoryIdempotencyStore, type IdempotencyStore } from "./idempotency.js";
 import type { FerryCaller, ServedService, ServiceHost } from "./ferry-ports.js";
 import { RpcServer, type ServeOptions, type ServerStats } from "./server.js";
+import { checkLogger, type Logger } from "./logger.js";
+import { logConnectionStates, loggingObserver } from "./runtime-log.js";
+import { combineObservers, type ServerObserver } from "./server-observer.js";
+import type { RuntimeTelemetry } from "./telemetry/load-telemetry.js";
+import type { Subscription as RxSubscription } from "rxjs";
 import type { BrokerStats, Transport } from "./transport.js";
 
 export interface FerryOptions extends ClientOptions {
@@ -16,6 +21,19 @@ export interface FerryOptions extends ClientOptions {
    * which Ferry never writes to.
    */
   container?: DependencyContainer;
+  /**
+   * Where the runtime logs connection state changes, redeliveries, dead letters and refused input
+   * (never payloads): a pino-compatible logger (`error`, `warn`, `info`, `debug`, each
+   * `(facts, message)`). Default: `silentLogger`, nothing is logged; `consoleLogger` writes
+   * warnings and errors to stderr.
+   */
+  logger?: Logger;
+  /**
+   * OpenTelemetry spans and metrics, through `@opentelemetry/api`, when it is installed and the
+   * application registered a TracerProvider or MeterProvider before `connect`. Default true;
+   * `false` turns them off (the API is then not even loaded).
+   */
+  telemetry?: boolean;
 }
 
 export interface FerryStats {
@@ -33,19 +51,26 @@ export class Ferry implements FerryCaller, ServiceHost {
   private readonly client: RpcClient;
   private readonly servers = new Map<string, RpcServer>();
   private readonly store: IdempotencyStore;
+  private readonly observer: ServerObserver | undefined;
+  private readonly stateLog: RxSubscription | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(
     readonly transport: Transport,
     private readonly options: FerryOptions = {},
+    /** The built-in telemetry `connect` loaded, if any. */
+    private readonly telemetry?: RuntimeTelemetry,
   ) {
+    const logger = checkLogger(options.logger, "connect");
     this.container = createRuntimeContainer(options.container);
     this.container.register(FERRY, { useValue: this });
     this.container.register(TRANSPORT, { useValue: transport });
     this.store = this.container.isRegistered(IDEMPOTENCY_STORE, true)
       ? this.container.resolve(IDEMPOTENCY_STORE)
       : new MemoryIdempotencyStore(options.clock === undefined ? {} : { clock: options.clock });
-    this.client = new RpcClient(transport, options);
+    this.client = new RpcClient(transport, telemetry === undefined ? options : { ...options, interceptors: [telemetry.client, ...(options.interceptors ?? [])] });
+    this.observer = combineObservers([options.logger === undefined ? undefined : loggingObserver(logger), telemetry?.observer]);
+    this.stateLog = options.logger === undefined ? undefined : logConnectionStates(transport, logger);
   }
 
   async start(): Promise<void> {
@@ -85,7 +110,7 @@ export class Ferry implements FerryCaller, ServiceHost {
       ...(this.options.clock === undefined ? {} : { clock: this.options.clock }),
       ...(this.options.decodeLimits === undefined ? {} : { decodeLimits: this.options.decodeLimits }),
       ...options,
-    });
+    }, { ...(this.telemetry === undefined ? {} : { interceptors: [this.telemetry.server] }), ...(this.observer === undefined ? {} : { observer: this.observer }) });
     this.servers.set(name, server);
     try {
       await server.start();
@@ -115,6 +140,7 @@ export class Ferry implements FerryCaller, ServiceHost {
       await Promise.all([...this.servers.values()].map((server) => server.close()));
       await this.client.close();
       await this.transport.close();
+      this.stateLog?.unsubscribe();
     })();
     return this.closing;
   }
