@@ -95,16 +95,16 @@ describe("caller stacks", function () {
     }
   }
 
-  it("shows where a call that timed out was made", async () => {
-    const error = await makeTheVaultCall(undefined);
+  it("shows where a call that timed out was made, with callerStacks: true", async () => {
+    const error = await makeTheVaultCall(true);
     expect(error).to.be.instanceOf(TimeoutError);
     expect(error.stack).to.contain("--- the call was made at:");
     const caller = error.stack!.split("--- the call was made at:")[1]!;
     expect(caller).to.contain("makeTheVaultCall");
   });
 
-  it("leaves the stack alone with callerStacks: false", async () => {
-    const error = await makeTheVaultCall(false);
+  it("leaves the stack alone by default", async () => {
+    const error = await makeTheVaultCall(undefined);
     expect(error).to.be.instanceOf(TimeoutError);
     expect(error.stack).not.to.contain("the call was made at");
     expect(error.stack).not.to.contain("makeTheVaultCall");

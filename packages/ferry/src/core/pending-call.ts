@@ -65,7 +65,7 @@ export interface CallPlan {
   /** Watches each attempt, when the runtime has interceptors. */
   attempts?: AttemptObserver;
   /** Where the call was made (`callerStacks`): its stack is appended to the call's failure. */
-  callerStack?: Error;
+  callerStack?: { stack?: string } | undefined;
 }
 
 /** What the one timer of a call is waiting for. */

@@ -34,6 +34,7 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
   const { port } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError(`metrics port must be a whole number from 0 to 65535, got ${describeValue(port)}`);
   const host = options.host ?? defaultMetricsHost;
+  await importOptionalPeer(() => import("@opentelemetry/api"), "@opentelemetry/api", "the broker's metrics endpoint");
   const { MeterProvider } = await importOptionalPeer(() => import("@opentelemetry/sdk-metrics"), "@opentelemetry/sdk-metrics", "the broker's metrics endpoint");
   const { PrometheusExporter } = await importOptionalPeer(() => import("@opentelemetry/exporter-prometheus"), "@opentelemetry/exporter-prometheus", "the broker's metrics endpoint");
   const exporter = new PrometheusExporter({ preventServerStart: true });
