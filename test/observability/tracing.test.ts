@@ -10,6 +10,7 @@ import { Broker } from "../../packages/ferry/src/broker/broker.js";
 import { startBroker, type RunningBroker } from "../../packages/ferry/src/broker/server/broker-server.js";
 import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
 import { onlySpan, parentOf, registerSdk, type RegisteredSdk } from "../support/otel-sdk.js";
+import { fakeClock } from "../support/fake-clock.js";
 import { rejection } from "../support/wait.js";
 
 const Shop = defineService("TraceShop", {
@@ -199,12 +200,19 @@ describe("OpenTelemetry switches", function () {
     const broker = new Broker();
     const Slow = defineService("TraceSlow", { wait: method<Record<string, never>, never>() });
     try {
-      const ferry = await connect({ broker });
-      await ferry.serve(Slow, { wait: () => new Promise<never>(() => {}) }, { drainTimeoutMs: 10 });
+      const server = await connect({ broker, telemetry: false });
+      await server.serve(Slow, { wait: () => new Promise<never>(() => {}) }, { drainTimeoutMs: 10 });
+      // The caller's time is a fake clock: two attempts of 1 s with 10 ms between them, whatever the machine's load.
+      const clock = fakeClock();
+      const ferry = await connect({ broker, clock });
       const traceId = "0af7651916cd43dd8448eb211c80319c";
-      const error = await rejection(ferry.call(Slow.methods.wait, {}, { timeoutMs: 20, retries: 1, headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } }));
+      const backoff = { initialMs: 10, maxMs: 10, multiplier: 1, jitter: 0 };
+      const failed = rejection(ferry.call(Slow.methods.wait, {}, { timeoutMs: 1_000, retries: 1, backoff, headers: { traceparent: `00-${traceId}-b7ad6b7169203331-01` } }));
+      await clock.tick(2_010);
+      const error = await failed;
       expect(error.code).to.equal("TIMEOUT");
       await ferry.close();
+      await server.close();
       const call = onlySpan(sdk.spans(), "TraceSlow/wait");
       expect(call.spanContext().traceId).to.equal(traceId);
       expect(parentOf(call)).to.equal("b7ad6b7169203331");

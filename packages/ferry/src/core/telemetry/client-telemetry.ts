@@ -2,7 +2,7 @@ import type { Attributes } from "@opentelemetry/api";
 import { ErrorCode } from "../errors.js";
 import type { ClientInterceptor } from "../interceptors.js";
 import { Attr, durationBucketsSeconds, errorType, Metric, rpcSystem } from "./names.js";
-import { parentContext, type TelemetryTools } from "./otel.js";
+import { messagingAttributes, parentContext, type TelemetryTools } from "./otel.js";
 import { parseTraceparent, writeTraceparent } from "./traceparent.js";
 
 /**
@@ -36,14 +36,7 @@ export function clientTelemetry({ otel, tracer, meter, messagingSystem }: Teleme
         `send ${attempt.topic}`,
         {
           kind: SpanKind.PRODUCER,
-          attributes: {
-            [Attr.MessagingSystem]: messagingSystem,
-            [Attr.MessagingOperationType]: "send",
-            [Attr.MessagingOperationName]: "send",
-            [Attr.MessagingDestinationName]: attempt.topic,
-            [Attr.MessagingMessageId]: attempt.messageId,
-            [Attr.Attempt]: attempt.attempt,
-          },
+          attributes: { ...messagingAttributes("send", messagingSystem, attempt.topic, attempt.messageId), [Attr.Attempt]: attempt.attempt },
         },
         callContext,
       );

@@ -1,4 +1,5 @@
 import type * as OtelApi from "@opentelemetry/api";
+import { Attr } from "./names.js";
 
 /** The `@opentelemetry/api` module, loaded at connect (an optional peer of ferry). */
 export type Otel = typeof OtelApi;
@@ -18,4 +19,15 @@ export function parentContext(otel: Otel, headers: Readonly<Record<string, strin
   if (otel.trace.getSpan(active) !== undefined) return active;
   const remote = parse(headers);
   return remote === undefined ? active : otel.trace.setSpanContext(active, remote);
+}
+
+/** The messaging attributes a send and a process span share: what, where, and which message. */
+export function messagingAttributes(operation: "send" | "process", system: string, topic: string, messageId: string): OtelApi.Attributes {
+  return {
+    [Attr.MessagingSystem]: system,
+    [Attr.MessagingOperationType]: operation,
+    [Attr.MessagingOperationName]: operation,
+    [Attr.MessagingDestinationName]: topic,
+    [Attr.MessagingMessageId]: messageId,
+  };
 }

@@ -2,7 +2,7 @@ import type { Attributes } from "@opentelemetry/api";
 import type { ServerInterceptor } from "../interceptors.js";
 import type { ServerObserver } from "../server-observer.js";
 import { Attr, durationBucketsSeconds, errorType, Metric, rpcSystem } from "./names.js";
-import type { TelemetryTools } from "./otel.js";
+import { messagingAttributes, type TelemetryTools } from "./otel.js";
 import { parseTraceparent, writeTraceparent } from "./traceparent.js";
 
 /**
@@ -30,12 +30,8 @@ export function serverTelemetry({ otel, tracer, meter, messagingSystem }: Teleme
       {
         kind: SpanKind.CONSUMER,
         attributes: {
-          [Attr.MessagingSystem]: messagingSystem,
-          [Attr.MessagingOperationType]: "process",
-          [Attr.MessagingOperationName]: "process",
-          [Attr.MessagingDestinationName]: call.topic,
+          ...messagingAttributes("process", messagingSystem, call.topic, `${call.callId}:${call.attempt}`),
           [Attr.MessagingPartitionId]: String(call.partition),
-          [Attr.MessagingMessageId]: `${call.callId}:${call.attempt}`,
           [Attr.MessagingConsumerGroup]: call.group,
           [Attr.DeliveryCount]: call.deliveryCount,
           [Attr.RpcSystemName]: rpcSystem,
