@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { SpanKind, SpanStatusCode } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { HistogramMetricData, SumMetricData } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { connect, type ConnectOptions } from "../../packages/ferry/src/connect.js";
@@ -224,6 +224,31 @@ describe("OpenTelemetry switches", function () {
       expect(sum("ferry.client.attempts")).to.equal(2);
       expect(sum("ferry.client.retries")).to.equal(1);
       expect(sum("ferry.client.timeouts")).to.equal(2);
+    } finally {
+      broker.close();
+      await sdk.close();
+    }
+  });
+
+  it("with a context manager (as NodeSDK registers), parents a call on the active span and makes the process span active in the handler", async () => {
+    const sdk = registerSdk({ contextManager: true });
+    const broker = new Broker();
+    try {
+      const ferry = await connect({ broker });
+      const tracer = trace.getTracer("test-app");
+      await ferry.serve(Stock, { reserve: ({ sku }) => tracer.startActiveSpan("count shelves", (span) => (span.end(), sku.length)) });
+      const reply = await tracer.startActiveSpan("GET /checkout", async (span) => {
+        try {
+          return await ferry.call(Stock.methods.reserve, { sku: "abcd" });
+        } finally {
+          span.end();
+        }
+      });
+      expect(reply).to.equal(4);
+      await ferry.close();
+      const spans = sdk.spans();
+      const chain = ["GET /checkout", "TraceStock/reserve", "send svc.TraceStock", "process svc.TraceStock", "count shelves"].map((name) => onlySpan(spans, name));
+      for (let i = 1; i < chain.length; i++) expect(parentOf(chain[i]!), chain[i]!.name).to.equal(chain[i - 1]!.spanContext().spanId);
     } finally {
       broker.close();
       await sdk.close();

@@ -1,6 +1,7 @@
 // A real OpenTelemetry SDK registered globally for a test, as an application registers one:
 // spans to an in-memory exporter, metrics to a reader the test collects on demand.
-import { metrics, trace } from "@opentelemetry/api";
+import { context, metrics, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { AggregationTemporality, MeterProvider, MetricReader, type MetricData } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 
@@ -21,13 +22,15 @@ export interface RegisteredSdk {
   close(): Promise<void>;
 }
 
-export function registerSdk(options: { tracing?: boolean; metrics?: boolean } = {}): RegisteredSdk {
+/** `contextManager`: also register the AsyncLocalStorage context manager, as NodeSDK does. */
+export function registerSdk(options: { tracing?: boolean; metrics?: boolean; contextManager?: boolean } = {}): RegisteredSdk {
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
   const reader = new CollectingReader();
   const meterProvider = new MeterProvider({ readers: [reader] });
   if (options.tracing !== false) trace.setGlobalTracerProvider(tracerProvider);
   if (options.metrics !== false) metrics.setGlobalMeterProvider(meterProvider);
+  if (options.contextManager === true) context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   return {
     spans: () => exporter.getFinishedSpans(),
     async metrics() {
@@ -39,6 +42,7 @@ export function registerSdk(options: { tracing?: boolean; metrics?: boolean } = 
     async close() {
       trace.disable();
       metrics.disable();
+      context.disable();
       await tracerProvider.shutdown();
       await meterProvider.shutdown();
     },
