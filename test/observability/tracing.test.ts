@@ -195,6 +195,17 @@ describe("OpenTelemetry switches", function () {
     }
   });
 
+  it("refuses interceptors that are not an array when telemetry is on too", async () => {
+    const sdk = registerSdk();
+    try {
+      const error = await rejection(connect({ broker: new Broker(), interceptors: 5 as never }));
+      expect(error.code).to.equal("INVALID_ARGUMENT");
+      expect(error.message).to.contain("interceptors must be an array of functions, got number 5");
+    } finally {
+      await sdk.close();
+    }
+  });
+
   it("counts timeouts and retries, and keeps the caller's traceparent when the call has one", async () => {
     const sdk = registerSdk();
     const broker = new Broker();

@@ -8,6 +8,7 @@ import { MemoryIdempotencyStore, type IdempotencyStore } from "./idempotency.js"
 import type { FerryCaller, ServedService, ServiceHost } from "./ferry-ports.js";
 import { RpcServer, type ServeOptions, type ServerStats } from "./server.js";
 import { checkLogger, type Logger } from "./logger.js";
+import { checkInterceptors } from "./interceptors.js";
 import { logConnectionStates, loggingObserver } from "./runtime-log.js";
 import { combineObservers, type ServerObserver } from "./server-observer.js";
 import type { RuntimeTelemetry } from "./telemetry/load-telemetry.js";
@@ -68,7 +69,9 @@ export class Ferry implements FerryCaller, ServiceHost {
     this.store = this.container.isRegistered(IDEMPOTENCY_STORE, true)
       ? this.container.resolve(IDEMPOTENCY_STORE)
       : new MemoryIdempotencyStore(options.clock === undefined ? {} : { clock: options.clock });
-    this.client = new RpcClient(transport, telemetry === undefined ? options : { ...options, interceptors: [telemetry.client, ...(options.interceptors ?? [])] });
+    // Checked before the built-in one joins them: a wrong value is refused as such, whatever telemetry does.
+    const interceptors = checkInterceptors(options.interceptors, "connect");
+    this.client = new RpcClient(transport, telemetry === undefined ? options : { ...options, interceptors: [telemetry.client, ...interceptors] });
     this.observer = combineObservers([options.logger === undefined ? undefined : loggingObserver(logger), telemetry?.observer]);
     this.stateLog = options.logger === undefined ? undefined : logConnectionStates(transport, logger);
   }
