@@ -1,5 +1,6 @@
 import { describeCalls } from "./conformance/calls.js";
 import { describeDelivery } from "./conformance/delivery.js";
+import { describeDiscovery } from "./conformance/discovery.js";
 import { describeErrors } from "./conformance/errors.js";
 import type { ConformanceTarget } from "./conformance/harness.js";
 import { describeIdempotency } from "./conformance/idempotency.js";
@@ -21,5 +22,6 @@ export function transportConformance(target: ConformanceTarget): void {
     describeDelivery(target);
     describeLimits(target);
     describeValidation(target);
+    describeDiscovery(target);
   });
 }

@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
@@ -10,39 +9,10 @@ import { startBroker, type RunningBroker } from "../../packages/ferry/src/broker
 import { cliPath, repoRoot } from "../codegen/support.js";
 import { freePort } from "../support/free-port.js";
 import { useNatsServer } from "../support/nats-server.js";
+import { expectOneLineFailure, runFerry } from "../support/run-ferry.js";
 
-interface Run {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Runs the built `ferry` binary as a user would, with no FERRY_* variables of the caller's. Never
- * synchronously: the brokers these tests start run in this process and must go on answering.
- */
-function ferry(args: readonly string[], cwd = repoRoot): Promise<Run> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith("FERRY_")));
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-  return new Promise((resolve, reject) => {
-    child.once("error", reject);
-    child.once("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
-
-/** An expected failure: exit 1, one line on stderr naming the command, no stack trace. */
-function expectOneLineFailure(run: Run, command: string): string {
-  expect(run.status, run.stderr).to.equal(1);
-  const lines = run.stderr.trimEnd().split("\n");
-  expect(lines, run.stderr).to.have.length(1);
-  expect(lines[0]).to.match(new RegExp(`^ferry ${command}: `));
-  expect(run.stderr).not.to.match(/\n\s+at /);
-  return lines[0]!;
-}
+/** The built `ferry` binary, run as a user would (see `runFerry`). */
+const ferry = runFerry;
 
 describe("ferry CLI: help, version and usage", () => {
   it("answers --help with every command and exits 0", async () => {

@@ -30,6 +30,8 @@ import {
   defaultTopicOptions,
 } from "../../packages/ferry/src/core/defaults.js";
 import { defaultIdempotencyTtlMs, defaultMaxIdempotencyKeys } from "../../packages/ferry/src/core/idempotency.js";
+import { defaultDiscoveryWaitMs, maxDiscoveryAnswers, maxDiscoveryWaitMs } from "../../packages/ferry/src/core/registry/discover.js";
+import { discoveryTopicMaxLength } from "../../packages/ferry/src/core/registry/discovery-messages.js";
 import { defaultDrainTimeoutMs, defaultRedeliveryDelayMs } from "../../packages/ferry/src/core/server.js";
 import { defaultDecodeLimits, defaultMaxDepth } from "../../packages/ferry/src/core/wire/codec.js";
 import { maxErrorDetailBytes, maxErrorMessageChars } from "../../packages/ferry/src/core/wire/wire-error.js";
@@ -116,6 +118,13 @@ const stated: readonly { constant: string; readme: string; phrase: string }[] = 
     phrase: `| idempotency keys | ${count(defaultMaxIdempotencyKeys)} per memory store, ${duration(defaultIdempotencyTtlMs)} TTL |`,
   },
   { constant: "defaultMaxDeliveries", readme: main, phrase: `| deliveries per message | ${count(defaultMaxDeliveries)} |` },
+  { constant: "maxDiscoveryAnswers", readme: main, phrase: `| answers per discovery listing | ${count(maxDiscoveryAnswers)} |` },
+  {
+    constant: "defaultDiscoveryWaitMs, maxDiscoveryWaitMs",
+    readme: main,
+    phrase: `| discovery wait (\`waitMs\`, \`--wait-ms\`) | ${duration(defaultDiscoveryWaitMs)}, at most ${count(maxDiscoveryWaitMs)} ms |`,
+  },
+  { constant: "discoveryTopicMaxLength", readme: main, phrase: `| discovery requests a stopped runtime's group holds (embedded broker) | ${count(discoveryTopicMaxLength)} |` },
   { constant: "MAX_KEY_LENGTH", readme: main, phrase: `| partition key length (embedded broker) | ${count(MAX_KEY_LENGTH)} characters |` },
   { constant: "maxErrorMessageChars", readme: main, phrase: `A message is cut at ${count(maxErrorMessageChars)} characters (\`maxErrorMessageChars\`)` },
   { constant: "maxErrorDetailBytes", readme: main, phrase: `share ${size(maxErrorDetailBytes)} of msgpack (\`maxErrorDetailBytes\`)` },

@@ -15,6 +15,10 @@ export { currentContext, type CallContext } from "./core/context.js";
 export type { AttemptWatcher, ClientInterceptor, IncomingCall, OutgoingAttempt, OutgoingCall, ServerInterceptor } from "./core/interceptors.js";
 export { consoleLogger, silentLogger, type Logger } from "./core/logger.js";
 
+// The live service registry: what `ferry.services()` and `ferry.ping()` return.
+export type { DiscoveryOptions, MethodInfo, PingReply, ServiceInfo, ServiceInstanceInfo } from "./core/registry/service-info.js";
+export type { LastError } from "./core/registry/service-record.js";
+
 // Service definitions (what codegen writes, or `defineService` by hand).
 export {
   defineService,

@@ -12,6 +12,8 @@ export interface FlagSpec {
   defaultText?: string;
   /** A single-letter alias (`-o`). */
   short?: string;
+  /** A string flag that may be given more than once (`--header a=1 --header b=2`): every value is in `lists`. */
+  multiple?: true;
 }
 
 /** What a subcommand accepts: enough to parse its arguments and to print its help. */
@@ -26,7 +28,10 @@ export interface CommandSpec {
 }
 
 export interface ParsedCommandArgs {
+  /** Each string flag's value (the last one, for a flag given more than once). */
   strings: ReadonlyMap<string, string>;
+  /** Every value of each `multiple` flag, in order. */
+  lists: ReadonlyMap<string, readonly string[]>;
   booleans: ReadonlySet<string>;
   positionals: readonly string[];
   help: boolean;
@@ -45,6 +50,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
   const options = Object.fromEntries(Object.entries(flags).map(([name, flag]) => [name, { type: flag.type, ...(flag.short === undefined ? {} : { short: flag.short }) }]));
   const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
   const strings = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   const booleans = new Set<string>();
   const positionals: string[] = [];
   for (const token of tokens) {
@@ -64,6 +70,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
     } else {
       if (token.value === undefined || token.value === "") throw new UsageError(`${token.rawName} needs a value${flag.valueName === undefined ? "" : ` (${flag.valueName})`}`);
       strings.set(token.name, token.value);
+      if (flag.multiple === true) lists.set(token.name, [...(lists.get(token.name) ?? []), token.value]);
     }
   }
   const help = booleans.has("help");
@@ -72,7 +79,7 @@ export function parseCommandArgs(spec: CommandSpec, argv: readonly string[]): Pa
     if (positionals.length < spec.positionals.min) throw new UsageError(`missing ${spec.positionals.usage}`);
     if (positionals.length > spec.positionals.max) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[spec.positionals.max])}`);
   }
-  return { strings, booleans, positionals, help, argv };
+  return { strings, lists, booleans, positionals, help, argv };
 }
 
 /** The one-line usage of a command: `ferry broker [options]`. */
@@ -86,7 +93,7 @@ export function helpText(spec: CommandSpec): string {
   const flags = { ...spec.flags, help: helpFlag };
   const rows = Object.entries(flags).map(([name, flag]) => {
     const left = `${flag.short === undefined ? "    " : `-${flag.short}, `}--${name}${flag.type === "string" ? ` ${flag.valueName ?? "<value>"}` : ""}`;
-    const right = `${flag.description}${flag.defaultText === undefined ? "" : ` (default: ${flag.defaultText})`}`;
+    const right = `${flag.description}${flag.multiple === true ? " (repeatable)" : ""}${flag.defaultText === undefined ? "" : ` (default: ${flag.defaultText})`}`;
     return [left, right] as const;
   });
   const width = Math.max(...rows.map(([left]) => left.length));

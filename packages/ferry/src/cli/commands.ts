@@ -21,6 +21,7 @@ const urlFlag = {
   description: "the broker: ferry://host:port, ferrys://host:port (TLS) or nats://host:port; or FERRY_URL",
   defaultText: defaultBrokerUrl,
 } as const;
+const waitFlag = { type: "string", valueName: "<ms>", description: "how long to collect answers", defaultText: "500" } as const;
 const tokenFlag = { type: "string", valueName: "<token>", description: "the broker's auth token; or FERRY_TOKEN" } as const;
 
 export const commands: Readonly<Record<string, CommandEntry>> = {
@@ -82,5 +83,49 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
       notes: ["On NATS it lists JetStream (durable) topics, and core-mode topics served by this process only: core NATS keeps no queue to count."],
     },
     load: async () => (await import("./stats-command.js")).statsCommand,
+  },
+  services: {
+    spec: {
+      name: "services",
+      summary: "List the services running on a broker: each instance (host, pid, schema hash, start) and per method handled, errors, latency and last error.",
+      flags: {
+        url: urlFlag,
+        token: tokenFlag,
+        json: { type: "boolean", description: "print the list as JSON" },
+        "wait-ms": waitFlag,
+      },
+      notes: ["Every serving runtime answers; the command waits --wait-ms for answers, then prints them."],
+    },
+    load: async () => (await import("./services-command.js")).servicesCommand,
+  },
+  ping: {
+    spec: {
+      name: "ping",
+      summary: "Ping every instance of a service, with each one's round trip; exit 1 when none answers.",
+      positionals: { usage: "<Service>", min: 1, max: 1, description: "the service's name, e.g. shop.Orders" },
+      flags: {
+        url: urlFlag,
+        token: tokenFlag,
+        json: { type: "boolean", description: "print the answers as JSON" },
+        "wait-ms": waitFlag,
+      },
+    },
+    load: async () => (await import("./ping-command.js")).pingCommand,
+  },
+  call: {
+    spec: {
+      name: "call",
+      summary: "Call a method from the shell: JSON request in, JSON response out (the untyped path, for debugging).",
+      positionals: { usage: "<Service.method> [<json>]", min: 1, max: 2, description: "the method, e.g. shop.Orders.place, and its request as JSON (none: no request)" },
+      flags: {
+        url: urlFlag,
+        token: tokenFlag,
+        header: { type: "string", valueName: "<name=value>", description: "a request header", multiple: true },
+        "timeout-ms": { type: "string", valueName: "<ms>", description: "the call's timeout", defaultText: "10000" },
+        key: { type: "string", valueName: "<key>", description: "the partition and ordering key" },
+      },
+      notes: ["A failure prints its code and message (e.g. ferry call: OUT_OF_STOCK: ...) and exits 1. Responses print big integers as strings and bytes as base64."],
+    },
+    load: async () => (await import("./call-command.js")).callCommand,
   },
 };

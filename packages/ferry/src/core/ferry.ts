@@ -14,6 +14,10 @@ import { combineObservers, type ServerObserver } from "./server-observer.js";
 import type { RuntimeTelemetry } from "./telemetry/load-telemetry.js";
 import type { Subscription as RxSubscription } from "rxjs";
 import type { BrokerStats, Transport } from "./transport.js";
+import { systemClock } from "./clock.js";
+import { listServices, pingService } from "./registry/discover.js";
+import { RegistryResponder } from "./registry/registry-responder.js";
+import type { DiscoveryOptions, PingReply, ServiceInfo } from "./registry/service-info.js";
 
 export interface FerryOptions extends ClientOptions {
   /**
@@ -54,6 +58,8 @@ export class Ferry implements FerryCaller, ServiceHost {
   private readonly store: IdempotencyStore;
   private readonly observer: ServerObserver | undefined;
   private readonly stateLog: RxSubscription | undefined;
+  /** Answers `ferry services` and `ferry ping` for the services this runtime serves. */
+  private readonly registry: RegistryResponder;
   private closing: Promise<void> | undefined;
 
   constructor(
@@ -74,6 +80,7 @@ export class Ferry implements FerryCaller, ServiceHost {
     this.client = new RpcClient(transport, telemetry === undefined ? options : { ...options, interceptors: [telemetry.client, ...interceptors] });
     this.observer = combineObservers([options.logger === undefined ? undefined : loggingObserver(logger), telemetry?.observer]);
     this.stateLog = options.logger === undefined ? undefined : logConnectionStates(transport, logger);
+    this.registry = new RegistryResponder(transport, options.clock ?? systemClock);
   }
 
   async start(): Promise<void> {
@@ -117,6 +124,8 @@ export class Ferry implements FerryCaller, ServiceHost {
     this.servers.set(name, server);
     try {
       await server.start();
+      // Listed from now on by `ferry services`: the runtime joins the discovery topic with its first service.
+      await this.registry.add(server.record);
     } catch (error) {
       this.servers.delete(name);
       await server.close();
@@ -137,10 +146,25 @@ export class Ferry implements FerryCaller, ServiceHost {
     return { broker, client: this.client.stats(), servers };
   }
 
+  /**
+   * Every service served on this transport, with each instance (runtime) serving it: host, pid,
+   * schema hash, start time, and per method its runs, errors, latency and last error. Collects
+   * answers for `waitMs` (default 500), so it always takes that long; see "Observability" in README.
+   */
+  services(options?: DiscoveryOptions): Promise<ServiceInfo[]> {
+    return listServices(this.transport, this.options.clock ?? systemClock, options);
+  }
+
+  /** Each instance serving `service` that answered within `waitMs` (default 500), with its round trip; empty when none did. */
+  ping(service: string, options?: DiscoveryOptions): Promise<PingReply[]> {
+    return pingService(this.transport, this.options.clock ?? systemClock, service, options);
+  }
+
   /** Drains every server, rejects calls still pending with `CLOSED`, then disconnects. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.servers.values()].map((server) => server.close()));
+      await this.registry.close();
       await this.client.close();
       await this.transport.close();
       this.stateLog?.unsubscribe();

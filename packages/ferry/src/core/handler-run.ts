@@ -24,6 +24,8 @@ export class HandlerRun implements CallContext {
   readonly attempt: number;
   /** Replaced by a mutable copy when the server has interceptors (they may add entries). */
   headers: Readonly<Record<string, string>>;
+  /** `performance.now()` when the run began: its latency's start. */
+  readonly startedAt = performance.now();
   private controller: AbortController | undefined;
   private abortReason: Error | undefined;
   private deadlineTimer: unknown;

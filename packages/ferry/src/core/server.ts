@@ -17,6 +17,7 @@ import {
 import { HandlerRun } from "./handler-run.js";
 import { checkInterceptors, runChain, type IncomingCall, type ServerInterceptor } from "./interceptors.js";
 import type { ServerObserver } from "./server-observer.js";
+import { ServiceRecord } from "./registry/service-record.js";
 import { LiveTable } from "./live-table.js";
 import type { IdempotencyStore, Outcome } from "./idempotency.js";
 import { serviceTopic } from "./topics.js";
@@ -126,6 +127,8 @@ export class RpcServer {
   private drained: (() => void) | undefined;
   private closing: Promise<void> | undefined;
   private readonly counters = { handled: 0, replayed: 0, joined: 0, redelivered: 0, refused: 0, expired: 0, malformed: 0 };
+  /** Per method: runs, errors, latency and last error, for discovery (`ferry services`). */
+  readonly record: ServiceRecord;
 
   constructor(
     private readonly transport: Transport,
@@ -142,6 +145,7 @@ export class RpcServer {
     this.validate = options.validate ?? true;
     this.redeliveryDelayMs = options.redeliveryDelayMs ?? defaultRedeliveryDelayMs;
     this.drainTimeoutMs = options.drainTimeoutMs ?? defaultDrainTimeoutMs;
+    this.record = new ServiceRecord(definition, options.group ?? definition.name, this.clock.now(), () => this.clock.now());
     if (typeof implementation !== "object" || implementation === null) {
       throw new InvalidArgumentError(`the implementation of ${definition.name} must be an object with a function for each method, got ${describeValue(implementation)}`);
     }
@@ -322,6 +326,7 @@ export class RpcServer {
       if (wire.retryable) retry = wire;
       else outcome = { ok: false, error: wire };
     }
+    this.record.ran(run.method, run.startedAt, outcome === undefined ? retry : outcome.ok ? undefined : outcome.error);
     if (key === undefined) {
       this.conclude(delivery, envelope, outcome, retry);
       return this.settled();
@@ -406,6 +411,7 @@ export class RpcServer {
 
   private async drain(): Promise<void> {
     this.draining = true;
+    this.record.stop();
     if (this.active > 0) {
       const finished = new Promise<void>((resolve) => (this.drained = resolve));
       await this.within(finished, this.drainTimeoutMs);

@@ -124,7 +124,12 @@ export type OverflowPolicy = "reject" | "drop-oldest";
 export interface TopicOptions {
   /** Default 8 (`defaultPartitions`). Fixed once the topic exists. */
   partitions?: number;
-  /** Kept on disk and confirmed after fsync (brokers that persist). Default false. */
+  /**
+   * Kept on disk and confirmed after fsync (brokers that persist). Default false. `false` given
+   * explicitly: the topic is never stored, even by a transport whose mode stores every topic (NATS
+   * in durable mode keeps it on core NATS), so many groups may read it; every process using it
+   * declares it so (Ferry's discovery topic is).
+   */
   durable?: boolean;
   /** Most messages a partition holds (queued and in flight). Default 100,000 (`defaultMaxLength`). */
   maxLength?: number;

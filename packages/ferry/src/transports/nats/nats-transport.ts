@@ -99,7 +99,7 @@ export class NatsTransport implements Transport {
     const refusal = this.refusal(bytes);
     if (refusal !== undefined) return Promise.reject(refusal);
     // Stored whether or not a server has declared the topic yet: its stream is made if missing.
-    if (options.durable === true || this.options.mode === NatsMode.Durable) return this.publishToStream(topic, bytes, options);
+    if (options.durable === true || this.modeStores(topic)) return this.publishToStream(topic, bytes, options);
     // The hot path: a publish declared not durable, or to a topic known to be core, awaits nothing else.
     if (this.goesCore(topic, options)) return this.publishCore(topic, bytes, options);
     if (this.durability.knownDurable(topic)) return this.publishToStream(topic, bytes, options);
@@ -107,11 +107,20 @@ export class NatsTransport implements Transport {
   }
 
   publishRequest(topic: string, bytes: Uint8Array, options: PublishOptions, failed: (error: Error) => void): void {
-    if (options.durable === true || this.options.mode === NatsMode.Durable || this.refusal(bytes) !== undefined || !this.goesCore(topic, options)) {
+    if (options.durable === true || this.modeStores(topic) || this.refusal(bytes) !== undefined || !this.goesCore(topic, options)) {
       this.publish(topic, bytes, { ...options, lazyConfirm: true }).catch(failed);
       return;
     }
     this.publisher.publishRequest(this.subjects.subject(topic), topic, bytes, coreHeaders(options), options.requireConsumer === true, failed);
+  }
+
+  /**
+   * Whether the mode stores `topic`: durable mode stores every topic but one this connection
+   * declared `durable: false`, which stays on core NATS so many groups may read it (a work-queue
+   * stream allows one). Every process using it must declare it so (Ferry's discovery topic is).
+   */
+  private modeStores(topic: string): boolean {
+    return this.options.mode === NatsMode.Durable && this.coreTopicOptions.get(topic)?.durable !== false;
   }
 
   /** A publish that is not stored goes to core NATS: declared not durable, or its topic was found core recently. */
@@ -290,7 +299,7 @@ export class NatsTransport implements Transport {
   async declareTopic(topic: string, options: TopicOptions): Promise<void> {
     this.ensureOpen();
     this.subjects.check(topic);
-    if (options.durable === true || this.options.mode === NatsMode.Durable) {
+    if (options.durable === true || (this.options.mode === NatsMode.Durable && options.durable !== false)) {
       await (await this.durableTopics()).declare(topic, options);
       this.durability.markDurable(topic);
       return;
@@ -343,9 +352,9 @@ export class NatsTransport implements Transport {
     return this.closing;
   }
 
-  /** Whether `topic` is durable: the transport's mode, declared here, or a stream exists for it. */
+  /** Whether `topic` is durable: the transport's mode (unless declared here `durable: false`), declared here, or a stream exists for it. */
   private isDurable(topic: string): Promise<boolean> {
-    return this.options.mode === NatsMode.Durable ? Promise.resolve(true) : this.durability.isDurable(topic);
+    return this.options.mode === NatsMode.Durable ? Promise.resolve(this.modeStores(topic)) : this.durability.isDurable(topic);
   }
 
   private jsm(): Promise<JetStreamManager> {
