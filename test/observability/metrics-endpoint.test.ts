@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { connect } from "../../packages/ferry/src/connect.js";
 import { defineService, method } from "../../packages/ferry/src/core/definition.js";
 import { cliPath } from "../codegen/support.js";
+import { until } from "../support/wait.js";
 
 const Ledger = defineService("ScrapedLedger", {
   post: method<{ n: number }, number>({ durable: true }),
@@ -77,10 +78,24 @@ describe("ferry broker --metrics-port", function () {
     try {
       await ferry.serve(Ledger, { post: ({ n }) => n });
       for (let n = 0; n < 6; n++) expect(await ferry.call(Ledger.methods.post, { n })).to.equal(n);
-      const response = await fetch(`${broker.metrics}/metrics`);
-      expect(response.status).to.equal(200);
-      expect(response.headers.get("content-type")).to.contain("text/plain");
-      const samples = parsePrometheus(await response.text());
+      const scrape = async (): Promise<Sample[]> => {
+        const response = await fetch(`${broker.metrics}/metrics`);
+        expect(response.status).to.equal(200);
+        expect(response.headers.get("content-type")).to.contain("text/plain");
+        return parsePrometheus(await response.text());
+      };
+      const sumOf = (samples: Sample[], name: string) => samples.filter((sample) => sample.name === name).reduce((sum, sample) => sum + sample.value, 0);
+      // A delivery does not wait for its record's fsync (the publish confirm does), so the last
+      // batches may reach the disk just after the replies: scrape until all six have.
+      let samples: Sample[] = [];
+      await until(
+        async () => {
+          samples = await scrape();
+          return sumOf(samples, "ferry_broker_fsync_batch_size_sum") >= 6 && sumOf(samples, "ferry_broker_group_lag") === 0;
+        },
+        "six records synced and nothing unacknowledged",
+        0,
+      );
       const of = (name: string, labels: Record<string, string> = {}) =>
         samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, value]) => sample.labels[key] === value));
       const topic = { messaging_destination_name: "svc.ScrapedLedger" };
