@@ -14,6 +14,8 @@ export const usage = `usage: npm run bench -- [options]      (or: node dist/benc
   --sweep-systems a,b      systems of that sweep (default: raw-tcp, ferry-in-process, ferry-tcp, ferry-nats, nats-inbox)
   --partitions 1,8,64      topic partitions of the Ferry TCP broker sweep
   --backlog N              requests queued behind a stopped server (default 1,000,000; 0 skips)
+  --overhead-rounds N      interleaved rounds of the observability overhead (default 7; --quick 3)
+  --overhead-seconds N     seconds each overhead variant runs per round (default 2; --quick 0.5)
   --out DIR                where <date>.json and <date>.svg go (default bench/results; --quick: a temp dir)
   --readme                 also rewrite the README's benchmark section (between its bench markers)
   --render FILE            measure nothing: print (and with --readme, write) the report of a results file
@@ -85,6 +87,13 @@ export function parseArgs(argv: readonly string[]): BenchOptions {
       case "--backlog":
         options.backlogMessages = Number(value());
         if (!Number.isInteger(options.backlogMessages) || options.backlogMessages < 0) throw new UsageError("--backlog takes a whole number of requests");
+        break;
+      case "--overhead-rounds":
+        options.overheadRounds = positive();
+        if (!Number.isInteger(options.overheadRounds)) throw new UsageError("--overhead-rounds takes a whole number");
+        break;
+      case "--overhead-seconds":
+        options.overheadSeconds = positive();
         break;
       case "--out":
         options.outDir = value();

@@ -3,7 +3,7 @@
 import { SystemId, systems } from "./catalog.js";
 import { defaultPayloadBytes } from "./payload.js";
 
-export const Part = { Main: "main", InFlight: "in-flight", Partitions: "partitions", Backlog: "backlog" } as const;
+export const Part = { Main: "main", InFlight: "in-flight", Partitions: "partitions", Backlog: "backlog", Overhead: "overhead" } as const;
 export type Part = (typeof Part)[keyof typeof Part];
 
 export interface BenchOptions {
@@ -23,6 +23,9 @@ export interface BenchOptions {
   partitionsInFlight: number[];
   /** Requests queued behind a stopped server. */
   backlogMessages: number;
+  /** Observability overhead: interleaved rounds, and each variant's measured seconds per round. */
+  overheadRounds: number;
+  overheadSeconds: number;
   outDir: string | undefined;
   readme: boolean;
   /** Re-render the report of this results file instead of measuring. */
@@ -54,6 +57,8 @@ export const fullDefaults: BenchOptions = {
   partitions: [1, 8, 64],
   partitionsInFlight: [1, 64],
   backlogMessages: 1_000_000,
+  overheadRounds: 7,
+  overheadSeconds: 2,
   outDir: undefined,
   readme: false,
   render: undefined,
@@ -68,6 +73,8 @@ export const quickDefaults: BenchOptions = {
   sweepSystems: [SystemId.RawTcp, SystemId.FerryTcp],
   partitionsInFlight: [64],
   backlogMessages: 100_000,
+  overheadRounds: 3,
+  overheadSeconds: 0.5,
 };
 
 const sweepPayloadBytes = 100;
@@ -110,5 +117,7 @@ export function estimateSeconds(options: BenchOptions): number {
   const cells = setups.reduce((sum, setup) => sum + setup.cells.length, 0);
   // The backlog builds and drains at a few tens of thousands of calls per second.
   const backlogSeconds = runsBacklog(options) ? 5 + options.backlogMessages / 15_000 : 0;
-  return setups.length * setupSeconds + cells * cellSeconds + backlogSeconds;
+  // Six variants per round, plus a warm-up of each.
+  const overheadSeconds = options.parts.includes(Part.Overhead) ? 6 * (options.overheadRounds + 1) * options.overheadSeconds + 3 : 0;
+  return setups.length * setupSeconds + cells * cellSeconds + backlogSeconds + overheadSeconds;
 }

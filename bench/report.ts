@@ -3,6 +3,7 @@
 import { systemInfo, systems, type SystemId } from "./catalog.js";
 import { formatBytes, formatCount, formatLatency, formatMiB, formatRatio } from "./format.js";
 import { findCell, ratioToRawTcp, type BenchResults, type CellResult } from "./results.js";
+import { overheadText } from "./overhead/overhead-report.js";
 
 export const readmeStart = "<!-- bench:start -->";
 export const readmeEnd = "<!-- bench:end -->";
@@ -40,7 +41,8 @@ export function terminalTable(results: BenchResults): string {
       String(cell.errors),
     ]);
   }
-  return pad(rows);
+  const overhead = overheadText(results.overhead);
+  return overhead === undefined ? pad(rows) : `${pad(rows)}\n\n${overhead}`;
 }
 
 /** Systems that have a cell in the main comparison, in the catalogue's order. */
@@ -184,6 +186,8 @@ export function readmeSection(results: BenchResults, files: { json: string; svg:
   const backlog = backlogText(results);
   if (backlog !== undefined) parts.push("", "**Backlog** (Ferry TCP broker: the server stopped while the requests are published, then started):", "", backlog);
   if (files.backlogSvg !== undefined && results.backlog?.status === "ok") parts.push("", `![Broker RSS and queued requests while the backlog builds and drains](${files.backlogSvg})`);
+  const overhead = overheadText(results.overhead);
+  if (overhead !== undefined) parts.push("", overhead);
   parts.push(readmeEnd);
   return parts.join("\n");
 }

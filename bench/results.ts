@@ -1,6 +1,7 @@
 // The shape of bench/results/<date>.json, and the figures derived from it.
 import { SystemId } from "./catalog.js";
 import type { LatencySummary } from "./histogram.js";
+import type { OverheadResult } from "./overhead/overhead-types.js";
 
 /** One process's share of a cell: CPU over the measured window, memory peak over the whole cell. */
 export interface ProcessFigures {
@@ -83,6 +84,8 @@ export interface BenchResults {
   options: BenchOptionsRecord;
   cells: CellResult[];
   backlog: BacklogResult | null;
+  /** The observability overhead (absent from runs made before it existed). */
+  overhead?: OverheadResult | null;
 }
 
 /** Raw TCP's cell for the same in-flight count and payload, in the same run: the reference. */

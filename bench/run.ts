@@ -11,6 +11,8 @@ import { findPid } from "./proc.js";
 import { Progress } from "./progress.js";
 import type { BenchResults, CellResult } from "./results.js";
 import { runSetup, type RunEnvironment } from "./setup.js";
+import { runOverhead } from "./overhead/run-overhead.js";
+import { Part } from "./plan.js";
 import { defaultAmqpUrl } from "./systems/rabbitmq.js";
 
 async function reachable(url: string): Promise<boolean> {
@@ -34,7 +36,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const amqpUrl = process.env["AMQP_URL"] ?? defaultAmqpUrl;
   const rabbitmqUp = await reachable(amqpUrl);
   const plans = planSetups(options);
-  const cellCount = plans.reduce((sum, plan) => sum + plan.cells.length, 0) + (runsBacklog(options) ? 1 : 0);
+  const runsOverhead = options.parts.includes(Part.Overhead);
+  const cellCount = plans.reduce((sum, plan) => sum + plan.cells.length, 0) + (runsBacklog(options) ? 1 : 0) + (runsOverhead ? 1 : 0);
   const progress = new Progress(cellCount, estimateSeconds(options));
   let nats: Promise<NatsServer> | undefined;
   let runs = 0;
@@ -62,9 +65,16 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   progress.note(`ferry bench: ${cellCount} cells, ${options.seconds} s each after ${options.warmupSeconds} s of warm-up, about ${Math.ceil(estimateSeconds(options) / 60)} min`);
   const cells: CellResult[] = [];
   let backlog = null;
+  let overhead = null;
   try {
     for (const plan of plans) cells.push(...(await runSetup(plan, env)));
     if (runsBacklog(options)) backlog = await runBacklog(env, options.backlogMessages);
+    if (runsOverhead) {
+      overhead = await runOverhead(
+        { rounds: options.overheadRounds, runMs: options.overheadSeconds * 1000, warmupMs: options.warmupSeconds * 1000, inFlight: 64, payloadBytes: 100 },
+        progress,
+      );
+    }
   } finally {
     if (nats !== undefined) await (await nats.catch(() => undefined))?.stop();
   }
@@ -78,5 +88,6 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     options: { quick: options.quick, seconds: options.seconds, warmupSeconds: options.warmupSeconds },
     cells,
     backlog,
+    overhead,
   };
 }

@@ -16,7 +16,8 @@ import { defaultMaxHeldReplies, defaultMaxHeldReplyBytes } from "../../packages/
 import { defaultFsyncIntervalMs, defaultSegmentBytes } from "../../packages/ferry/src/broker/storage/broker-storage.js";
 import { defaultFsync } from "../../packages/ferry/src/broker/storage/fsync-policy.js";
 import { defaultBackoff } from "../../packages/ferry/src/core/backoff.js";
-import { defaultCallTimeoutMs, defaultMaxPendingCalls } from "../../packages/ferry/src/core/client.js";
+import { defaultCallerStacks, defaultCallTimeoutMs, defaultMaxPendingCalls } from "../../packages/ferry/src/core/client.js";
+import { defaultMetricsHost } from "../../packages/ferry/src/broker/metrics/metrics-host.js";
 import {
   defaultAckTimeoutMs,
   defaultLazyConfirmMs,
@@ -92,6 +93,8 @@ const stated: readonly { constant: string; readme: string; phrase: string }[] = 
     readme: main,
     phrase: row("backoff", `\`{ initialMs: ${defaultBackoff.initialMs}, maxMs: ${defaultBackoff.maxMs}, multiplier: ${defaultBackoff.multiplier}, jitter: ${defaultBackoff.jitter} }\``),
   },
+  { constant: "defaultCallerStacks", readme: main, phrase: row("callerStacks", String(defaultCallerStacks)) },
+  { constant: "defaultMetricsHost", readme: main, phrase: `\`ferry broker --metrics-port 9464\` serves, on \`${defaultMetricsHost}\`` },
   { constant: "defaultDecodeLimits", readme: main, phrase: row("decodeLimits", `\`{ maxBytes: ${size(defaultDecodeLimits.maxBytes)}, maxDepth: ${defaultDecodeLimits.maxDepth} }\``) },
   { constant: "defaultStreamWindow", readme: main, phrase: row("streamWindow", count(defaultStreamWindow)) },
   { constant: "defaultMaxOpenStreams", readme: main, phrase: row("maxOpenStreams", count(defaultMaxOpenStreams)) },

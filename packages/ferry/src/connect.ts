@@ -2,6 +2,7 @@ import { Ferry, type FerryOptions } from "./core/ferry.js";
 import { InvalidArgumentError } from "./core/errors.js";
 import type { Transport } from "./core/transport.js";
 import { importOptionalPeer } from "./transports/optional-peer.js";
+import { loadTelemetry } from "./core/telemetry/load-telemetry.js";
 import type { Broker } from "./broker/broker.js";
 import type { TcpTransportOptions } from "./transports/tcp/tcp-transport.js";
 import type { NatsTransportOptions } from "./transports/nats/nats-options.js";
@@ -30,8 +31,9 @@ export interface ConnectOptions extends FerryOptions {
 export async function connect(options: ConnectOptions = {}): Promise<Ferry> {
   const transport = await openTransport(options);
   try {
+    const telemetry = options.telemetry === false ? undefined : await loadTelemetry(messagingSystemOf(options.url));
     // Inside the try: options refused by the runtime (`errors`, `defaultTimeoutMs`, ...) must not leave the connection open.
-    const ferry = new Ferry(transport, options);
+    const ferry = new Ferry(transport, options, telemetry);
     await ferry.start();
     return ferry;
   } catch (error) {
@@ -62,4 +64,9 @@ export async function openTransport(options: ConnectOptions): Promise<Transport>
     return RabbitMqTransport.connect({ ...options.rabbitmq, url: options.url });
   }
   throw new InvalidArgumentError(`connect: unsupported url ${JSON.stringify(options.url)}${scheme === undefined ? "" : ` (scheme ${scheme}: is not available in this version)`}; use ferry://, ferrys://, nats:// or amqp://, or omit url for the in-process broker`);
+}
+
+/** `messaging.system` of the spans a runtime on `url` makes: `nats` for NATS, `ferry` for Ferry's own brokers. */
+function messagingSystemOf(url: string | undefined): string {
+  return url?.startsWith("nats://") === true ? "nats" : "ferry";
 }

@@ -12,6 +12,10 @@ export type { CallOptions, ClientOptions, ClientStats, EmitOptions } from "./cor
 export type { ServeOptions, ServerStats } from "./core/server.js";
 export { currentContext, type CallContext } from "./core/context.js";
 
+// Interceptors, logging and caller stacks (README, "Observability").
+export type { AttemptWatcher, ClientInterceptor, IncomingCall, OutgoingAttempt, OutgoingCall, ServerInterceptor } from "./core/interceptors.js";
+export { consoleLogger, silentLogger, type Logger } from "./core/logger.js";
+
 // The live service registry: what `ferry.services()` and `ferry.ping()` return.
 export type { DiscoveryOptions, MethodInfo, PingReply, ServiceInfo, ServiceInstanceInfo } from "./core/registry/service-info.js";
 export type { LastError } from "./core/registry/service-record.js";

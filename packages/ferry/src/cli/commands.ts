@@ -1,5 +1,6 @@
 import { defaultBrokerHost, defaultBrokerPort, defaultBrokerUrl } from "../broker/server/broker-address.js";
 import { defaultFsync } from "../broker/storage/fsync-policy.js";
+import { defaultMetricsHost } from "../broker/metrics/metrics-host.js";
 import { defaultOutboxBatch, defaultOutboxPollMs } from "../core/outbox/outbox.js";
 import type { CommandSpec, ParsedCommandArgs } from "./command-spec.js";
 
@@ -64,8 +65,10 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
         token: tokenFlag,
         "tls-cert": { type: "string", valueName: "<pem>", description: "serve ferrys:// with this certificate (with --tls-key)" },
         "tls-key": { type: "string", valueName: "<pem>", description: "the certificate's private key (with --tls-cert)" },
+        "metrics-port": { type: "string", valueName: "<port>", description: "serve /metrics (Prometheus text), /healthz and /readyz over HTTP on this port", defaultText: "none" },
+        "metrics-host": { type: "string", valueName: "<host>", description: "address of the metrics endpoint (with --metrics-port)", defaultText: defaultMetricsHost },
       },
-      notes: ["Environment: FERRY_TOKEN sets --token."],
+      notes: ["Environment: FERRY_TOKEN sets --token.", "--metrics-port needs @opentelemetry/api, @opentelemetry/sdk-metrics and @opentelemetry/exporter-prometheus installed."],
     },
     load: async () => (await import("./broker-command.js")).brokerCommand,
   },

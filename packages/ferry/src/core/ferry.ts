@@ -10,6 +10,12 @@ import { MemoryIdempotencyStore, type IdempotencyStore } from "./idempotency.js"
 import type { FerryCaller, FerryStreamer, ServedService, ServiceHost } from "./ferry-ports.js";
 import type { OutboxRelay, OutboxRelayOptions, RelaySource } from "./outbox/outbox.js";
 import { RpcServer, type ServeOptions, type ServerStats } from "./server.js";
+import { checkLogger, type Logger } from "./logger.js";
+import { checkInterceptors } from "./interceptors.js";
+import { logConnectionStates, loggingObserver } from "./runtime-log.js";
+import { combineObservers, type ServerObserver } from "./server-observer.js";
+import type { RuntimeTelemetry } from "./telemetry/load-telemetry.js";
+import type { Subscription as RxSubscription } from "rxjs";
 import type { BrokerStats, Transport } from "./transport.js";
 import { systemClock } from "./clock.js";
 import { listServices, pingService } from "./registry/discover.js";
@@ -23,6 +29,19 @@ export interface FerryOptions extends ClientOptions {
    * which Ferry never writes to.
    */
   container?: DependencyContainer;
+  /**
+   * Where the runtime logs connection state changes, redeliveries, dead letters and refused input
+   * (never payloads): a pino-compatible logger (`error`, `warn`, `info`, `debug`, each
+   * `(facts, message)`). Default: `silentLogger`, nothing is logged; `consoleLogger` writes
+   * warnings and errors to stderr.
+   */
+  logger?: Logger;
+  /**
+   * OpenTelemetry spans and metrics, through `@opentelemetry/api`, when it is installed and the
+   * application registered a TracerProvider or MeterProvider before `connect`. Default true;
+   * `false` turns them off (the API is then not even loaded).
+   */
+  telemetry?: boolean;
 }
 
 export interface FerryStats {
@@ -40,6 +59,8 @@ export class Ferry implements FerryCaller, FerryStreamer, ServiceHost {
   private readonly client: RpcClient;
   private readonly servers = new Map<string, RpcServer>();
   private readonly store: IdempotencyStore;
+  private readonly observer: ServerObserver | undefined;
+  private readonly stateLog: RxSubscription | undefined;
   /** Answers `ferry services` and `ferry ping` for the services this runtime serves. */
   private readonly registry: RegistryResponder;
   private readonly relays = new Set<OutboxRelay>();
@@ -48,14 +69,21 @@ export class Ferry implements FerryCaller, FerryStreamer, ServiceHost {
   constructor(
     readonly transport: Transport,
     private readonly options: FerryOptions = {},
+    /** The built-in telemetry `connect` loaded, if any. */
+    private readonly telemetry?: RuntimeTelemetry,
   ) {
+    const logger = checkLogger(options.logger, "connect");
     this.container = createRuntimeContainer(options.container);
     this.container.register(FERRY, { useValue: this });
     this.container.register(TRANSPORT, { useValue: transport });
     this.store = this.container.isRegistered(IDEMPOTENCY_STORE, true)
       ? this.container.resolve(IDEMPOTENCY_STORE)
       : new MemoryIdempotencyStore(options.clock === undefined ? {} : { clock: options.clock });
-    this.client = new RpcClient(transport, options);
+    // Checked before the built-in one joins them: a wrong value is refused as such, whatever telemetry does.
+    const interceptors = checkInterceptors(options.interceptors, "connect");
+    this.client = new RpcClient(transport, telemetry === undefined ? options : { ...options, interceptors: [telemetry.client, ...interceptors] });
+    this.observer = combineObservers([options.logger === undefined ? undefined : loggingObserver(logger), telemetry?.observer]);
+    this.stateLog = options.logger === undefined ? undefined : logConnectionStates(transport, logger);
     this.registry = new RegistryResponder(transport, options.clock ?? systemClock);
   }
 
@@ -101,7 +129,7 @@ export class Ferry implements FerryCaller, FerryStreamer, ServiceHost {
       ...(this.options.clock === undefined ? {} : { clock: this.options.clock }),
       ...(this.options.decodeLimits === undefined ? {} : { decodeLimits: this.options.decodeLimits }),
       ...options,
-    });
+    }, { ...(this.telemetry === undefined ? {} : { interceptors: [this.telemetry.server] }), ...(this.observer === undefined ? {} : { observer: this.observer }) });
     this.servers.set(name, server);
     try {
       await server.start();
@@ -166,6 +194,7 @@ export class Ferry implements FerryCaller, FerryStreamer, ServiceHost {
       await Promise.all([...this.relays].map((relay) => relay.stop()));
       await this.client.close();
       await this.transport.close();
+      this.stateLog?.unsubscribe();
     })();
     return this.closing;
   }

@@ -22,7 +22,8 @@ export class HandlerRun implements CallContext {
   readonly idempotencyKey: string;
   readonly deadline: number;
   readonly attempt: number;
-  readonly headers: Readonly<Record<string, string>>;
+  /** Replaced by a mutable copy when the server has interceptors (they may add entries). */
+  headers: Readonly<Record<string, string>>;
   /** `performance.now()` when the run began: its latency's start. */
   readonly startedAt = performance.now();
   private controller: AbortController | undefined;

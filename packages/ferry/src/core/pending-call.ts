@@ -6,6 +6,7 @@ import { encodeEnvelope, MessageKind, type Envelope } from "./wire/envelope.js";
 import type { Validator } from "./definition.js";
 import type { ErrorClasses } from "./error-registry.js";
 import { asFerryError, CancelledError, DeadlineExceededError, InternalError, TimeoutError, UnconfirmedError } from "./errors.js";
+import { withCallerStack } from "./caller-stack.js";
 import type { ReplyTarget } from "./reply-router.js";
 import type { PublishOptions } from "./transport.js";
 import { fromWireError, type RemoteFailure } from "./wire/wire-error.js";
@@ -24,6 +25,17 @@ export interface CallHost {
   readonly timers: CallTimers;
   /** The call is over (the router entry and the pending slot go). */
   finished(call: PendingCall): void;
+}
+
+/**
+ * Told of each attempt of a call whose runtime has interceptors (`InterceptedCall`): as it is
+ * sent, and as it ends. A call without interceptors has none, and pays one branch per attempt.
+ */
+export interface AttemptObserver {
+  /** Attempt `attempt` is being sent: returns the headers it carries. */
+  sent(attempt: number, messageId: string, deadline: number): Record<string, string> | undefined;
+  /** That attempt ended: `error` is what ended it, `undefined` a reply. */
+  ended(attempt: number, error: Error | undefined): void;
 }
 
 /** A call's fixed facts, decided before its first attempt. */
@@ -50,6 +62,10 @@ export interface CallPlan {
   durable: boolean;
   /** Checks the reply when the client validates responses. */
   validateResponse: Validator | undefined;
+  /** Watches each attempt, when the runtime has interceptors. */
+  attempts?: AttemptObserver;
+  /** Where the call was made (`callerStacks`): its stack is appended to the call's failure. */
+  callerStack?: { stack?: string } | undefined;
 }
 
 /** What the one timer of a call is waiting for. */
@@ -73,6 +89,8 @@ export class PendingCall implements ReplyTarget, Timed {
   private reject!: (error: Error) => void;
   private attempt = 0;
   private attemptTimeoutMs = 0;
+  /** The attempt sent and not yet ended, for the plan's `attempts` observer; 0 when none. */
+  private openAttempt = 0;
   private waiting: Waiting = Waiting.Reply;
   private settled = false;
   /** Where the server running this call accepts a `Cancel` (learned from its `Started`). */
@@ -110,6 +128,12 @@ export class PendingCall implements ReplyTarget, Timed {
     this.attempt++;
     this.attemptTimeoutMs = Math.min(this.plan.timeoutMs, remaining);
     const attemptDeadline = now + this.attemptTimeoutMs;
+    const messageId = `${this.plan.callId}:${this.attempt}`;
+    let headers = this.plan.headers;
+    if (this.plan.attempts !== undefined) {
+      this.openAttempt = this.attempt;
+      headers = this.plan.attempts.sent(this.attempt, messageId, attemptDeadline);
+    }
     // Every field at once, absent ones undefined: one object shape, no properties added later.
     const envelope: Envelope = {
       kind: MessageKind.Request,
@@ -123,7 +147,7 @@ export class PendingCall implements ReplyTarget, Timed {
       deadline: attemptDeadline,
       attempt: this.attempt,
       cancellable: this.plan.signal !== undefined,
-      headers: this.plan.headers,
+      headers,
       body: this.plan.body,
     };
     this.arm(Waiting.Reply, this.attemptTimeoutMs, now);
@@ -136,7 +160,7 @@ export class PendingCall implements ReplyTarget, Timed {
         expiresAt: attemptDeadline,
         requireConsumer: !this.plan.durable,
         durable: this.plan.durable,
-        messageId: `${this.plan.callId}:${attempt}`,
+        messageId,
         lazyConfirm: true,
       },
       (error) => this.attemptFailed(attempt, asFerryError(error, `publishing a request to ${this.plan.topic}`)),
@@ -158,6 +182,7 @@ export class PendingCall implements ReplyTarget, Timed {
     const canRetry = delayMs !== undefined && this.host.clock.now() + delayMs < this.plan.deadline;
     // The request may have arrived: its reply, or this attempt's timeout, decides.
     if (!canRetry && error instanceof UnconfirmedError) return;
+    this.endAttempt(error);
     this.disarm();
     if (!canRetry) return this.fail(error);
     this.arm(Waiting.Backoff, delayMs);
@@ -193,6 +218,7 @@ export class PendingCall implements ReplyTarget, Timed {
       const detail = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
       return this.fail(new InternalError(`${this.plan.service}.${this.plan.method} replied outside its contract: ${detail}`, { data: { issues } }));
     }
+    this.endAttempt(undefined);
     this.finish();
     this.resolve(value);
   }
@@ -210,12 +236,13 @@ export class PendingCall implements ReplyTarget, Timed {
     // Not started yet (as far as we know): settle the caller, but keep listening until the
     // deadline so a late `Started` still gets its `Cancel`.
     this.settled = true;
+    this.endAttempt(error);
     this.disarm();
     this.stopListening();
     const untilDeadline = this.plan.deadline - this.host.clock.now();
     if (untilDeadline > 0 && this.attempt > 0) this.arm(Waiting.LateStart, untilDeadline);
     else this.finish();
-    this.reject(error);
+    this.reject(withCallerStack(error, this.plan.callerStack));
   }
 
   private sendCancel(queue: string): void {
@@ -225,8 +252,17 @@ export class PendingCall implements ReplyTarget, Timed {
   /** Settles with `error`: used by failures and by close. */
   fail(error: Error): void {
     const wasSettled = this.settled;
+    if (!wasSettled) this.endAttempt(error);
     this.finish();
-    if (!wasSettled) this.reject(error);
+    if (!wasSettled) this.reject(withCallerStack(error, this.plan.callerStack));
+  }
+
+  /** Tells the plan's observer that the open attempt ended (once; nothing without an observer). */
+  private endAttempt(error: Error | undefined): void {
+    if (this.openAttempt === 0) return;
+    const attempt = this.openAttempt;
+    this.openAttempt = 0;
+    this.plan.attempts!.ended(attempt, error);
   }
 
   private finish(): void {

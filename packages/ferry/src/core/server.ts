@@ -15,6 +15,8 @@ import {
   UnimplementedError,
 } from "./errors.js";
 import { HandlerRun } from "./handler-run.js";
+import { checkInterceptors, runChain, type IncomingCall, type ServerInterceptor } from "./interceptors.js";
+import type { ServerObserver } from "./server-observer.js";
 import { ServiceRecord } from "./registry/service-record.js";
 import { LiveTable } from "./live-table.js";
 import type { IdempotencyStore, Outcome } from "./idempotency.js";
@@ -51,6 +53,11 @@ export interface ServeOptions {
   /** Declared on the service's topic when serving starts (partitions, maxLength, maxDeliveries, ...). */
   topic?: TopicOptions;
   decodeLimits?: DecodeLimits;
+  /**
+   * Wrap every handler run, first to last (see `ServerInterceptor`). Default: none, and the
+   * handler is called directly. The runtime's own tracing, when on, runs before these.
+   */
+  interceptors?: readonly ServerInterceptor[];
   clock?: Clock;
   /**
    * A stream whose caller sent nothing (no credit, no ping) for this long is stopped, and its
@@ -58,6 +65,13 @@ export interface ServeOptions {
    * (`defaultStreamIdleTimeoutMs`).
    */
   streamIdleTimeoutMs?: number;
+}
+
+/** What the runtime adds to a server beyond its options: its built-in interceptors and its observer. */
+export interface ServerHooks {
+  /** Run before the `interceptors` of the serve options. */
+  interceptors?: readonly ServerInterceptor[];
+  observer?: ServerObserver;
 }
 
 export interface ServerStats {
@@ -108,6 +122,8 @@ export class RpcServer {
   private readonly redeliveryDelayMs: number;
   private readonly drainTimeoutMs: number;
   private readonly handlers = new Map<string, Handler>();
+  private readonly interceptors: readonly ServerInterceptor[];
+  private readonly observer: ServerObserver | undefined;
   /** Every run in progress, and (by call id) those a caller may cancel. */
   private readonly runs = new LiveTable<HandlerRun>();
   private nextRun = 0;
@@ -130,8 +146,11 @@ export class RpcServer {
     implementation: Record<string, unknown>,
     private readonly store: IdempotencyStore,
     private readonly options: ServeOptions = {},
+    hooks: ServerHooks = {},
   ) {
     this.clock = options.clock ?? systemClock;
+    this.interceptors = [...(hooks.interceptors ?? []), ...checkInterceptors(options.interceptors, "serve")];
+    this.observer = hooks.observer;
     this.decodeLimits = options.decodeLimits ?? defaultDecodeLimits;
     this.validate = options.validate ?? true;
     this.redeliveryDelayMs = options.redeliveryDelayMs ?? defaultRedeliveryDelayMs;
@@ -175,7 +194,9 @@ export class RpcServer {
       if (envelope.method === undefined || envelope.id === undefined) throw new InvalidArgumentError("a request needs a method and an id");
     } catch (error) {
       this.counters.malformed++;
-      return delivery.reject(toWireError(error));
+      const wire = toWireError(error);
+      this.observer?.malformed(delivery.topic, wire);
+      return delivery.reject(wire);
     }
     const method = Object.hasOwn(this.definition.methods, envelope.method) ? this.definition.methods[envelope.method] : undefined;
     if (method === undefined || envelope.service !== this.definition.name) return this.refuse(delivery, envelope, this.unimplemented(envelope));
@@ -226,6 +247,7 @@ export class RpcServer {
 
   private refuse(delivery: Delivery, envelope: Envelope, error: FerryError): void {
     this.counters.refused++;
+    this.observer?.refused(this.definition.name, envelope.method, error);
     this.respond(envelope, { ok: false, error: toWireError(error) });
     delivery.ack();
   }
@@ -242,7 +264,9 @@ export class RpcServer {
       }
       const outcome = claim.status === "done" ? claim.outcome : await claim.outcome;
       if (outcome === undefined) continue; // the run we joined was handed back: claim again
-      this.counters[claim.status === "done" ? "replayed" : "joined"]++;
+      const how = claim.status === "done" ? "replayed" : "joined";
+      this.counters[how]++;
+      this.observer?.deduplicated(method.service, method.name, how);
       this.respond(envelope, outcome);
       delivery.ack();
       return this.settled();
@@ -262,7 +286,8 @@ export class RpcServer {
     if (run.aborted) return this.ran(run, delivery, envelope, key, undefined, true);
     let result: unknown;
     try {
-      result = runInContext(run, this.handlers.get(method.name)!, request, run);
+      if (this.interceptors.length === 0) result = runInContext(run, this.handlers.get(method.name)!, request, run);
+      else result = runInContext(run, runChain<IncomingCall>, this.interceptors, this.incoming(run, delivery, request), () => this.handlers.get(method.name)!(request, run));
     } catch (error) {
       return this.ran(run, delivery, envelope, key, error, true);
     }
@@ -271,6 +296,26 @@ export class RpcServer {
       (value) => this.ran(run, delivery, envelope, key, value, false),
       (error: unknown) => this.ran(run, delivery, envelope, key, error, true),
     );
+  }
+
+  /** The request as interceptors see it; its headers become the run's (so an interceptor may add to them). */
+  private incoming(run: HandlerRun, delivery: Delivery, request: unknown): IncomingCall {
+    const headers: Record<string, string> = { ...run.headers };
+    run.headers = headers;
+    return {
+      service: run.service,
+      method: run.method,
+      request,
+      headers,
+      attempt: run.attempt,
+      deadline: run.deadline,
+      callId: run.callId,
+      deliveryCount: run.deliveryCount,
+      topic: delivery.topic,
+      partition: delivery.partition,
+      group: this.options.group ?? this.definition.name,
+      context: run,
+    };
   }
 
   /** The handler returned `value` (or threw it): turn that into an outcome or a redelivery. */
@@ -322,6 +367,7 @@ export class RpcServer {
     if (retry === undefined) return delivery.ack(); // the caller cancelled and is gone: nothing to redo
     this.counters.redelivered++;
     const last = delivery.deliveryCount >= delivery.maxDeliveries;
+    this.observer?.redelivered(this.definition.name, envelope.method!, delivery.deliveryCount, retry, last);
     // The caller should not wait out its timeout for a message that is about to be dead-lettered.
     if (last) this.respond(envelope, { ok: false, error: retry });
     delivery.nack({ delayMs: last ? 0 : this.redeliveryDelayMs, error: { code: retry.code, message: retry.message } });

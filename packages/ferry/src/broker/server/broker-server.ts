@@ -6,6 +6,7 @@ import { systemClock } from "../../core/clock.js";
 import { defaultLazyConfirmMs, defaultMaxMessageBytes } from "../../core/defaults.js";
 import { describeValue } from "../../core/describe-value.js";
 import { ErrorCode, InvalidArgumentError } from "../../core/errors.js";
+import { checkLogger, type Logger } from "../../core/logger.js";
 import { Broker, type BrokerOptions } from "../broker.js";
 import { BrokerSession, type SessionHost } from "./broker-session.js";
 import { hangUp } from "./hang-up.js";
@@ -49,8 +50,10 @@ export interface BrokerServerOptions extends BrokerOptions {
   idleTimeoutMs?: number;
   /** How long a dropped connection's reply queues wait for it to come back, ms. Default 30,000 (`defaultReplyQueueGraceMs`). */
   replyQueueGraceMs?: number;
-  /** Where connection and protocol-error lines go (never payloads). Default: stderr. */
+  /** Where connection and protocol-error lines go (never payloads). Default: stderr (or `logger`, when given). */
   log?: (line: string) => void;
+  /** A pino-compatible logger (as `connect({ logger })` takes): each line goes to its `info`, with `{ component: "ferry-broker" }`. Default: none, `log`. */
+  logger?: Logger;
   /** Directory for durable topics (segments, acks). Default: none, everything in memory. */
   dataDir?: string;
   /** With `dataDir`: `always` (default; confirm after fsync, one per batch), `interval` (every 100 ms) or `never`. */
@@ -108,7 +111,9 @@ export async function startBroker(options: BrokerServerOptions = {}): Promise<Ru
     throw new InvalidArgumentError(`refusing to listen on ${host} without a token: only loopback addresses may go unauthenticated`);
   }
   const ownsBroker = options.broker === undefined;
-  const log = options.log ?? ((line: string) => process.stderr.write(`${new Date().toISOString()} ferry-broker ${line}\n`));
+  const logger = options.logger === undefined ? undefined : checkLogger(options.logger, "startBroker");
+  const log =
+    options.log ?? (logger === undefined ? (line: string) => process.stderr.write(`${new Date().toISOString()} ferry-broker ${line}\n`) : (line: string) => logger.info({ component: "ferry-broker" }, line));
   const storage =
     options.dataDir === undefined
       ? undefined

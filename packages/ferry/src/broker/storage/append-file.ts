@@ -3,6 +3,7 @@ import { promisify } from "node:util";
 import { UnavailableError } from "../../core/errors.js";
 import { diskTurns } from "./disk-turns.js";
 import type { FsyncPolicy } from "./fsync-policy.js";
+import { reportSync, syncsWatched } from "./sync-watch.js";
 
 const writeAsync = promisify(write);
 const datasyncAsync = promisify(fdatasync);
@@ -20,6 +21,8 @@ export class AppendFile {
   private settlers: { resolve: () => void; reject: (error: Error) => void }[] = [];
   private writing: Promise<void> | undefined;
   private dirty = false;
+  /** Records written since the last sync (the `interval` policy's batch, for the metrics). */
+  private unsyncedRecords = 0;
   private closed = false;
   private failure: Error | undefined;
   size: number;
@@ -51,7 +54,11 @@ export class AppendFile {
   async sync(): Promise<void> {
     if (!this.dirty || this.closed) return;
     this.dirty = false;
+    const records = this.unsyncedRecords;
+    this.unsyncedRecords = 0;
+    const started = syncsWatched() ? performance.now() : 0;
     await datasyncAsync(this.fd);
+    if (started !== 0) reportSync(records, (performance.now() - started) / 1000);
   }
 
   private async writeBatches(): Promise<void> {
@@ -80,9 +87,15 @@ export class AppendFile {
       return;
     }
     try {
+      // Under `always` the write is the sync (O_DSYNC): its time is the batch's fsync latency.
+      const started = this.policy === "always" && syncsWatched() ? performance.now() : 0;
       let written = 0;
       while (written < batch.length) written += (await writeAsync(this.fd, batch, written, batch.length - written)).bytesWritten;
-      if (this.policy !== "always") this.dirty = true;
+      if (started !== 0) reportSync(settlers.length, (performance.now() - started) / 1000);
+      if (this.policy !== "always") {
+        this.dirty = true;
+        this.unsyncedRecords += settlers.length;
+      }
       for (const settler of settlers) settler.resolve();
     } catch (error) {
       // Part of the batch may be on disk: anything appended after it would sit behind a torn

@@ -1,0 +1,66 @@
+import type { AttemptWatcher, OutgoingAttempt, OutgoingCall } from "./interceptors.js";
+import type { AttemptObserver, CallPlan } from "./pending-call.js";
+
+/**
+ * A call going through its client's interceptors: what they see (`OutgoingCall`), and what its
+ * `PendingCall` tells about each attempt (`AttemptObserver`). Made only when the runtime has
+ * interceptors; a runtime without any sends its plan as it is.
+ */
+export class InterceptedCall implements OutgoingCall, AttemptObserver {
+  readonly headers: Record<string, string>;
+  attempt = 0;
+  private readonly watchers: AttemptWatcher[] = [];
+  private ends: ((error: Error | undefined) => void)[] = [];
+
+  constructor(
+    private readonly plan: CallPlan,
+    readonly request: unknown,
+  ) {
+    // The plan sends this very object: what an interceptor writes into it before `next` is sent.
+    this.headers = plan.headers ?? {};
+    plan.headers = this.headers;
+    plan.attempts = this;
+  }
+
+  get service(): string {
+    return this.plan.service;
+  }
+
+  get method(): string {
+    return this.plan.method;
+  }
+
+  get deadline(): number {
+    return this.plan.deadline;
+  }
+
+  get callId(): string {
+    return this.plan.callId;
+  }
+
+  get topic(): string {
+    return this.plan.topic;
+  }
+
+  watchAttempts(watcher: AttemptWatcher): void {
+    this.watchers.push(watcher);
+  }
+
+  sent(attempt: number, messageId: string, deadline: number): Record<string, string> | undefined {
+    this.attempt = attempt;
+    if (this.watchers.length === 0) return this.plan.headers;
+    const info: OutgoingAttempt = { attempt, messageId, topic: this.plan.topic, deadline, headers: { ...this.headers } };
+    this.ends = [];
+    for (const watcher of this.watchers) {
+      const end = watcher(info);
+      if (typeof end === "function") this.ends.push(end);
+    }
+    return info.headers;
+  }
+
+  ended(_attempt: number, error: Error | undefined): void {
+    const ends = this.ends;
+    this.ends = [];
+    for (const end of ends) end(error);
+  }
+}
