@@ -41,13 +41,14 @@ describe("Ferry as installed from its packages", function () {
     });
     after(() => app?.remove());
 
-    it("installs no codegen, TypeScript, NATS client or unused package, and weighs under 19 MB on disk", () => {
+    it("installs no codegen, TypeScript, NATS client or unused package, and its files weigh under 12 MB", () => {
       for (const absent of ["ts-morph", "typescript", "@ts-morph/common", "nats", "amqplib", "uuid", "ferry-codegen", "ioredis", "pg", "@opentelemetry/api", "@opentelemetry/sdk-metrics"]) {
         expect(existsSync(join(app.dir, "node_modules", absent)), `node_modules/${absent}`).to.equal(false);
       }
       const { onDisk, apparent } = directoryBytes(join(app.dir, "node_modules"));
       console.log(`      runtime-only node_modules: ${(onDisk / 1e6).toFixed(1)} MB on disk, ${(apparent / 1e6).toFixed(1)} MB of files`);
-      expect(onDisk).to.be.below(19e6);
+      // Files, not blocks: what `du` reports depends on the file system (small files take whole blocks).
+      expect(apparent).to.be.below(12e6);
     });
 
     it("makes a call in-process with a hand-written definition", async () => {

@@ -66,7 +66,9 @@ export async function openTransport(options: ConnectOptions): Promise<Transport>
   throw new InvalidArgumentError(`connect: unsupported url ${JSON.stringify(options.url)}${scheme === undefined ? "" : ` (scheme ${scheme}: is not available in this version)`}; use ferry://, ferrys://, nats:// or amqp://, or omit url for the in-process broker`);
 }
 
-/** `messaging.system` of the spans a runtime on `url` makes: `nats` for NATS, `ferry` for Ferry's own brokers. */
+/** `messaging.system` of the spans a runtime on `url` makes: `nats`, `rabbitmq` (the conventions' names), `ferry` for Ferry's own brokers. */
 function messagingSystemOf(url: string | undefined): string {
-  return url?.startsWith("nats://") === true ? "nats" : "ferry";
+  if (url?.startsWith("nats://") === true) return "nats";
+  if (url?.startsWith("amqp://") === true || url?.startsWith("amqps://") === true) return "rabbitmq";
+  return "ferry";
 }
