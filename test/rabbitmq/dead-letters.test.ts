@@ -75,4 +75,27 @@ describe("rabbitmq dead letters", function () {
     expect(letter.error.code).to.equal("CONSUMER_LEFT");
     expect([...letter.bytes]).to.deep.equal([5]);
   });
+
+  it("browses a dead letter RabbitMQ made by a digest id, stable across reads, and removes it by that id", async () => {
+    const producer = await transport("dl3");
+    await producer.declareTopic("crashy", { durable: true, maxDeliveries: 1 });
+    await producer.publish("crashy", new Uint8Array([6]), { durable: true, key: "k" });
+    for (let round = 0; round < 2; round++) {
+      const member = await RabbitMqTransport.connect({ url: url(), prefix: "dl3" });
+      await member.declareTopic("crashy", { durable: true, maxDeliveries: 1 });
+      const held: Delivery[] = [];
+      await member.consume("crashy", "g", (delivery) => void held.push(delivery));
+      await until(() => held.length === 1, `delivery ${round + 1}`);
+      await member.close();
+    }
+    let page = await producer.browse("crashy.dlq", { limit: 10 });
+    await until(async () => (page = await producer.browse("crashy.dlq", { limit: 10 })).messages.length === 1, "the dead letter RabbitMQ made");
+    const [entry] = page.messages;
+    expect(entry!.id).to.match(/^r[0-9a-f]{32}$/);
+    expect(readDeadLetter(entry!.bytes).error.code).to.equal("CONSUMER_LEFT");
+    expect((await producer.browse("crashy.dlq", { limit: 10 })).messages.map((message) => message.id)).to.deep.equal([entry!.id]);
+    expect(await producer.remove("crashy.dlq", [entry!.id])).to.equal(1);
+    expect(await producer.remove("crashy.dlq", [entry!.id])).to.equal(0);
+    expect((await producer.browse("crashy.dlq", { limit: 10 })).messages).to.deep.equal([]);
+  });
 });

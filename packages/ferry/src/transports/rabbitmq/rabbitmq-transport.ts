@@ -1,10 +1,12 @@
+import { randomUUID } from "node:crypto";
 import { BehaviorSubject, type Observable } from "rxjs";
 import { defaultMaxDeliveries, defaultMaxMessageBytes, defaultOrdered, defaultPrefetch } from "../../core/defaults.js";
 import { ClosedError, NoRespondersError, PayloadTooLargeError, UnauthenticatedError, UnavailableError } from "../../core/errors.js";
-import type { BrokerStats, ConnectionState, ConsumeOptions, Delivery, PublishOptions, ReplyQueue, Subscription, TopicOptions, Transport } from "../../core/transport.js";
+import type { BrokerStats, BrowseOptions, BrowsePage, ConnectionState, ConsumeOptions, Delivery, PublishOptions, ReplyQueue, Subscription, TopicOptions, Transport } from "../../core/transport.js";
 import { encodeDeadLetter, type DeadLetter } from "../../core/wire/dead-letter.js";
 import { loadAmqplib, type AmqpChannel, type AmqpConnection, type AmqpPublishOptions, type Amqplib } from "./amqp-api.js";
 import { ConfirmPublisher, type PublishOutcome } from "./confirm-publisher.js";
+import { RabbitDeadLetterBrowser } from "./dead-letter-browser.js";
 import { DeadLetterConsumer } from "./dead-letter-consumer.js";
 import { LaneConsumer } from "./lane-consumer.js";
 import { Header, publishHeaders } from "./message-headers.js";
@@ -55,6 +57,7 @@ export class RabbitMqTransport implements Transport {
   private readonly members = new Map<Member, LaneConsumer | undefined>();
   private readonly replyQueues = new Set<RabbitReplyQueue>();
   private repliesDropped = 0;
+  private readonly deadLetterBrowser: RabbitDeadLetterBrowser;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -63,6 +66,7 @@ export class RabbitMqTransport implements Transport {
   ) {
     this.layout = new QueueLayout(options.prefix, options.partitions);
     for (const topic of options.statsTopics) this.knownTopics.add(topic);
+    this.deadLetterBrowser = new RabbitDeadLetterBrowser({ layout: this.layout, connection: () => this.connection, originOf: (queue) => this.originOf(queue), clock: options.clock });
   }
 
   /** Connects to RabbitMQ. A refused first connect is an error; a connection lost later is reopened for ever. */
@@ -286,7 +290,7 @@ export class RabbitMqTransport implements Transport {
   private async storeDeadLetter(topic: string, record: DeadLetter): Promise<void> {
     await this.declareSet(topic, "dlq");
     await new Promise<void>((resolve, reject) =>
-      this.publisher.publish("", this.layout.deadLetterQueue(topic), encodeDeadLetter(record), { persistent: true, headers: { [Header.DeadLetter]: 1 } }, (outcome) =>
+      this.publisher.publish("", this.layout.deadLetterQueue(topic), encodeDeadLetter(record), { persistent: true, headers: { [Header.DeadLetter]: 1, [Header.DeadLetterId]: randomUUID() } }, (outcome) =>
         outcome === "confirmed" ? resolve() : reject(outcome === "returned" ? new UnavailableError("rabbitmq: the dead-letter queue vanished") : outcome),
       ),
     );
@@ -326,6 +330,32 @@ export class RabbitMqTransport implements Transport {
       this.batch.hold();
     } catch {
       this.repliesDropped++;
+    }
+  }
+
+  /**
+   * Reads a dead-letter topic without consuming it (see `RabbitDeadLetterBrowser`). Its service's
+   * topic becomes one `stats()` reports, so the dead-letter tool can tell a service with no dead
+   * letters from one RabbitMQ does not know.
+   */
+  async browse(topic: string, options: BrowseOptions): Promise<BrowsePage> {
+    this.ensureOpen();
+    const origin = this.layout.deadLettersOf(topic);
+    if (origin !== undefined && this.layout.check(origin) === undefined) this.knownTopics.add(origin);
+    try {
+      return await this.deadLetterBrowser.browse(topic, options);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  /** Deletes dead letters by the ids `browse` gave them. */
+  async remove(topic: string, ids: readonly string[]): Promise<number> {
+    this.ensureOpen();
+    try {
+      return await this.deadLetterBrowser.remove(topic, ids);
+    } catch (error) {
+      throw unavailable(error);
     }
   }
 
