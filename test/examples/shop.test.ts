@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import type { ShopReport } from "../../examples/shop/launcher/shop-report.js";
+import { useRabbitVhost } from "../support/rabbitmq.js";
 import { useNatsServer } from "../support/nats-server.js";
 import { runExample, type ExampleRun } from "./run-example.js";
 
@@ -99,6 +100,18 @@ describe("examples/shop", function () {
       expect(report.peakShaving).to.have.property("skipped").that.includes("core NATS stores nothing");
       expect(run.stdout).to.include("skipped: core NATS stores nothing");
       expect(report.replayDeadLetter).to.have.property("skipped").that.includes("core NATS stores no dead letter");
+    });
+  });
+
+  describe("on RabbitMQ", () => {
+    const rabbitUrl = useRabbitVhost();
+
+    it("runs with --amqp with the same results: the backlog drained, the dead letter replayed after the fix", async () => {
+      const run = await runExample("examples/shop/main.js", ["--amqp", rabbitUrl(), "--burst", String(burst), "--json"]);
+      const report = expectTheShopWorked(run, ["orders", "inventory", "payments"]);
+      expect(report.transport).to.equal("rabbitmq");
+      expectBacklogDrained(report, burst);
+      expectDeadLetterReplayed(report);
     });
   });
 });

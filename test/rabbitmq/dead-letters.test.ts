@@ -29,6 +29,25 @@ describe("rabbitmq dead letters", function () {
     return ferry;
   };
 
+  /**
+   * Publishes `[value]` durably to "crashy" (delivery limit 1); two members in turn take it and
+   * leave without settling it, so RabbitMQ counts each return and dead-letters it itself.
+   */
+  const deadLetteredByRabbitMq = async (prefix: string, value: number) => {
+    const producer = await transport(prefix);
+    await producer.declareTopic("crashy", { durable: true, maxDeliveries: 1 });
+    await producer.publish("crashy", new Uint8Array([value]), { durable: true, key: "k" });
+    for (let round = 0; round < 2; round++) {
+      const member = await RabbitMqTransport.connect({ url: url(), prefix });
+      await member.declareTopic("crashy", { durable: true, maxDeliveries: 1 });
+      const held: Delivery[] = [];
+      await member.consume("crashy", "g", (delivery) => void held.push(delivery));
+      await until(() => held.length === 1, `delivery ${round + 1}`);
+      await member.close();
+    }
+    return producer;
+  };
+
   it("dead-letters a call after maxDeliveries as a record readDeadLetter reads, counted by the serving member", async () => {
     const server = await runtime("dl1");
     let runs = 0;
@@ -53,18 +72,7 @@ describe("rabbitmq dead letters", function () {
   });
 
   it("turns a message RabbitMQ dead-lettered itself (quorum delivery limit: its members died holding it) into a record", async () => {
-    const producer = await transport("dl2");
-    await producer.declareTopic("crashy", { durable: true, maxDeliveries: 1 });
-    await producer.publish("crashy", new Uint8Array([5]), { durable: true, key: "k" });
-    // Two members in turn take the message and leave without settling it: RabbitMQ counts each return.
-    for (let round = 0; round < 2; round++) {
-      const member = await RabbitMqTransport.connect({ url: url(), prefix: "dl2" });
-      await member.declareTopic("crashy", { durable: true, maxDeliveries: 1 });
-      const held: Delivery[] = [];
-      await member.consume("crashy", "g", (delivery) => void held.push(delivery));
-      await until(() => held.length === 1, `delivery ${round + 1}`);
-      await member.close();
-    }
+    await deadLetteredByRabbitMq("dl2", 5);
     const inspector = await transport("dl2");
     const dead: Delivery[] = [];
     await inspector.consume("crashy.dlq", "inspector", (delivery) => void dead.push(delivery));
@@ -74,5 +82,18 @@ describe("rabbitmq dead letters", function () {
     expect(letter.key).to.equal("k");
     expect(letter.error.code).to.equal("CONSUMER_LEFT");
     expect([...letter.bytes]).to.deep.equal([5]);
+  });
+
+  it("browses a dead letter RabbitMQ made by a digest id, stable across reads, and removes it by that id", async () => {
+    const producer = await deadLetteredByRabbitMq("dl3", 6);
+    let page = await producer.browse("crashy.dlq", { limit: 10 });
+    await until(async () => (page = await producer.browse("crashy.dlq", { limit: 10 })).messages.length === 1, "the dead letter RabbitMQ made");
+    const [entry] = page.messages;
+    expect(entry!.id).to.match(/^r[0-9a-f]{32}$/);
+    expect(readDeadLetter(entry!.bytes).error.code).to.equal("CONSUMER_LEFT");
+    expect((await producer.browse("crashy.dlq", { limit: 10 })).messages.map((message) => message.id)).to.deep.equal([entry!.id]);
+    expect(await producer.remove("crashy.dlq", [entry!.id])).to.equal(1);
+    expect(await producer.remove("crashy.dlq", [entry!.id])).to.equal(0);
+    expect((await producer.browse("crashy.dlq", { limit: 10 })).messages).to.deep.equal([]);
   });
 });

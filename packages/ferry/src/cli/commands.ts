@@ -136,7 +136,7 @@ export const commands: Readonly<Record<string, CommandEntry>> = {
   dlq: {
     spec: {
       name: "dlq",
-      summary: "List, show, replay or purge a service's dead letters on a running broker (TCP broker, or NATS durable topics).",
+      summary: "List, show, replay or purge a service's dead letters on a running broker (TCP broker, NATS durable topics, or RabbitMQ).",
       positionals: { usage: "list|show <id>|replay|purge", min: 1, max: 2, description: "what to do; show takes an entry id as list prints it" },
       flags: {
         url: urlFlag,

@@ -92,9 +92,9 @@ function readRate(text: string | undefined): number | undefined {
 }
 
 function openDlqTransport(url: string, token: string | undefined): Promise<Transport> {
-  if (!/^(ferry|ferrys|nats):\/\//.test(url)) throw new UsageError(`--url must be ferry://host:port, ferrys://host:port or nats://host:port, got ${JSON.stringify(url)}`);
+  if (!/^(ferry|ferrys|nats|amqp|amqps):\/\//.test(url)) throw new UsageError(`--url must be ferry://host:port, ferrys://host:port, nats://host:port or amqp://host:port, got ${JSON.stringify(url)}`);
   const auth = token === undefined ? {} : { token };
-  // NATS in durable mode: only durable topics keep their dead letters (in a stream).
+  // NATS in durable mode: only durable topics keep their dead letters (in a stream). RabbitMQ: queues under the default prefix.
   return openTransport({ url, ...auth, nats: { mode: "durable", maxReconnectAttempts: 0, ...auth } });
 }
 

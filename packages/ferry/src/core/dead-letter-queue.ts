@@ -46,7 +46,7 @@ export interface ReplayReport {
 /**
  * One service's dead letters (`svc.<Service>.dlq`), as a tool: list, show, replay and purge them,
  * on a transport that can browse and remove (`Transport.browse` and `remove`: the embedded broker,
- * in-process and TCP, and NATS for durable topics). Made by `ferry.deadLetters("Service")`.
+ * in-process and TCP, NATS for durable topics, and RabbitMQ). Made by `ferry.deadLetters("Service")`.
  *
  * Replay republishes each entry to its origin topic, waits for the broker's confirm, and only
  * then removes it from the dead-letter topic. A replay stopped anywhere (a crash, kill -9, a

@@ -36,6 +36,10 @@ export interface AmqpPublishOptions {
 export interface AmqpChannel {
   assertQueue(queue: string, options?: AmqpQueueOptions): Promise<AmqpQueueInfo>;
   checkQueue(queue: string): Promise<AmqpQueueInfo>;
+  assertExchange(exchange: string, type: "direct", options?: { durable?: boolean; autoDelete?: boolean }): Promise<unknown>;
+  bindQueue(queue: string, exchange: string, routingKey: string): Promise<unknown>;
+  /** One message without a consumer (`basic.get`), or false when the queue is empty. */
+  get(queue: string, options?: { noAck?: boolean }): Promise<AmqpMessage | false>;
   deleteQueue(queue: string): Promise<unknown>;
   prefetch(count: number, global?: boolean): Promise<unknown>;
   consume(queue: string, onMessage: (message: AmqpMessage | null) => void, options?: { noAck?: boolean; exclusive?: boolean }): Promise<{ consumerTag: string }>;

@@ -2,18 +2,19 @@ import { QueueFullError, UnavailableError, UnconfirmedError } from "../../core/e
 import type { AmqpChannel, AmqpMessage, AmqpPublishOptions } from "./amqp-api.js";
 import type { WriteBatch } from "./write-batch.js";
 
-/** What became of a publish: confirmed, returned (no queue took it: the queue does not exist), or an error. */
+/** What became of a publish: confirmed, returned (no queue took it: the queue does not exist, or no group is bound), or an error. */
 export type PublishOutcome = "confirmed" | "returned" | Error;
 
 interface Pending {
-  queue: string;
+  exchange: string;
+  routingKey: string;
   returned: boolean;
   done: (outcome: PublishOutcome) => void;
 }
 
 /**
- * Publishes on a confirm channel, every publish mandatory, through the default exchange to a
- * queue by name. RabbitMQ confirms in batches (one ack with `multiple` covers every earlier
+ * Publishes on a confirm channel, every publish mandatory, to a topic's exchange or through the
+ * default exchange to a queue by name. RabbitMQ confirms in batches (one ack with `multiple` covers every earlier
  * publish), so many publishes in flight cost few confirm frames; nothing here waits for one
  * publish before sending the next. A returned message (its queue does not exist) comes back
  * before its confirm, and is matched to its publish by the message id, a counter of this
@@ -66,19 +67,22 @@ export class ConfirmPublisher {
     return this.pending.size;
   }
 
-  /** Sends `bytes` to `queue`; `done` is called once, never synchronously. */
-  publish(queue: string, bytes: Uint8Array, options: AmqpPublishOptions, done: (outcome: PublishOutcome) => void): void {
+  /**
+   * Sends `bytes` to `exchange` with `routingKey` (the default exchange `""` and a queue name, or
+   * a topic's exchange and a lane); `done` is called once, never synchronously.
+   */
+  publish(exchange: string, routingKey: string, bytes: Uint8Array, options: AmqpPublishOptions, done: (outcome: PublishOutcome) => void): void {
     const refusal = this.refusal();
     if (refusal !== undefined) {
       queueMicrotask(() => done(refusal));
       return;
     }
     const tag = String(++this.nextTag);
-    const pending: Pending = { queue, returned: false, done };
+    const pending: Pending = { exchange, routingKey, returned: false, done };
     this.pending.set(tag, pending);
     const content = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     try {
-      this.channel!.publish("", queue, content, { ...options, mandatory: true, messageId: tag }, (error: unknown) => this.settle(tag, error));
+      this.channel!.publish(exchange, routingKey, content, { ...options, mandatory: true, messageId: tag }, (error: unknown) => this.settle(tag, error));
       this.batch?.hold();
     } catch (error) {
       // amqplib throws when the channel closed under it: the publish was not sent.
@@ -104,7 +108,7 @@ export class ConfirmPublisher {
         return;
       }
       // RabbitMQ nacks a publish when a queue refused it: x-overflow reject-publish on a full queue.
-      pending.done(new QueueFullError(`rabbitmq: queue ${pending.queue} is full (x-max-length reached, overflow reject): the publish was refused`));
+      pending.done(new QueueFullError(`rabbitmq: ${pending.exchange === "" ? `queue ${pending.routingKey}` : `a queue of ${pending.exchange} (${pending.routingKey})`} is full (x-max-length reached, overflow reject): the publish was refused`));
       return;
     }
     pending.done(pending.returned ? "returned" : "confirmed");

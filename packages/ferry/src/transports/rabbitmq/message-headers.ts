@@ -10,6 +10,8 @@ export const Header = {
   ExpiresAt: "x-ferry-expires-at",
   /** Set on a message of `<topic>.dlq` whose body is already a Ferry dead-letter record. */
   DeadLetter: "x-ferry-dead-letter",
+  /** The id `browse` and `remove` know a dead letter a member wrote by (a UUID). */
+  DeadLetterId: "x-ferry-dead-letter-id",
   /** RabbitMQ's count of earlier deliveries of a quorum queue message. */
   DeliveryCount: "x-delivery-count",
 } as const;

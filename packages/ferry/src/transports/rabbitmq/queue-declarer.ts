@@ -34,6 +34,24 @@ export class QueueDeclarer {
     });
   }
 
+  /**
+   * Declares a topic's direct exchange: not durable (gone after a RabbitMQ restart, when every
+   * connection declares it again) and not auto-delete, since a publish to an exchange that does
+   * not exist would close the publishing channel, and with it every publish awaiting a confirm.
+   */
+  assertExchange(exchange: string): Promise<void> {
+    return this.serial(async () => {
+      await (await this.open()).assertExchange(exchange, "direct", { durable: false, autoDelete: false });
+    });
+  }
+
+  /** Binds `queue` to `exchange` for `routingKey`. */
+  bind(queue: string, exchange: string, routingKey: string): Promise<void> {
+    return this.serial(async () => {
+      await (await this.open()).bindQueue(queue, exchange, routingKey);
+    });
+  }
+
   /** Depth (ready messages) and consumers of `queue`, or undefined when it does not exist. */
   check(queue: string): Promise<AmqpQueueInfo | undefined> {
     return this.serial(async () => {

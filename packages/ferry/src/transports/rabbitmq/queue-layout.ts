@@ -15,10 +15,17 @@ export interface Lane {
   keyed: boolean;
 }
 
+/** A group's queue: a lane, and the routing key that binds it to the topic's exchange. */
+export interface GroupLane extends Lane {
+  routingKey: string;
+}
+
 /** The suffix of a dead-letter topic. */
 const deadLetterSuffix = ".dlq";
 /** Queue names are at most 255 bytes; the longest suffix added to a topic is `/durable/k255`. */
 const maxTopicBytes = 200;
+/** RabbitMQ's limit on a queue or exchange name, bytes. */
+const maxNameBytes = 255;
 
 /**
  * Names of everything the transport makes on RabbitMQ, under one prefix. A topic `T` has, in each
@@ -27,6 +34,11 @@ const maxTopicBytes = 200;
  * by every member). The durable set puts `durable/` before the lane. `<prefix>/T.dlq` holds its
  * dead letters; reply queues are `<prefix>/~reply/<uuid>`. `/` cannot appear in a topic, so no
  * two topics share a queue.
+ *
+ * Each consumer group has its own core queues, `<prefix>/T/=<group>/k<n>` and `.../any`, bound
+ * to the topic's direct exchange `<prefix>/T` with routing keys `k<n>` and `any`: a publish to
+ * the exchange reaches every group, each its own copy. The core queues without a group hold what
+ * was published while no group was bound, for whichever member comes first.
  */
 export class QueueLayout {
   constructor(
@@ -59,6 +71,28 @@ export class QueueLayout {
 
   keyed(topic: string, set: QueueSet, partition: number): string {
     return `${this.prefix}/${topic}/${set === "durable" ? "durable/" : ""}k${partition}`;
+  }
+
+  /** The topic's exchange: a publish to it reaches every group's queue of its lane. */
+  exchange(topic: string): string {
+    return `${this.prefix}/${topic}`;
+  }
+
+  /** The routing key of the lane a message with `key` (or none) goes to. */
+  routingKey(key: string | undefined): string {
+    return key === undefined ? "any" : `k${hashKey(key) % this.partitions}`;
+  }
+
+  /** The core queues of one consumer group, each with the routing key binding it to the exchange. */
+  groupLanes(topic: string, group: string): GroupLane[] {
+    if (typeof group !== "string" || group.length === 0 || Buffer.byteLength(`${this.prefix}/${topic}/=${group}/k${this.partitions - 1}`) > maxNameBytes) {
+      throw new InvalidArgumentError(`rabbitmq: a consumer group must be a non-empty string short enough that "${this.prefix}/${topic}/=<group>/k${this.partitions - 1}" stays within ${maxNameBytes} bytes, got ${JSON.stringify(group)}`);
+    }
+    const base = `${this.prefix}/${topic}/=${group}`;
+    const lanes: GroupLane[] = [];
+    for (let partition = 0; partition < this.partitions; partition++) lanes.push({ queue: `${base}/k${partition}`, partition, keyed: true, routingKey: `k${partition}` });
+    lanes.push({ queue: `${base}/any`, partition: this.partitions, keyed: false, routingKey: "any" });
+    return lanes;
   }
 
   deadLetterQueue(topic: string): string {

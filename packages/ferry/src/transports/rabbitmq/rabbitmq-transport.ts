@@ -1,15 +1,17 @@
+import { randomUUID } from "node:crypto";
 import { BehaviorSubject, type Observable } from "rxjs";
 import { defaultMaxDeliveries, defaultMaxMessageBytes, defaultOrdered, defaultPrefetch } from "../../core/defaults.js";
 import { ClosedError, NoRespondersError, PayloadTooLargeError, UnauthenticatedError, UnavailableError } from "../../core/errors.js";
-import type { BrokerStats, ConnectionState, ConsumeOptions, Delivery, PublishOptions, ReplyQueue, Subscription, TopicOptions, Transport } from "../../core/transport.js";
+import type { BrokerStats, BrowseOptions, BrowsePage, ConnectionState, ConsumeOptions, Delivery, PublishOptions, ReplyQueue, Subscription, TopicOptions, Transport } from "../../core/transport.js";
 import { encodeDeadLetter, type DeadLetter } from "../../core/wire/dead-letter.js";
 import { loadAmqplib, type AmqpChannel, type AmqpConnection, type AmqpPublishOptions, type Amqplib } from "./amqp-api.js";
 import { ConfirmPublisher, type PublishOutcome } from "./confirm-publisher.js";
+import { RabbitDeadLetterBrowser } from "./dead-letter-browser.js";
 import { DeadLetterConsumer } from "./dead-letter-consumer.js";
 import { LaneConsumer } from "./lane-consumer.js";
 import { Header, publishHeaders } from "./message-headers.js";
 import { QueueDeclarer } from "./queue-declarer.js";
-import { deadLetterQueueOptions, QueueLayout, queueOptions, type QueueSet } from "./queue-layout.js";
+import { deadLetterQueueOptions, QueueLayout, queueOptions, type GroupLane, type QueueSet } from "./queue-layout.js";
 import { resolveRabbitMqOptions, type RabbitMqTransportOptions, type ResolvedRabbitMqOptions } from "./rabbitmq-options.js";
 import { RabbitReplyQueue } from "./reply-queue.js";
 import { topicStats } from "./topic-stats.js";
@@ -27,8 +29,9 @@ interface Member {
 /**
  * The RabbitMQ transport (AMQP 0-9-1, amqplib). Each topic has a set of classic auto-delete
  * queues for calls that need not be stored and, once a `@durable` method or a durable declare
- * asks for it, a set of durable quorum queues; see `QueueLayout`. Publishes go through the
- * default exchange to a queue by name, confirmed in batches by RabbitMQ (`ConfirmPublisher`);
+ * asks for it, a set of durable quorum queues; see `QueueLayout`. Core publishes go to the
+ * topic's exchange, which gives each consumer group a copy in queues of its own; stored ones go
+ * through the default exchange to a queue by name. Every publish is confirmed in batches by RabbitMQ (`ConfirmPublisher`);
  * members ack by hand after the reply (`LaneConsumer`); replies go to an exclusive queue per
  * client (`RabbitReplyQueue`). A lost connection is reopened with backoff and every queue,
  * consumer and reply queue is set up again.
@@ -47,15 +50,14 @@ export class RabbitMqTransport implements Transport {
   private readonly topicOptions = new Map<string, TopicOptions>();
   /** Queue sets declared on this connection (`core:T`, `durable:T`, `dlq:T`), to declare each once. */
   private readonly declared = new Map<string, Promise<void>>();
-  /** Topics whose core queues had a consumer when last asked: a request to them is published without asking again. */
-  private readonly responders = new Set<string>();
-  /** Passive declares under way, by topic. */
-  private readonly probes = new Map<string, Promise<boolean>>();
+  /** Topics whose exchange is declared on this connection: a publish to them goes at once. */
+  private readonly exchanges = new Set<string>();
   /** Topics this connection has published to, declared or consumed: what `stats()` reports. */
   private readonly knownTopics = new Set<string>();
   private readonly members = new Map<Member, LaneConsumer | undefined>();
   private readonly replyQueues = new Set<RabbitReplyQueue>();
   private repliesDropped = 0;
+  private readonly deadLetterBrowser: RabbitDeadLetterBrowser;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -64,6 +66,7 @@ export class RabbitMqTransport implements Transport {
   ) {
     this.layout = new QueueLayout(options.prefix, options.partitions);
     for (const topic of options.statsTopics) this.knownTopics.add(topic);
+    this.deadLetterBrowser = new RabbitDeadLetterBrowser({ layout: this.layout, connection: () => this.connection, originOf: (queue) => this.originOf(queue), clock: options.clock });
   }
 
   /** Connects to RabbitMQ. A refused first connect is an error; a connection lost later is reopened for ever. */
@@ -91,10 +94,10 @@ export class RabbitMqTransport implements Transport {
 
   /**
    * A stored publish (`durable`, or to a topic declared durable here) goes, persistent, to the
-   * topic's quorum queues, declared first if need be. A request that needs a consumer goes to the
-   * core queues once a passive declare has seen a consumer there (cached until a publish comes
-   * back unroutable: the queue went with its last consumer). Anything else goes to the core
-   * queues, declared first so it waits for a consumer. `done` is called once, never synchronously.
+   * topic's quorum queues, declared first if need be. Anything else goes to the topic's exchange,
+   * which copies it to every group's queue of its lane; when no group is bound, RabbitMQ returns
+   * it: a request that needs a consumer fails `NO_RESPONDERS`, anything else waits in the topic's
+   * core queues without a group for the first member. `done` is called once, never synchronously.
    */
   private send(topic: string, bytes: Uint8Array, options: PublishOptions, done: (error?: Error) => void): void {
     const refusal = this.refusal(topic, bytes);
@@ -104,34 +107,42 @@ export class RabbitMqTransport implements Transport {
     }
     this.knownTopics.add(topic);
     const durable = options.durable ?? this.topicOptions.get(topic)?.durable === true;
-    const set: QueueSet = durable ? "durable" : "core";
-    const queue = this.layout.queueFor(topic, set, options.key);
     const amqpOptions: AmqpPublishOptions = { persistent: durable };
     const headers = publishHeaders(options.key, options.expiresAt);
     if (headers !== undefined) amqpOptions.headers = headers;
     if (options.expiresAt !== undefined) amqpOptions.expiration = String(Math.max(0, Math.ceil(options.expiresAt - this.options.clock.now())));
-    const settle = (outcome: PublishOutcome): void => done(outcome === "confirmed" ? undefined : outcome === "returned" ? NoRespondersError.forTopic(topic) : outcome);
-    if (!durable && options.requireConsumer === true) {
-      if (this.responders.has(topic)) {
-        this.publisher.publish(queue, bytes, amqpOptions, (outcome) => {
-          if (outcome === "returned") this.responders.delete(topic);
-          settle(outcome);
-        });
-        return;
-      }
-      this.hasConsumer(topic).then(
-        (found) => (found ? this.publisher.publish(queue, bytes, amqpOptions, settle) : done(NoRespondersError.forTopic(topic))),
-        (error: unknown) => done(unavailable(error)),
-      );
+    if (durable) {
+      this.store(topic, "durable", options.key, bytes, amqpOptions, done);
       return;
     }
-    // Stored until a consumer comes: the queues are declared first; one deleted since (a core
-    // queue goes with its last consumer) is declared again and the publish sent once more.
+    const toGroups = (): void =>
+      this.publisher.publish(this.layout.exchange(topic), this.layout.routingKey(options.key), bytes, amqpOptions, (outcome) => {
+        if (outcome === "confirmed") return done();
+        if (outcome !== "returned") return done(outcome);
+        if (options.requireConsumer === true) return done(NoRespondersError.forTopic(topic));
+        this.store(topic, "core", options.key, bytes, amqpOptions, done);
+      });
+    if (this.exchanges.has(topic)) {
+      toGroups();
+      return;
+    }
+    this.declareExchange(topic).then(toGroups, (error: unknown) => done(unavailable(error)));
+  }
+
+  /**
+   * Publishes by queue name to a set's queues, declared first, where the message waits for a
+   * consumer; one deleted since (a core queue goes with its last consumer) is declared again and
+   * the publish sent once more.
+   */
+  private store(topic: string, set: QueueSet, key: string | undefined, bytes: Uint8Array, amqpOptions: AmqpPublishOptions, done: (error?: Error) => void): void {
+    const queue = this.layout.queueFor(topic, set, key);
     const attempt = (again: boolean): void => {
       this.declareSet(topic, set).then(
         () =>
-          this.publisher.publish(queue, bytes, amqpOptions, (outcome) => {
-            if (outcome !== "returned" || again) return settle(outcome === "returned" ? new UnavailableError(`rabbitmq: queue ${queue} vanished twice while publishing`) : outcome);
+          this.publisher.publish("", queue, bytes, amqpOptions, (outcome) => {
+            if (outcome === "confirmed") return done();
+            if (outcome !== "returned") return done(outcome);
+            if (again) return done(new UnavailableError(`rabbitmq: queue ${queue} vanished twice while publishing`));
             this.declared.delete(`${set}:${topic}`);
             attempt(true);
           }),
@@ -139,6 +150,20 @@ export class RabbitMqTransport implements Transport {
       );
     };
     attempt(false);
+  }
+
+  /** Declares the topic's exchange once per connection; `exchanges` then lets publishes go without waiting. */
+  private declareExchange(topic: string): Promise<void> {
+    const id = `exchange:${topic}`;
+    let declaring = this.declared.get(id);
+    if (declaring === undefined) {
+      declaring = this.declarer.assertExchange(this.layout.exchange(topic)).then(() => {
+        this.exchanges.add(topic);
+      });
+      this.declared.set(id, declaring);
+      declaring.catch(() => this.declared.get(id) === declaring && this.declared.delete(id));
+    }
+    return declaring;
   }
 
   private refusal(topic: string, bytes: Uint8Array): Error | undefined {
@@ -150,29 +175,6 @@ export class RabbitMqTransport implements Transport {
       return error as Error;
     }
     return undefined;
-  }
-
-  /**
-   * A passive declare of the topic's unkeyed core queue: does any member consume it? A burst of
-   * calls to a topic not yet seen served shares one question (thousands of passive declares, one
-   * after another, would hold the burst for seconds).
-   */
-  private hasConsumer(topic: string): Promise<boolean> {
-    let asking = this.probes.get(topic);
-    if (asking === undefined) {
-      asking = this.declarer.check(this.layout.unkeyed(topic, "core")).then((info) => {
-        const found = info !== undefined && info.consumerCount > 0;
-        if (found) this.responders.add(topic);
-        return found;
-      });
-      const probe = asking;
-      this.probes.set(topic, probe);
-      void probe.then(
-        () => this.probes.get(topic) === probe && this.probes.delete(topic),
-        () => this.probes.get(topic) === probe && this.probes.delete(topic),
-      );
-    }
-    return asking;
   }
 
   /** Declares every queue of a set once per connection (`fresh`: again, as a consumer does before consuming). */
@@ -194,6 +196,21 @@ export class RabbitMqTransport implements Transport {
     return declaring;
   }
 
+  /**
+   * Declares a group's core queues (auto-delete: they go when the group's last member leaves, with
+   * their bindings and whatever they held) and binds each to the topic's exchange by its lane.
+   */
+  private async declareGroup(topic: string, lanes: readonly GroupLane[]): Promise<void> {
+    const exchange = this.layout.exchange(topic);
+    await this.declareExchange(topic);
+    const options = this.topicOptions.get(topic) ?? {};
+    const deadLetters = this.layout.deadLetterQueue(topic);
+    for (const lane of lanes) {
+      await this.declarer.assert(lane.queue, queueOptions("core", lane.keyed, options, deadLetters, this.options.replicas));
+      await this.declarer.bind(lane.queue, exchange, lane.routingKey);
+    }
+  }
+
   async consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<Subscription> {
     this.ensureOpen();
     this.layout.check(topic);
@@ -212,7 +229,9 @@ export class RabbitMqTransport implements Transport {
       const declared = this.topicOptions.get(topic) ?? {};
       const sets: QueueSet[] = ["core"];
       if (declared.durable === true || (await this.declarer.check(this.layout.unkeyed(topic, "durable"))) !== undefined) sets.push("durable");
-      const lanes = sets.flatMap((set) => this.layout.lanes(topic, set));
+      // The group's own queues first, then what waits without a group and the shared durable set.
+      const groupLanes = this.layout.groupLanes(topic, group);
+      const lanes = [...groupLanes, ...sets.flatMap((set) => this.layout.lanes(topic, set))];
       const laneConsumer = new LaneConsumer(
         {
           topic,
@@ -234,6 +253,7 @@ export class RabbitMqTransport implements Transport {
         close: () => laneConsumer.close(),
         declare: async () => {
           for (const set of sets) await this.declareSet(topic, set, true);
+          await this.declareGroup(topic, groupLanes);
         },
       };
     }
@@ -270,7 +290,7 @@ export class RabbitMqTransport implements Transport {
   private async storeDeadLetter(topic: string, record: DeadLetter): Promise<void> {
     await this.declareSet(topic, "dlq");
     await new Promise<void>((resolve, reject) =>
-      this.publisher.publish(this.layout.deadLetterQueue(topic), encodeDeadLetter(record), { persistent: true, headers: { [Header.DeadLetter]: 1 } }, (outcome) =>
+      this.publisher.publish("", this.layout.deadLetterQueue(topic), encodeDeadLetter(record), { persistent: true, headers: { [Header.DeadLetter]: 1, [Header.DeadLetterId]: randomUUID() } }, (outcome) =>
         outcome === "confirmed" ? resolve() : reject(outcome === "returned" ? new UnavailableError("rabbitmq: the dead-letter queue vanished") : outcome),
       ),
     );
@@ -313,6 +333,32 @@ export class RabbitMqTransport implements Transport {
     }
   }
 
+  /**
+   * Reads a dead-letter topic without consuming it (see `RabbitDeadLetterBrowser`). Its service's
+   * topic becomes one `stats()` reports, so the dead-letter tool can tell a service with no dead
+   * letters from one RabbitMQ does not know.
+   */
+  async browse(topic: string, options: BrowseOptions): Promise<BrowsePage> {
+    this.ensureOpen();
+    const origin = this.layout.deadLettersOf(topic);
+    if (origin !== undefined && this.layout.check(origin) === undefined) this.knownTopics.add(origin);
+    try {
+      return await this.deadLetterBrowser.browse(topic, options);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
+  /** Deletes dead letters by the ids `browse` gave them. */
+  async remove(topic: string, ids: readonly string[]): Promise<number> {
+    this.ensureOpen();
+    try {
+      return await this.deadLetterBrowser.remove(topic, ids);
+    } catch (error) {
+      throw unavailable(error);
+    }
+  }
+
   async declareTopic(topic: string, options: TopicOptions): Promise<void> {
     this.ensureOpen();
     this.layout.check(topic);
@@ -320,6 +366,7 @@ export class RabbitMqTransport implements Transport {
     this.knownTopics.add(topic);
     try {
       await this.declareSet(topic, "core", true);
+      await this.declareExchange(topic);
       if (options.durable === true) await this.declareSet(topic, "durable", true);
     } catch (error) {
       throw unavailable(error);
@@ -387,7 +434,7 @@ export class RabbitMqTransport implements Transport {
     this.publisher.detach("rabbitmq: the connection dropped before RabbitMQ confirmed");
     for (const member of this.members.keys()) member.detach();
     this.declared.clear();
-    this.responders.clear();
+    this.exchanges.clear();
     this.state.next("reconnecting");
     void this.reconnect();
   }
