@@ -9,7 +9,7 @@ export const usage = `usage: npm run bench -- [options]      (or: node dist/benc
   --in-flight 1,64         in-flight counts of the main comparison
   --payloads 100,16384     request sizes of the main comparison, bytes
   --seconds N              measured seconds per cell (default 5; --quick 1)
-  --warmup N               warm-up seconds per cell, not measured (default 1; --quick 0.5)
+  --warmup N               warm-up seconds per cell, not measured (default 1; --quick 0.25)
   --sweep 1,8,64,512       in-flight counts of the cost-growth sweep (100 B)
   --sweep-systems a,b      systems of that sweep (default: raw-tcp, ferry-in-process, ferry-tcp, ferry-nats, nats-inbox)
   --partitions 1,8,64      topic partitions of the Ferry TCP broker sweep

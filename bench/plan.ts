@@ -69,7 +69,7 @@ export const quickDefaults: BenchOptions = {
   ...fullDefaults,
   quick: true,
   seconds: 1,
-  warmupSeconds: 0.5,
+  warmupSeconds: 0.25,
   sweepSystems: [SystemId.RawTcp, SystemId.FerryTcp],
   partitionsInFlight: [64],
   backlogMessages: 100_000,
