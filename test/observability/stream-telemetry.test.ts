@@ -12,6 +12,7 @@ import { Broker } from "../../packages/ferry/src/broker/broker.js";
 import { startBroker, type RunningBroker } from "../../packages/ferry/src/broker/server/broker-server.js";
 import { onlySpan, parentOf, registerSdk, type RegisteredSdk } from "../support/otel-sdk.js";
 import { until } from "../support/wait.js";
+import { drain } from "../conformance/streams.js";
 
 const Feed = defineService("TraceFeed", {
   /** Yields 0 to `count - 1`; throws `OUT_OF_STOCK` at `failAt`. */
@@ -36,17 +37,6 @@ const feedImpl = {
     for (const [name, value] of Object.entries(context.headers).sort()) yield `${name}=${value}`;
   },
 };
-
-/** Everything an iteration yields, and the error it ended with (if any). */
-async function drain<T>(items: AsyncIterable<T>): Promise<{ items: T[]; error: (Error & { code?: string }) | undefined }> {
-  const seen: T[] = [];
-  try {
-    for await (const item of items) seen.push(item);
-  } catch (error) {
-    return { items: seen, error: error as Error & { code?: string } };
-  }
-  return { items: seen, error: undefined };
-}
 
 interface Place {
   name: string;
