@@ -236,6 +236,29 @@ for (const place of places) {
       expect((await open(refusing)) + (await open(answering))).to.equal(0);
     });
 
+    it("sends nothing for a stream its consumer stopped while a client interceptor was still deciding", async () => {
+      await runtime([], []);
+      let release: () => void = () => {};
+      const outcomes: string[] = [];
+      const caller = await runtime([
+        async (_call, next) => {
+          await new Promise<void>((resolve) => (release = resolve));
+          try {
+            return await next();
+          } catch (error) {
+            outcomes.push((error as FerryError).code);
+            throw error;
+          }
+        },
+      ]);
+      const iterator = caller.stream(Feed.methods.count, { count: 2 })[Symbol.asyncIterator]();
+      expect(await iterator.return!()).to.deep.equal({ value: undefined, done: true });
+      release();
+      await until(() => outcomes.length === 1, "the interceptor's next() to settle");
+      expect(outcomes).to.deep.equal(["CANCELLED"]);
+      expect(started.count).to.equal(0);
+    });
+
     it("lets a server interceptor add a header for the handler, see the items sent, and refuse a stream with a typed error", async () => {
       const handled: { kind: string; items: number | undefined; outcome: string }[] = [];
       const server = await runtime([], [

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from "../errors.js";
+import { CancelledError, InvalidArgumentError } from "../errors.js";
 import { runChain, type ClientInterceptor } from "../interceptors.js";
 import { InterceptedCall } from "../outgoing-call.js";
 import type { StreamCall, StreamPlan } from "./stream-call.js";
@@ -27,8 +27,12 @@ export class InterceptedStream extends InterceptedCall {
     return this.call.itemsReceived;
   }
 
-  /** The end of the chain: opens the stream with `open`, and settles when it ends. */
+  /**
+   * The end of the chain: opens the stream with `open`, and settles when it ends. A stream whose
+   * consumer stopped (or whose signal aborted) while an interceptor was still deciding is not sent.
+   */
   opened(open: () => void): Promise<number> {
+    if (this.call.over) return Promise.reject(new CancelledError(`the stream ${this.service}.${this.method} ended before its interceptors opened it`));
     const ended = new Promise<number>((resolve, reject) => (this.outcome = { resolve, reject }));
     open();
     return ended;

@@ -101,6 +101,11 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
     return this.plan.correlationId;
   }
 
+  /** Its outcome is decided: ended, failed, or stopped by its consumer. */
+  get over(): boolean {
+    return this.outcome !== undefined;
+  }
+
   /** Items received from the server so far. */
   get itemsReceived(): number {
     return this.received;
