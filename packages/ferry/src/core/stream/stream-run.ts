@@ -90,7 +90,6 @@ export class StreamRun {
    * the error as a single reply, as for a request refused before its stream began.
    */
   refuse(error: unknown): void {
-    this.failure = error;
     this.host.reply(this.request.replyTo!, encodeEnvelope({ kind: MessageKind.Reply, correlationId: this.request.correlationId, attempt: this.request.attempt, error: toWireError(error) }));
     this.run.onAbort = undefined;
     this.run.end();
