@@ -22,7 +22,7 @@ import { turn, until } from "../support/wait.js";
 import { useHarness, type ConformanceTarget } from "./harness.js";
 
 /** Everything an iteration yields before it ends, and the error it ended with (if any). */
-async function drain<T>(items: AsyncIterable<T>): Promise<{ items: T[]; error: (Error & { code?: string }) | undefined }> {
+export async function drain<T>(items: AsyncIterable<T>): Promise<{ items: T[]; error: (Error & { code?: string }) | undefined }> {
   const seen: T[] = [];
   try {
     for await (const item of items) seen.push(item);

@@ -10,7 +10,8 @@ import { currentContext } from "./context.js";
 import type { MethodDefinition, StreamMethodDefinition } from "./definition.js";
 import { defaultMaxOpenStreams, defaultStreamHeartbeatMs, defaultStreamWindow } from "./defaults.js";
 import { FerryStream, type StreamOptions } from "./stream/ferry-stream.js";
-import { StreamCall, type StreamHost } from "./stream/stream-call.js";
+import { StreamCall, type StreamHost, type StreamPlan } from "./stream/stream-call.js";
+import { interceptStream } from "./stream/intercepted-stream.js";
 import { checkStreamWindow } from "./stream/stream-window.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "./wire/envelope.js";
 import { errorClasses, type ErrorClass, type ErrorClasses } from "./error-registry.js";
@@ -272,28 +273,34 @@ export class RpcClient {
     const context = currentContext();
     const now = this.clock.now();
     const deadline = context === undefined ? options.deadline : Math.min(options.deadline ?? Infinity, context.deadline);
-    const call = new StreamCall<Item>(
-      {
-        topic: serviceTopic(method.service),
-        service: method.service,
-        method: method.name,
-        callId: newCallId(),
-        correlationId: correlationIdOf(++this.nextCorrelation),
-        key: options.key ?? method.keyOf?.(request),
-        headers: mergeHeaders(context?.headers, options.headers),
-        body: request === undefined ? undefined : encodeRequest(request),
-        window,
-        itemTimeoutMs,
-        deadline: deadline === Infinity ? undefined : deadline,
-        heartbeatMs: this.streamHeartbeatMs,
-        signal: combineSignals(options.signal, context?.signal),
-        validateItem: this.validateResponses ? method.validateResponse : undefined,
-      },
-      host,
-    );
+    const plan: StreamPlan = {
+      topic: serviceTopic(method.service),
+      service: method.service,
+      method: method.name,
+      callId: newCallId(),
+      correlationId: correlationIdOf(++this.nextCorrelation),
+      key: options.key ?? method.keyOf?.(request),
+      headers: mergeHeaders(context?.headers, options.headers),
+      body: request === undefined ? undefined : encodeRequest(request),
+      window,
+      itemTimeoutMs,
+      deadline: deadline === Infinity ? undefined : deadline,
+      heartbeatMs: this.streamHeartbeatMs,
+      signal: combineSignals(options.signal, context?.signal),
+      validateItem: this.validateResponses ? method.validateResponse : undefined,
+    };
+    const call = new StreamCall<Item>(plan, host);
     this.openStreams++;
-    this.router.add(call.correlationId, call);
-    call.start(now);
+    if (this.interceptors.length === 0) {
+      this.router.add(call.correlationId, call);
+      call.start(now);
+      return call;
+    }
+    interceptStream(this.interceptors, call as StreamCall<unknown>, plan, request, () => {
+      if (this.closed) return call.fail(new ClosedError("the client is closed"));
+      this.router.add(call.correlationId, call);
+      call.start(this.clock.now());
+    });
     return call;
   }
 

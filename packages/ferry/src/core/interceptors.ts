@@ -8,6 +8,13 @@ import { InvalidArgumentError } from "./errors.js";
  * around the next, as gRPC interceptors and tRPC links do.
  */
 export interface OutgoingCall {
+  /**
+   * `"stream"` for the opening of a stream (`ferry.stream`), `"call"` otherwise. A stream has one
+   * attempt, and its `next()` settles when the stream ends: README "Streaming replies".
+   */
+  readonly kind: "call" | "stream";
+  /** For a stream, the items received so far (the total once `next()` has settled); undefined for a call. */
+  readonly items: number | undefined;
   readonly service: string;
   readonly method: string;
   /** The request as the caller passed it. It is already encoded: changing it changes nothing sent. */
@@ -17,7 +24,7 @@ export interface OutgoingCall {
    * handler making the call). An interceptor adds or replaces entries before calling `next`.
    */
   readonly headers: Record<string, string>;
-  /** Absolute deadline across every attempt, epoch ms. */
+  /** Absolute deadline across every attempt, epoch ms (`Infinity` for a stream that sets none). */
   readonly deadline: number;
   /** Call id (uuid v7), the same on every attempt. */
   readonly callId: string;
@@ -53,11 +60,22 @@ export type AttemptWatcher = (attempt: OutgoingAttempt) => ((error: Error | unde
  * send the request); what it resolves with is the response. Return a value without calling
  * `next` to answer the call yourself, or throw to fail it. Observe latency and outcome by
  * awaiting `next()`.
+ *
+ * A stream (`call.kind === "stream"`) goes through the same chain when it is opened: `next()`
+ * sends its request and settles when the stream ends, resolving with the number of items
+ * received (also when the consumer stopped with `break`) or rejecting with the error that ended
+ * it. Throwing before `next()` refuses the stream (its first `next()` rejects with that error);
+ * returning without calling `next()` fails it with `INVALID_ARGUMENT`, since a stream cannot be
+ * answered with one value. What an interceptor returns after `next()` changes nothing.
  */
 export type ClientInterceptor = (call: OutgoingCall, next: () => Promise<unknown>) => Promise<unknown>;
 
 /** A request about to be handled, as the server's interceptors see it. */
 export interface IncomingCall {
+  /** `"stream"` for the start of a stream method's run, `"call"` otherwise. */
+  readonly kind: "call" | "stream";
+  /** For a stream, the items sent so far (the total once `next()` has settled); undefined for a call. */
+  readonly items: number | undefined;
   readonly service: string;
   readonly method: string;
   /** The decoded (and validated) request the handler will get. */
@@ -88,6 +106,14 @@ export interface IncomingCall {
  * handler); it resolves with the handler's response or rejects with its error. Return a value
  * without calling `next` to answer for the handler, or throw to fail the request as the handler
  * would (a retryable error is redelivered).
+ *
+ * A stream (`call.kind === "stream"`) goes through the same chain when it starts: `next()` runs
+ * the generator and settles when it is over, resolving with the number of items sent (also when
+ * the caller cancelled) or rejecting with the error the stream ended with. Throwing before
+ * `next()` refuses the stream: the caller's first `next()` rejects with that error (a stream is
+ * never redelivered, retryable or not). Returning without calling `next()` refuses it with
+ * `INTERNAL`. What an interceptor returns or throws after `next()` changes nothing: the items and
+ * the end are already sent.
  */
 export type ServerInterceptor = (call: IncomingCall, next: () => Promise<unknown>) => Promise<unknown>;
 

@@ -1,19 +1,28 @@
 import type { AttemptWatcher, OutgoingAttempt, OutgoingCall } from "./interceptors.js";
 import type { AttemptObserver, CallPlan } from "./pending-call.js";
 
+/** What an intercepted call or stream shares of its plan: a stream's deadline may be undefined (none). */
+export type InterceptedPlan = Pick<CallPlan, "service" | "method" | "callId" | "topic" | "headers" | "attempts"> & { deadline: number | undefined };
+
 /**
  * A call going through its client's interceptors: what they see (`OutgoingCall`), and what its
  * `PendingCall` tells about each attempt (`AttemptObserver`). Made only when the runtime has
  * interceptors; a runtime without any sends its plan as it is.
  */
 export class InterceptedCall implements OutgoingCall, AttemptObserver {
+  get kind(): "call" | "stream" {
+    return "call";
+  }
+  get items(): number | undefined {
+    return undefined;
+  }
   readonly headers: Record<string, string>;
   attempt = 0;
   private readonly watchers: AttemptWatcher[] = [];
   private ends: ((error: Error | undefined) => void)[] = [];
 
   constructor(
-    private readonly plan: CallPlan,
+    protected readonly plan: InterceptedPlan,
     readonly request: unknown,
   ) {
     // The plan sends this very object: what an interceptor writes into it before `next` is sent.
@@ -31,7 +40,7 @@ export class InterceptedCall implements OutgoingCall, AttemptObserver {
   }
 
   get deadline(): number {
-    return this.plan.deadline;
+    return this.plan.deadline ?? Infinity;
   }
 
   get callId(): string {

@@ -22,6 +22,7 @@ import { LiveTable } from "./live-table.js";
 import type { IdempotencyStore, Outcome } from "./idempotency.js";
 import { serviceTopic } from "./topics.js";
 import { StreamRun } from "./stream/stream-run.js";
+import { interceptStreamRun } from "./stream/intercepted-stream-run.js";
 import { checkStreamWindow } from "./stream/stream-window.js";
 import type { Delivery, ReplyQueue, Subscription, TopicOptions, Transport } from "./transport.js";
 import { toWireError, type WireError } from "./wire/wire-error.js";
@@ -299,10 +300,14 @@ export class RpcServer {
   }
 
   /** The request as interceptors see it; its headers become the run's (so an interceptor may add to them). */
-  private incoming(run: HandlerRun, delivery: Delivery, request: unknown): IncomingCall {
+  private incoming(run: HandlerRun, delivery: Delivery, request: unknown, stream?: StreamRun): IncomingCall {
     const headers: Record<string, string> = { ...run.headers };
     run.headers = headers;
     return {
+      kind: stream === undefined ? "call" : "stream",
+      get items() {
+        return stream?.itemsSent;
+      },
       service: run.service,
       method: run.method,
       request,
@@ -411,7 +416,13 @@ export class RpcServer {
       window,
     );
     this.streams.set(run.callId, stream);
-    stream.start(this.handlers.get(method.name)!, request);
+    const handler = this.handlers.get(method.name)!;
+    const ran = this.interceptors.length === 0 ? stream.start(handler, request) : runInContext(run, interceptStreamRun, this.interceptors, this.incoming(run, delivery, request, stream), stream, handler, request);
+    // Recorded once, when it is over: a caller's cancel counts as handled without error, as for a call.
+    ran.then(
+      () => this.record.ran(run.method, run.startedAt, undefined),
+      (error: unknown) => this.record.ran(run.method, run.startedAt, toWireError(error)),
+    );
   }
 
   /** Tells a caller holding an AbortSignal where to send its `Cancel`. */

@@ -27,7 +27,7 @@ export interface ServiceInstanceInfo {
 /** What one instance's method has done since it started being served. */
 export interface MethodInfo {
   name: string;
-  /** `call` or `event`. */
+  /** `call`, `event` or `stream`. */
   kind: string;
   /** Handler runs that ended, successfully or not (replays from the idempotency store and refused requests are not runs). */
   handled: number;

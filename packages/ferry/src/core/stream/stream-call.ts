@@ -10,7 +10,7 @@ import {
   UnconfirmedError,
 } from "../errors.js";
 import type { ReplyTarget } from "../reply-router.js";
-import type { CallHost } from "../pending-call.js";
+import type { AttemptObserver, CallHost } from "../pending-call.js";
 import { decodeValue } from "../wire/codec.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "../wire/envelope.js";
 import { fromWireError } from "../wire/wire-error.js";
@@ -41,6 +41,11 @@ export interface StreamPlan {
   heartbeatMs: number;
   signal: AbortSignal | undefined;
   validateItem: Validator | undefined;
+  /**
+   * Told when the request is sent (it returns the headers to send) and when the stream ends, as
+   * the one attempt of an intercepted call: only when the client has interceptors.
+   */
+  attempts?: AttemptObserver;
 }
 
 /** A caller that hears nothing from its server for this many heartbeats fails the stream. */
@@ -96,6 +101,16 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
     return this.plan.correlationId;
   }
 
+  /** Its outcome is decided: ended, failed, or stopped by its consumer. */
+  get over(): boolean {
+    return this.outcome !== undefined;
+  }
+
+  /** Items received from the server so far. */
+  get itemsReceived(): number {
+    return this.received;
+  }
+
   private get label(): string {
     return `${this.plan.service}.${this.plan.method}`;
   }
@@ -114,6 +129,8 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
       if (deadline <= now) return this.end(new DeadlineExceededError(`the deadline of ${this.label} passed before it was sent`), false);
       this.deadlineTimer = this.host.clock.setTimeout(() => this.end(new DeadlineExceededError(`the deadline of ${this.label} passed`), false), deadline - now);
     }
+    const messageId = `${this.plan.callId}:1`;
+    const headers = this.plan.attempts === undefined ? this.plan.headers : this.plan.attempts.sent(1, messageId, deadline ?? Infinity);
     const request: Envelope = {
       kind: MessageKind.Request,
       id: this.plan.callId,
@@ -125,7 +142,7 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
       deadline,
       attempt: 1,
       cancellable: true,
-      headers: this.plan.headers,
+      headers,
       body: this.plan.body,
       sequence: this.plan.window,
     };
@@ -134,7 +151,7 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
     this.host.publishRequest(
       this.plan.topic,
       encodeEnvelope(request),
-      { key: this.plan.key, expiresAt, requireConsumer: true, durable: false, messageId: `${this.plan.callId}:1`, lazyConfirm: true },
+      { key: this.plan.key, expiresAt, requireConsumer: true, durable: false, messageId, lazyConfirm: true },
       (error) => {
         // The request may have arrived: its items, the item timeout or the heartbeat decide.
         if (!(error instanceof UnconfirmedError)) this.end(asFerryError(error, `publishing a stream request to ${this.plan.topic}`), false);
@@ -176,7 +193,7 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
 
   /** The consumer stopped (a `break` out of `for await`): stop the server, and end quietly. */
   return(): Promise<IteratorResult<Item>> {
-    this.end(new CancelledError(`the consumer of ${this.label} stopped iterating`), false);
+    this.end(new CancelledError(`the consumer of ${this.label} stopped iterating`), false, true, true);
     this.outcome = { error: undefined };
     return Promise.resolve({ value: undefined, done: true });
   }
@@ -249,11 +266,13 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
   /**
    * Decides the consumer's outcome: done (`error` undefined) or `error`. With `afterItems`, the
    * items already received are taken first; otherwise they are dropped. `stopServer`: the server
-   * is still producing and must be told to stop.
+   * is still producing and must be told to stop. `byConsumer`: the consumer stopped (`break`),
+   * which its observers see as a success.
    */
-  private end(error: Error | undefined, afterItems: boolean, stopServer = true): void {
+  private end(error: Error | undefined, afterItems: boolean, stopServer = true, byConsumer = false): void {
     if (this.outcome !== undefined) return;
     this.outcome = { error };
+    this.plan.attempts?.ended(1, byConsumer ? undefined : error);
     if (!afterItems) this.items.clear();
     this.clearItemTimer();
     if (stopServer && this.controlQueue !== undefined) this.cancelServer();

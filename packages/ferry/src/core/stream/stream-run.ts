@@ -55,8 +55,20 @@ export class StreamRun {
     run.onAbort = (reason) => this.stop(reason);
   }
 
-  /** Starts the handler and sends its items; settles nothing itself: `host.finished` says when it is over. */
-  start(handler: StreamHandler, value: unknown): void {
+  /** The error the stream ended with, told to the caller; undefined while it runs, on success or on a caller's cancel. */
+  private failure: unknown;
+
+  /** Items sent so far. */
+  get itemsSent(): number {
+    return this.sent;
+  }
+
+  /**
+   * Starts the handler and sends its items. `host.finished` says when it is over; so does the
+   * promise returned, which resolves with the number of items sent (the generator ended, or the
+   * caller cancelled) or rejects with the error the caller was told.
+   */
+  start(handler: StreamHandler, value: unknown): Promise<number> {
     this.send({ kind: MessageKind.Started, correlationId: this.request.correlationId, replyTo: this.host.controlQueue });
     this.armIdle();
     if (this.run.deadline !== Infinity) {
@@ -67,10 +79,21 @@ export class StreamRun {
     }
     // Run in the call's context once: every await of the pump, and so every resumption of the
     // generator, inherits it, with no AsyncLocalStorage.run per item.
-    runInContext(this.run, () => this.pump(handler, value)).then(
+    return runInContext(this.run, () => this.pump(handler, value)).then(
       () => this.over(),
       () => this.over(),
     );
+  }
+
+  /**
+   * Refuses the stream before its handler starts (a server interceptor threw): the caller gets
+   * the error as a single reply, as for a request refused before its stream began.
+   */
+  refuse(error: unknown): void {
+    this.host.reply(this.request.replyTo!, encodeEnvelope({ kind: MessageKind.Reply, correlationId: this.request.correlationId, attempt: this.request.attempt, error: toWireError(error) }));
+    this.run.onAbort = undefined;
+    this.run.end();
+    this.host.finished();
   }
 
   /** A credit (or, unchanged, a ping) from the caller. */
@@ -171,7 +194,10 @@ export class StreamRun {
 
   private end(error: unknown): void {
     const end: Envelope = { kind: MessageKind.StreamEnd, correlationId: this.request.correlationId, sequence: this.sent };
-    if (error !== undefined) end.error = toWireError(error);
+    if (error !== undefined) {
+      this.failure = error;
+      end.error = toWireError(error);
+    }
     this.send(end);
   }
 
@@ -195,13 +221,15 @@ export class StreamRun {
     );
   }
 
-  private over(): void {
+  private over(): number {
     this.host.clock.clearTimeout(this.idleTimer);
     if (this.deadlineTimer !== undefined) this.host.clock.clearTimeout(this.deadlineTimer);
     this.stopReason ??= new CancelledError("the stream ended");
     this.run.onAbort = undefined;
     this.run.end();
     this.host.finished();
+    if (this.failure !== undefined) throw this.failure;
+    return this.sent;
   }
 }
 

@@ -20,6 +20,7 @@ export function clientTelemetry({ otel, tracer, meter, messagingSystem }: Teleme
   const attempts = meter?.createCounter(Metric.ClientAttempts, { unit: "{attempt}", description: "Requests sent: every attempt of every call" });
   const retries = meter?.createCounter(Metric.ClientRetries, { unit: "{attempt}", description: "Attempts after the first" });
   const timeouts = meter?.createCounter(Metric.ClientTimeouts, { unit: "{attempt}", description: "Attempts that got no reply within their timeout" });
+  const streamItems = meter?.createCounter(Metric.ClientStreamItems, { unit: "{item}", description: "Items streams received, counted when each stream ends" });
   const parse = (headers: Readonly<Record<string, string>>) => parseTraceparent(headers["traceparent"], headers["tracestate"], otel.createTraceState);
 
   return async (call, next) => {
@@ -62,10 +63,13 @@ export function clientTelemetry({ otel, tracer, meter, messagingSystem }: Teleme
     } finally {
       span?.setAttribute(Attr.RpcResponseStatusCode, status);
       span?.setAttribute(Attr.Attempts, call.attempt);
+      const items = call.items;
+      if (items !== undefined) span?.setAttribute(Attr.StreamItems, items);
       span?.end();
       const labels: Attributes = { [Attr.RpcSystemName]: rpcSystem, [Attr.RpcMethod]: rpcMethod, [Attr.RpcResponseStatusCode]: status };
       if (status !== "OK") labels[Attr.ErrorType] = status;
       duration?.record((performance.now() - started) / 1000, labels);
+      if (items !== undefined) streamItems?.add(items, labels);
     }
   };
 }

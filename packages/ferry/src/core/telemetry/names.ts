@@ -20,6 +20,7 @@ export const Attr = {
   Attempts: "ferry.attempts",
   CallId: "ferry.call_id",
   HowDeduplicated: "ferry.idempotency.outcome",
+  StreamItems: "ferry.stream.items",
 } as const;
 
 export const Metric = {
@@ -33,6 +34,8 @@ export const Metric = {
   ServerRefused: "ferry.server.refused",
   ServerIdempotencyReplays: "ferry.server.idempotency.replays",
   ServerIdempotencyJoins: "ferry.server.idempotency.joins",
+  ClientStreamItems: "ferry.client.stream.items",
+  ServerStreamItems: "ferry.server.stream.items",
 } as const;
 
 /** `rpc.system.name` of every Ferry span and metric. */

@@ -17,6 +17,7 @@ export function serverTelemetry({ otel, tracer, meter, messagingSystem }: Teleme
     description: "Duration of handler runs, interceptors included",
     advice: { explicitBucketBoundaries: durationBucketsSeconds },
   });
+  const streamItems = meter?.createCounter(Metric.ServerStreamItems, { unit: "{item}", description: "Items stream handlers sent, counted when each stream ends" });
 
   return (call, next) => {
     const started = performance.now();
@@ -48,8 +49,10 @@ export function serverTelemetry({ otel, tracer, meter, messagingSystem }: Teleme
       run = () => otel.context.with(active, next);
     }
     const finish = (status: string, error: unknown) => {
+      const items = call.items;
       if (span !== undefined) {
         span.setAttribute(Attr.RpcResponseStatusCode, status);
+        if (items !== undefined) span.setAttribute(Attr.StreamItems, items);
         if (error !== undefined) {
           span.setAttribute(Attr.ErrorType, status);
           span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error)?.message ?? String(error) });
@@ -59,6 +62,7 @@ export function serverTelemetry({ otel, tracer, meter, messagingSystem }: Teleme
       const labels: Attributes = { [Attr.RpcSystemName]: rpcSystem, [Attr.RpcMethod]: rpcMethod, [Attr.RpcResponseStatusCode]: status };
       if (error !== undefined) labels[Attr.ErrorType] = status;
       duration?.record((performance.now() - started) / 1000, labels);
+      if (items !== undefined) streamItems?.add(items, labels);
     };
     return run().then(
       (value) => {
