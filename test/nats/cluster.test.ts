@@ -108,8 +108,11 @@ describe("NATS cluster: R3 durable service, one node killed under load", functio
     await load;
 
     // The service's stream is kept on all three nodes (R3): a publish is confirmed once two stored it.
-    const stream = await (await probe.nc.jetstreamManager()).streams.info("cluster_svc_Orders");
-    expect(stream.config.num_replicas).to.equal(3);
+    // The restarted node may still be catching up, or a meta leader being elected: JetStream's API
+    // answers again once that is over, so read the stream's config when it does.
+    let replicas: number | undefined;
+    await eventually(async () => ((replicas = (await (await probe.nc.jetstreamManager()).streams.info("cluster_svc_Orders")).config.num_replicas), true), "the stream's info");
+    expect(replicas).to.equal(3);
     const handled = executions.size;
     const duplicates = [...executions.values()].reduce((sum, count) => sum + count - 1, 0);
     const lost = [...confirmed].filter((id) => !executions.has(id)).length + (total - confirmed.size - failed.size);
