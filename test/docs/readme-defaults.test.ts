@@ -38,7 +38,7 @@ import { defaultIdempotencyTtlMs, defaultMaxIdempotencyKeys } from "../../packag
 import { defaultDiscoveryWaitMs, maxDiscoveryAnswers, maxDiscoveryWaitMs } from "../../packages/ferry/src/core/registry/discover.js";
 import { discoveryTopicMaxLength } from "../../packages/ferry/src/core/registry/discovery-messages.js";
 import { defaultDeadLetterListLimit, defaultReplayRatePerSecond } from "../../packages/ferry/src/core/dead-letter-queue.js";
-import { defaultDrainTimeoutMs, defaultRedeliveryDelayMs } from "../../packages/ferry/src/core/server.js";
+import { defaultDrainTimeoutMs, defaultRedeliveryDelayMs } from "../../packages/ferry/src/core/serve-options.js";
 import { defaultDecodeLimits, defaultMaxDepth } from "../../packages/ferry/src/core/wire/codec.js";
 import { maxErrorDetailBytes, maxErrorMessageChars } from "../../packages/ferry/src/core/wire/wire-error.js";
 import { defaultLeaseMs } from "../../packages/ferry/src/transports/nats/kv-idempotency-store.js";

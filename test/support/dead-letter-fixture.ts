@@ -2,7 +2,7 @@ import type { CallContext } from "../../packages/ferry/src/core/context.js";
 import { defineService, event, method } from "../../packages/ferry/src/core/definition.js";
 import { UnavailableError } from "../../packages/ferry/src/core/errors.js";
 import type { Ferry } from "../../packages/ferry/src/core/ferry.js";
-import type { ServeOptions } from "../../packages/ferry/src/core/server.js";
+import type { ServeOptions } from "../../packages/ferry/src/core/serve-options.js";
 
 /** A service whose handlers fail (retryably) until it is fixed: every message dead-letters on its first delivery. */
 export const Orders = defineService("DlqOrders", {

@@ -9,7 +9,7 @@ export { FerryStream, type StreamOptions } from "./core/stream/ferry-stream.js";
 
 // Calling and serving.
 export type { CallOptions, ClientOptions, ClientStats, EmitOptions } from "./core/client.js";
-export type { ServeOptions, ServerStats } from "./core/server.js";
+export type { ServeOptions, ServerStats } from "./core/serve-options.js";
 export { currentContext, type CallContext } from "./core/context.js";
 
 // Interceptors, logging and caller stacks (README, "Observability").

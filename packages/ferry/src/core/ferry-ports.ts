@@ -2,7 +2,7 @@ import type { CallOptions, EmitOptions } from "./client.js";
 import type { MethodDefinition, ServiceDefinition, ServiceHandlers, StreamMethodDefinition } from "./definition.js";
 import type { FerryStream, StreamOptions } from "./stream/ferry-stream.js";
 import type { Provider } from "./di.js";
-import type { ServeOptions, ServerStats } from "./server.js";
+import type { ServeOptions, ServerStats } from "./serve-options.js";
 
 /**
  * What a generated client needs of Ferry: calls and events. `Ferry` is one; a unit test can hand a
