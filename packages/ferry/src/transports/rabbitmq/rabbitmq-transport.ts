@@ -1,30 +1,23 @@
 import { randomUUID } from "node:crypto";
 import { BehaviorSubject, type Observable } from "rxjs";
 import { defaultMaxDeliveries, defaultMaxMessageBytes, defaultOrdered, defaultPrefetch } from "../../core/defaults.js";
-import { ClosedError, NoRespondersError, PayloadTooLargeError, UnauthenticatedError, UnavailableError } from "../../core/errors.js";
+import { ClosedError, NoRespondersError, PayloadTooLargeError, UnavailableError } from "../../core/errors.js";
 import type { BrokerStats, BrowseOptions, BrowsePage, ConnectionState, ConsumeOptions, Delivery, PublishOptions, ReplyQueue, Subscription, TopicOptions, Transport } from "../../core/transport.js";
 import { encodeDeadLetter, type DeadLetter } from "../../core/wire/dead-letter.js";
 import { loadAmqplib, type AmqpChannel, type AmqpConnection, type AmqpPublishOptions, type Amqplib } from "./amqp-api.js";
 import { ConfirmPublisher, type PublishOutcome } from "./confirm-publisher.js";
 import { RabbitDeadLetterBrowser } from "./dead-letter-browser.js";
 import { DeadLetterConsumer } from "./dead-letter-consumer.js";
+import type { Member } from "./group-member.js";
 import { LaneConsumer } from "./lane-consumer.js";
 import { Header, publishHeaders } from "./message-headers.js";
 import { QueueDeclarer } from "./queue-declarer.js";
 import { deadLetterQueueOptions, QueueLayout, queueOptions, type GroupLane, type QueueSet } from "./queue-layout.js";
+import { connectError, notConnected, unavailable } from "./rabbitmq-errors.js";
 import { resolveRabbitMqOptions, type RabbitMqTransportOptions, type ResolvedRabbitMqOptions } from "./rabbitmq-options.js";
 import { RabbitReplyQueue } from "./reply-queue.js";
 import { topicStats } from "./topic-stats.js";
 import { WriteBatch } from "./write-batch.js";
-
-/** A member of a group or a dead-letter reader: started on each (re)connect, detached when the connection drops. */
-interface Member {
-  start(connection: AmqpConnection, lost: () => void): Promise<void>;
-  detach(): void;
-  close(): Promise<void>;
-  /** Declares the queues it reads (again, after a reconnect: core queues went with their consumers). */
-  declare(): Promise<void>;
-}
 
 /**
  * The RabbitMQ transport (AMQP 0-9-1, amqplib). Each topic has a set of classic auto-delete
@@ -268,7 +261,7 @@ export class RabbitMqTransport implements Transport {
 
   private async startMember(member: Member): Promise<void> {
     const connection = this.connection;
-    if (connection === undefined) throw new UnavailableError("rabbitmq: not connected (reconnecting)");
+    if (connection === undefined) throw notConnected();
     try {
       await member.declare();
       await member.start(connection, () => this.restartMember(member));
@@ -306,7 +299,7 @@ export class RabbitMqTransport implements Transport {
   async openReplyQueue(): Promise<ReplyQueue> {
     this.ensureOpen();
     const connection = this.connection;
-    if (connection === undefined) throw new UnavailableError("rabbitmq: not connected (reconnecting)");
+    if (connection === undefined) throw notConnected();
     const queue = new RabbitReplyQueue(this.layout.replyQueue(), (closed) => this.replyQueues.delete(closed));
     try {
       await queue.start(connection);
@@ -466,19 +459,4 @@ export class RabbitMqTransport implements Transport {
   private ensureOpen(): void {
     if (this.closing !== undefined) throw new ClosedError("the transport");
   }
-}
-
-/** A failure talking to RabbitMQ as a typed, retryable error (typed errors pass through). */
-function unavailable(error: unknown): Error {
-  if (error instanceof Error && "retryable" in error) return error;
-  return new UnavailableError(`rabbitmq: ${(error as Error)?.message ?? String(error)}`, { cause: error });
-}
-
-/** A refused first connect: `UnauthenticatedError` for refused credentials, else `UnavailableError`, naming the url without its password. */
-function connectError(url: string, error: unknown): Error {
-  const where = url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
-  const text = error instanceof Error ? error.message : String(error);
-  if (/ACCESS_REFUSED|403/.test(text)) return new UnauthenticatedError(`rabbitmq: ${where} refused the credentials: ${text}`, { cause: error });
-  if (error instanceof Error && "retryable" in error) return error;
-  return new UnavailableError(`rabbitmq: cannot connect to ${where}: ${text}`, { cause: error });
 }
