@@ -5,6 +5,8 @@ import { describeErrors } from "./conformance/errors.js";
 import type { ConformanceTarget } from "./conformance/harness.js";
 import { describeIdempotency } from "./conformance/idempotency.js";
 import { describeLimits } from "./conformance/limits.js";
+import { describeStreamBatches } from "./conformance/stream-batches.js";
+import { describeStreamByteWindow } from "./conformance/stream-byte-window.js";
 import { describeStreams } from "./conformance/streams.js";
 import { describeValidation } from "./conformance/validation.js";
 
@@ -25,5 +27,7 @@ export function transportConformance(target: ConformanceTarget): void {
     describeValidation(target);
     describeDiscovery(target);
     describeStreams(target);
+    describeStreamBatches(target);
+    describeStreamByteWindow(target);
   });
 }

@@ -8,11 +8,11 @@ import { defaultDecodeLimits, type DecodeLimits } from "./wire/codec.js";
 import { encodeRequest, eventMessage, mergeHeaders } from "./event-message.js";
 import { currentContext } from "./context.js";
 import type { MethodDefinition, StreamMethodDefinition } from "./definition.js";
-import { defaultMaxOpenStreams, defaultStreamHeartbeatMs, defaultStreamWindow } from "./defaults.js";
+import { defaultMaxOpenStreams, defaultStreamHeartbeatMs, defaultStreamWindow, defaultStreamWindowBytes } from "./defaults.js";
 import { FerryStream, type StreamOptions } from "./stream/ferry-stream.js";
 import { StreamCall, type StreamHost, type StreamPlan } from "./stream/stream-call.js";
 import { interceptStream } from "./stream/intercepted-stream.js";
-import { checkStreamWindow } from "./stream/stream-window.js";
+import { checkStreamWindow, checkStreamWindowBytes } from "./stream/stream-window.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "./wire/envelope.js";
 import { errorClasses, type ErrorClass, type ErrorClasses } from "./error-registry.js";
 import { asFerryError, ClosedError, InvalidArgumentError, QueueFullError } from "./errors.js";
@@ -60,8 +60,10 @@ export interface ClientOptions {
    */
   callerStacks?: boolean;
   clock?: Clock;
-  /** Credit window of streams that set none: items a server may send ahead of the consumer. Default 64 (`defaultStreamWindow`). */
+  /** Credit window of streams that set none: most items a server may send ahead of the consumer. Default 1,024 (`defaultStreamWindow`). */
   streamWindow?: number;
+  /** Byte budget of streams that set none: bytes of items a server may send ahead of the consumer. Default 1 MiB (`defaultStreamWindowBytes`). */
+  streamWindowBytes?: number;
   /** Streams iterated at once; one more fails at once with `QUEUE_FULL`. Default 1,000 (`defaultMaxOpenStreams`). */
   maxOpenStreams?: number;
   /**
@@ -152,6 +154,7 @@ export class RpcClient {
   private nextCorrelation = 0;
   private closed = false;
   private readonly streamWindow: number;
+  private readonly streamWindowBytes: number;
   private readonly maxOpenStreams: number;
   private readonly streamHeartbeatMs: number;
   private openStreams = 0;
@@ -173,6 +176,7 @@ export class RpcClient {
     this.router = new ReplyRouter(this.decodeLimits);
     this.timers = new CallTimers(this.clock);
     this.streamWindow = checkStreamWindow(options.streamWindow ?? defaultStreamWindow, "streamWindow");
+    this.streamWindowBytes = checkStreamWindowBytes(options.streamWindowBytes ?? defaultStreamWindowBytes, "streamWindowBytes");
     this.maxOpenStreams = checkCount("maxOpenStreams", options.maxOpenStreams ?? defaultMaxOpenStreams, 1);
     this.streamHeartbeatMs = checkPositive("streamHeartbeatMs", options.streamHeartbeatMs ?? defaultStreamHeartbeatMs);
   }
@@ -261,11 +265,18 @@ export class RpcClient {
     checkOptions(options, "stream");
     if (method.kind !== "stream") throw new InvalidArgumentError(`${method.service}.${method.name} is not a stream method: use ${method.kind === "event" ? "emit" : "call"}`);
     const window = checkStreamWindow(options.window ?? this.streamWindow, "window");
+    const windowBytes = checkStreamWindowBytes(options.windowBytes ?? this.streamWindowBytes, "windowBytes");
     const itemTimeoutMs = checkPositive("timeoutMs", options.timeoutMs ?? method.timeoutMs ?? this.defaultTimeoutMs);
-    return new FerryStream<Item>(() => this.openStream(method, request, options, window, itemTimeoutMs));
+    return new FerryStream<Item>(() => this.openStream(method, request, options, { window, windowBytes }, itemTimeoutMs));
   }
 
-  private openStream<Req, Item>(method: StreamMethodDefinition<Req, Item>, request: Req, options: StreamOptions, window: number, itemTimeoutMs: number): StreamCall<Item> {
+  private openStream<Req, Item>(
+    method: StreamMethodDefinition<Req, Item>,
+    request: Req,
+    options: StreamOptions,
+    { window, windowBytes }: { window: number; windowBytes: number },
+    itemTimeoutMs: number,
+  ): StreamCall<Item> {
     if (this.closed) throw new ClosedError("the client is closed");
     const host = this.streamHost;
     if (host === undefined) throw new ClosedError("the client is not started");
@@ -283,6 +294,7 @@ export class RpcClient {
       headers: mergeHeaders(context?.headers, options.headers),
       body: request === undefined ? undefined : encodeRequest(request),
       window,
+      windowBytes,
       itemTimeoutMs,
       deadline: deadline === Infinity ? undefined : deadline,
       heartbeatMs: this.streamHeartbeatMs,

@@ -69,17 +69,34 @@ export const defaultTopicOptions: Readonly<Required<TopicOptions>> = Object.free
  */
 
 /**
- * Items a stream's caller lets the server send ahead of what its consumer has taken (the credit
- * window, `StreamOptions.window`). Under a slow consumer the client, the broker and the server
- * each hold at most this many items of a stream; a larger window costs memory (up to this many
- * times the item size) and buys throughput over a high-latency link.
+ * Most items a stream's caller lets the server send ahead of what its consumer has taken (the
+ * credit window, `StreamOptions.window`), whatever their size: `windowBytes` usually binds first.
+ * Under a slow consumer the client, the broker and the server each hold at most the window.
  */
-export const defaultStreamWindow = 64;
+export const defaultStreamWindow = 1_024;
+
+/**
+ * Bytes of items a stream's caller lets the server send ahead of its consumer
+ * (`StreamOptions.windowBytes`): the caller grants as many items as fit, judging by the average
+ * size of the items it has received (at least 1, at most `window`). With the defaults, 100-byte
+ * items get the whole window of 1,024 and 16 KiB items 64; a larger budget costs that much memory
+ * on each of client, broker and server, and buys throughput over a high-latency link.
+ */
+export const defaultStreamWindowBytes = 1024 * 1024;
+
+/** Largest `windowBytes` a caller may ask for. */
+export const maxStreamWindowBytes = 256 * 1024 * 1024;
+
+/**
+ * Items a caller grants before any has arrived, when it cannot yet know their size (at most its
+ * `window`). At the 1 MiB message limit, this first grant can bring 16 MiB.
+ */
+export const initialStreamCredit = 16;
 
 /**
  * Largest window a caller may ask for, and so the most items a server lets run ahead of one
  * stream's consumer: a request asking for more is refused with `INVALID_ARGUMENT`, a credit beyond
- * it with `PROTOCOL_ERROR`. At the 1 MiB message limit, one stream can hold 1 GiB in flight.
+ * it with `PROTOCOL_ERROR`.
  */
 export const maxStreamWindow = 1_024;
 

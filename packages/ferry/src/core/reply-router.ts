@@ -17,7 +17,7 @@ function countOf(correlationId: string): number {
 
 /** A message a server sends a stream's caller. */
 function isStreamAnswer(kind: MessageKind): boolean {
-  return kind === MessageKind.StreamItem || kind === MessageKind.StreamEnd || kind === MessageKind.Heartbeat;
+  return kind === MessageKind.StreamItem || kind === MessageKind.StreamItems || kind === MessageKind.StreamEnd || kind === MessageKind.Heartbeat;
 }
 
 /** Something waiting for messages addressed to one correlation id. */

@@ -3,10 +3,16 @@ import { Observable } from "rxjs";
 /** Per-stream options of `ferry.stream` (and of a generated client's stream method). */
 export interface StreamOptions {
   /**
-   * Items the server may send ahead of what the consumer has taken (the credit window), from 1 to
-   * 1,024 (`maxStreamWindow`). Default: the client's `streamWindow`, else 64 (`defaultStreamWindow`).
+   * Most items the server may send ahead of what the consumer has taken (the credit window), from
+   * 1 to 1,024 (`maxStreamWindow`). Default: the client's `streamWindow`, else 1,024 (`defaultStreamWindow`).
    */
   window?: number;
+  /**
+   * Bytes of items the server may send ahead of the consumer, judged by the average size of the
+   * items received so far (so at least one item, at most `window`), from 1 to 256 MiB
+   * (`maxStreamWindowBytes`). Default: the client's `streamWindowBytes`, else 1 MiB (`defaultStreamWindowBytes`).
+   */
+  windowBytes?: number;
   /** Longest wait for the next item once the consumer asked for it, ms. Default: the method's `@timeout`, else the client's `defaultTimeoutMs`. */
   timeoutMs?: number;
   /** Absolute end of the whole stream (epoch ms). Default: none (a stream inside a handler ends by that call's deadline). */

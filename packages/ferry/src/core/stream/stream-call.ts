@@ -14,7 +14,9 @@ import type { AttemptObserver, CallHost } from "../pending-call.js";
 import { decodeValue } from "../wire/codec.js";
 import { encodeEnvelope, MessageKind, type Envelope } from "../wire/envelope.js";
 import { fromWireError } from "../wire/wire-error.js";
+import { decodeItemBatch } from "./item-batch.js";
 import { ItemQueue } from "./item-queue.js";
+import { initialStreamCredit } from "../defaults.js";
 
 /** What one stream needs from its client: what a call needs, but its own `finished`. */
 export interface StreamHost extends Pick<CallHost, "clock" | "replyQueue" | "decodeLimits" | "errorClasses" | "publishRequest" | "reply"> {
@@ -32,8 +34,10 @@ export interface StreamPlan {
   key: string | undefined;
   headers: Record<string, string> | undefined;
   body: Uint8Array | undefined;
-  /** Items the server may send ahead of the consumer. */
+  /** Most items the server may send ahead of the consumer. */
   window: number;
+  /** Bytes of items the server may send ahead of the consumer, by the average item size so far. */
+  windowBytes: number;
   /** Longest wait for the next item once the consumer asked for it, ms. */
   itemTimeoutMs: number;
   /** Absolute end of the whole stream (epoch ms), or undefined for none. */
@@ -55,10 +59,12 @@ const missedHeartbeats = 3;
  * One iteration of a stream, from its request to its end: the caller's side of the protocol.
  *
  * Items arrive numbered from 0 and wait in a queue until the consumer takes them. The server may
- * send only as many items as it was granted (the credit, cumulative): the request grants the
- * window, and each time the consumer has taken half a window, the credit moves to what it has
- * taken plus the window. So the server is never more than a window ahead of the consumer, and the
- * queue never holds more than a window.
+ * send only as many items as it was granted (the credit, cumulative). How far ahead it may go is
+ * the window: as many items as `windowBytes` holds at the average size received so far, at least
+ * 1 and at most `window` (the request, which knows no size yet, grants `initialStreamCredit`).
+ * Each time the consumer has taken half of it, the credit moves to what it has taken plus the
+ * window. So the server is never more than a window ahead of the consumer, and the queue never
+ * holds more than a window.
  *
  * It ends once: by the server's `StreamEnd` (after the items before it have been taken), by a
  * local failure (a gap, a silent server, the item timeout, the deadline), or by the consumer
@@ -71,6 +77,10 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
   private consumed = 0;
   /** How many items in all the server may have sent. */
   private granted: number;
+  /** What the request granted. */
+  private readonly initialCredit: number;
+  /** Bytes of the items received (of their encodings): with `received`, their average size. */
+  private receivedBytes = 0;
   /** The consumer's outcome once decided: done (undefined error) or this error. */
   private outcome: { error: Error | undefined } | undefined;
   /** The router entry and timers are gone. */
@@ -94,7 +104,8 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
     private readonly plan: StreamPlan,
     private readonly host: StreamHost,
   ) {
-    this.granted = plan.window;
+    this.initialCredit = Math.min(plan.window, initialStreamCredit);
+    this.granted = this.initialCredit;
   }
 
   get correlationId(): string {
@@ -144,7 +155,7 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
       cancellable: true,
       headers,
       body: this.plan.body,
-      sequence: this.plan.window,
+      sequence: this.initialCredit,
     };
     // The first item must come within the item timeout: a request still queued after it is dropped.
     const expiresAt = Math.min(now + this.plan.itemTimeoutMs, deadline ?? Infinity);
@@ -202,11 +213,22 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
   private take(): Item {
     const item = this.items.shift();
     this.consumed++;
-    if (this.outcome === undefined && this.granted - this.consumed <= this.plan.window >> 1) {
-      this.granted = this.consumed + this.plan.window;
-      this.sendCredit();
+    if (this.outcome === undefined) {
+      const window = this.window();
+      // Items that grew larger shrink the window: the credit, cumulative, then waits to be reached.
+      if (this.granted - this.consumed <= window >> 1 && this.consumed + window > this.granted) {
+        this.granted = this.consumed + window;
+        this.sendCredit();
+      }
     }
     return item;
+  }
+
+  /** Items the server may run ahead: what `windowBytes` holds at the average size so far, from 1 to `window`. */
+  private window(): number {
+    if (this.receivedBytes === 0) return this.initialCredit;
+    const fit = Math.floor((this.plan.windowBytes * this.received) / this.receivedBytes);
+    return Math.max(1, Math.min(this.plan.window, fit));
   }
 
   onMessage(envelope: Envelope): void {
@@ -216,12 +238,13 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
       case MessageKind.Started:
         this.controlQueue = envelope.replyTo;
         if (this.cancelOnStart) return this.cancelServer();
-        if (this.granted > this.plan.window) this.sendCredit();
+        if (this.granted > this.initialCredit) this.sendCredit();
         return;
       case MessageKind.Heartbeat:
         return;
       case MessageKind.StreamItem:
-        return this.onItem(envelope);
+      case MessageKind.StreamItems:
+        return this.onItems(envelope);
       case MessageKind.StreamEnd:
         if (envelope.error !== undefined) return this.end(fromWireError(envelope.error, this.host.errorClasses), true, false);
         if (envelope.sequence !== this.received) {
@@ -236,31 +259,42 @@ export class StreamCall<Item> implements ReplyTarget, AsyncIterator<Item> {
     }
   }
 
-  private onItem(envelope: Envelope): void {
+  /** A `StreamItem`, or a `StreamItems` batch: checked whole (numbering, credit, contract) before any of it is queued. */
+  private onItems(envelope: Envelope): void {
     const sequence = envelope.sequence;
     if (sequence !== this.received) {
       return this.end(new ProtocolError(`item ${String(sequence)} of ${this.label} arrived where item ${this.received} was due: the stream has a gap`), true);
     }
-    if (sequence >= this.granted) {
-      return this.end(new ProtocolError(`item ${sequence} of ${this.label} is beyond the credit of ${this.granted} items the server was given`), true);
-    }
-    let item: Item;
+    const batch = envelope.kind === MessageKind.StreamItems;
+    let items: unknown[];
     try {
-      item = (envelope.body === undefined ? undefined : decodeValue(envelope.body, this.host.decodeLimits)) as Item;
+      items = batch ? decodeItemBatch(envelope.body, this.host.decodeLimits) : [envelope.body === undefined ? undefined : decodeValue(envelope.body, this.host.decodeLimits)];
     } catch (error) {
-      return this.end(asFerryError(error, `decoding item ${sequence} of ${this.label}`), true);
+      return this.end(asFerryError(error, `decoding item ${sequence}${batch ? " and those after it" : ""} of ${this.label}`), true);
     }
-    const issues = this.plan.validateItem?.(item);
-    if (issues !== undefined && issues.length > 0) {
+    const last = sequence + items.length - 1;
+    if (last >= this.granted) {
+      return this.end(new ProtocolError(`item ${last} of ${this.label} is beyond the credit of ${this.granted} items the server was given`), true);
+    }
+    // Items up to the first one outside its contract are queued; that one ends the stream after them.
+    let good = 0;
+    let invalid: Error | undefined;
+    for (; good < items.length; good++) {
+      const issues = this.plan.validateItem?.(items[good]);
+      if (issues === undefined || issues.length === 0) continue;
       const detail = issues.map((issue) => `${issue.path}: ${issue.message}`).join("; ");
-      return this.end(new InternalError(`item ${sequence} of ${this.label} is outside its contract: ${detail}`, { data: { issues } }), true);
+      invalid = new InternalError(`item ${sequence + good} of ${this.label} is outside its contract: ${detail}`, { data: { issues } });
+      break;
     }
-    this.received++;
-    this.items.push(item);
+    for (let index = 0; index < good; index++) this.items.push(items[index] as Item);
+    this.received += good;
+    this.receivedBytes += ((envelope.body?.length ?? 1) * good) / items.length;
     const waiter = this.waiter;
-    if (waiter === undefined) return;
-    this.waiter = undefined;
-    waiter.resolve({ value: this.take(), done: false });
+    if (waiter !== undefined && good > 0) {
+      this.waiter = undefined;
+      waiter.resolve({ value: this.take(), done: false });
+    }
+    if (invalid !== undefined) this.end(invalid, true);
   }
 
   /**

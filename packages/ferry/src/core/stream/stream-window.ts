@@ -1,4 +1,4 @@
-import { maxStreamWindow } from "../defaults.js";
+import { maxStreamWindow, maxStreamWindowBytes } from "../defaults.js";
 import { describeValue } from "../describe-value.js";
 import { InvalidArgumentError } from "../errors.js";
 
@@ -12,4 +12,12 @@ export function checkStreamWindow(window: unknown, what: string): number {
     throw new InvalidArgumentError(`${what} must be a whole number of items from 1 to ${maxStreamWindow} (maxStreamWindow), got ${describeValue(window)}`);
   }
   return window;
+}
+
+/** Checks a byte budget of items ahead of the consumer: a whole number from 1 to `maxStreamWindowBytes`. */
+export function checkStreamWindowBytes(bytes: unknown, what: string): number {
+  if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < 1 || bytes > maxStreamWindowBytes) {
+    throw new InvalidArgumentError(`${what} must be a whole number of bytes from 1 to ${maxStreamWindowBytes} (maxStreamWindowBytes), got ${describeValue(bytes)}`);
+  }
+  return bytes;
 }

@@ -26,6 +26,12 @@ export const MessageKind = {
   Credit: 8,
   /** A server's answer to a ping on an idle stream: it is alive. */
   Heartbeat: 9,
+  /**
+   * Several items of a streaming reply, in order: `sequence` is the first one's number, and `body`
+   * a msgpack array of the items (see `stream/item-batch.ts`). A server sends the items produced in
+   * one turn of its event loop this way, and a lone item as a `StreamItem`.
+   */
+  StreamItems: 10,
 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
@@ -55,7 +61,7 @@ export interface Envelope {
   body?: Uint8Array;
   error?: WireError;
   /**
-   * Streams only: an item's number (`StreamItem`), the item count (`StreamEnd`), the cumulative
+   * Streams only: an item's number (`StreamItem`, the first one's for `StreamItems`), the item count (`StreamEnd`), the cumulative
    * credit (`Credit`), or the initial credit, the window (a `Request` for a stream method).
    * Any number on the wire: the stream code checks it, so a hostile value gets a typed error.
    */
@@ -126,7 +132,7 @@ export function decodeEnvelope(bytes: Uint8Array, limits: DecodeLimits = default
   if (reader.arrayHeader() !== FIELD_COUNT) throw malformed("envelope", "an array of 16 fields");
   if (reader.uintOrNil("version") !== VERSION) throw malformed("version", `version ${VERSION}`);
   const kind = reader.uintOrNil("kind");
-  if (kind === undefined || kind < MessageKind.Request || kind > MessageKind.Heartbeat) throw malformed("kind", "a message kind");
+  if (kind === undefined || kind < MessageKind.Request || kind > MessageKind.StreamItems) throw malformed("kind", "a message kind");
   const envelope: Envelope = { kind: kind as MessageKind };
   const id = reader.string("id");
   if (id !== undefined) envelope.id = id;
