@@ -32,8 +32,12 @@ import {
   defaultStreamHeartbeatMs,
   defaultStreamIdleTimeoutMs,
   defaultStreamWindow,
+  defaultStreamWindowBytes,
+  initialStreamCredit,
   maxStreamWindow,
+  maxStreamWindowBytes,
 } from "../../packages/ferry/src/core/defaults.js";
+import { maxItemBatchBytes } from "../../packages/ferry/src/core/stream/item-batch.js";
 import { defaultIdempotencyTtlMs, defaultMaxIdempotencyKeys } from "../../packages/ferry/src/core/idempotency.js";
 import { defaultDiscoveryWaitMs, maxDiscoveryAnswers, maxDiscoveryWaitMs } from "../../packages/ferry/src/core/registry/discover.js";
 import { discoveryTopicMaxLength } from "../../packages/ferry/src/core/registry/discovery-messages.js";
@@ -97,6 +101,7 @@ const stated: readonly { constant: string; readme: string; phrase: string }[] = 
   { constant: "defaultMetricsHost", readme: main, phrase: `\`ferry broker --metrics-port 9464\` serves, on \`${defaultMetricsHost}\`` },
   { constant: "defaultDecodeLimits", readme: main, phrase: row("decodeLimits", `\`{ maxBytes: ${size(defaultDecodeLimits.maxBytes)}, maxDepth: ${defaultDecodeLimits.maxDepth} }\``) },
   { constant: "defaultStreamWindow", readme: main, phrase: row("streamWindow", count(defaultStreamWindow)) },
+  { constant: "defaultStreamWindowBytes", readme: main, phrase: row("streamWindowBytes", size(defaultStreamWindowBytes)) },
   { constant: "defaultMaxOpenStreams", readme: main, phrase: row("maxOpenStreams", count(defaultMaxOpenStreams)) },
   { constant: "defaultStreamHeartbeatMs", readme: main, phrase: row("streamHeartbeatMs", count(defaultStreamHeartbeatMs)) },
   // Serve options
@@ -123,8 +128,13 @@ const stated: readonly { constant: string; readme: string; phrase: string }[] = 
   { constant: "defaultMaxLength", readme: main, phrase: `| messages per partition | ${count(defaultMaxLength)} |` },
   { constant: "defaultMaxOpenStreams", readme: main, phrase: `| open streams per runtime | ${count(defaultMaxOpenStreams)} |` },
   { constant: "maxStreamWindow", readme: main, phrase: `| credit window of a stream | 1 to ${count(maxStreamWindow)} items (\`maxStreamWindow\`) |` },
+  { constant: "maxStreamWindowBytes", readme: main, phrase: `| byte window of a stream | 1 byte to ${size(maxStreamWindowBytes)} (\`maxStreamWindowBytes\`) |` },
+  { constant: "maxItemBatchBytes", readme: main, phrase: `| a batch of stream items | ${size(maxItemBatchBytes)} (\`maxItemBatchBytes\`)` },
   // Streaming replies
-  { constant: "defaultStreamWindow", readme: main, phrase: `grants the server a window of items (\`window\`, default ${count(defaultStreamWindow)})` },
+  { constant: "defaultStreamWindow", readme: main, phrase: `at most \`window\` (default ${count(defaultStreamWindow)}
+items)` },
+  { constant: "defaultStreamWindowBytes", readme: main, phrase: `as many items as \`windowBytes\` (default ${size(defaultStreamWindowBytes)}) holds` },
+  { constant: "initialStreamCredit", readme: main, phrase: `grants ${count(initialStreamCredit)} items (\`initialStreamCredit\`` },
   { constant: "defaultStreamHeartbeatMs", readme: main, phrase: `for \`streamHeartbeatMs\` (default ${count(defaultStreamHeartbeatMs)} ms)` },
   { constant: "defaultStreamIdleTimeoutMs", readme: main, phrase: `\`streamIdleTimeoutMs\` (default ${count(defaultStreamIdleTimeoutMs)} ms;` },
   {
