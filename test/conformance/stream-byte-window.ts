@@ -48,6 +48,7 @@ export function describeStreamByteWindow(target: ConformanceTarget): void {
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(probe.pulled).to.equal(1 + defaultStreamWindow);
       await iterator.return!();
+      await until(() => probe.finallyRan === 1, "the generator's finally");
     });
 
     it("refuses a windowBytes of 0, fractional or beyond maxStreamWindowBytes, naming it", async () => {
