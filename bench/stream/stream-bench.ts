@@ -2,18 +2,18 @@
 // a hand-built NATS stream, in the same run, in interleaved rounds; then the peak memory of
 // client, broker and server under a slow consumer.
 //
-//   npm run build && node dist/bench/stream/stream-bench.js [--rounds 5] [--window 64] [--json]
+//   npm run build && node dist/bench/stream/stream-bench.js [--rounds 5] [--window 1024] [--window-bytes 1048576] [--json]
 import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { startBrokerProcess } from "../../test/support/broker-process.js";
 import { NatsServer } from "../../test/support/nats-server.js";
-import { defaultStreamWindow } from "../../packages/ferry/src/core/defaults.js";
+import { defaultStreamWindow, defaultStreamWindowBytes } from "../../packages/ferry/src/core/defaults.js";
 import { formatBytes, formatCount, formatRatio } from "../format.js";
 import { RssSampler, statusMiB } from "../proc.js";
 import { ferryClient, natsInboxClient, rawTcpClient, type StreamClient } from "./stream-clients.js";
 
-const { values } = parseArgs({ options: { rounds: { type: "string" }, window: { type: "string" }, json: { type: "boolean" } } });
+const { values } = parseArgs({ options: { rounds: { type: "string" }, window: { type: "string" }, "window-bytes": { type: "string" }, json: { type: "boolean" } } });
 const rounds = Number(values.rounds ?? 5);
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds must be a positive integer, got ${values.rounds}`);
 
@@ -25,6 +25,10 @@ const itemCounts: ReadonlyMap<number, number> = new Map([
 /** The Ferry streams' credit window: the runtime's default unless `--window` says otherwise. */
 const window = Number(values.window ?? defaultStreamWindow);
 if (!Number.isInteger(window) || window < 1) throw new Error(`--window must be a positive integer, got ${values.window}`);
+/** Their byte window: the runtime's default unless `--window-bytes` says otherwise. */
+const windowBytes = Number(values["window-bytes"] ?? defaultStreamWindowBytes);
+if (!Number.isInteger(windowBytes) || windowBytes < 1) throw new Error(`--window-bytes must be a positive integer, got ${values["window-bytes"]}`);
+const windows = `window ${formatCount(window)} items / ${formatBytes(windowBytes)}`;
 /** The slow consumer: this long per item, over this many 16 KiB items. */
 const slow = { itemMs: 2, items: 2_000, size: 16 * 1024 };
 
@@ -69,8 +73,8 @@ const servers = {
   natsInbox: await startServer(["nats-inbox", nats.url]),
 };
 const systems: System[] = [
-  { id: "ferry-tcp", label: "Ferry stream, TCP broker", client: await ferryClient(broker.url, window), server: servers.ferryTcp.child },
-  { id: "ferry-nats", label: "Ferry stream, NATS core", client: await ferryClient(nats.url, window), server: servers.ferryNats.child },
+  { id: "ferry-tcp", label: "Ferry stream, TCP broker", client: await ferryClient(broker.url, { window, windowBytes }), server: servers.ferryTcp.child },
+  { id: "ferry-nats", label: "Ferry stream, NATS core", client: await ferryClient(nats.url, { window, windowBytes }), server: servers.ferryNats.child },
   { id: "raw-tcp", label: "raw TCP stream", client: rawTcpClient(Number(servers.rawTcp.info["port"])), server: servers.rawTcp.child },
   { id: "nats-inbox", label: "hand-built NATS stream", client: await natsInboxClient(nats.url), server: servers.natsInbox.child },
 ];
@@ -116,8 +120,8 @@ interface PeakMemory {
 }
 const memory: PeakMemory[] = [];
 const slowCases = [
-  { system: systems[0]!, brokerPid: broker.child.pid!, label: `Ferry stream, TCP broker, window ${window}` },
-  { system: systems[1]!, brokerPid: nats.process.pid!, label: `Ferry stream, NATS core, window ${window}` },
+  { system: systems[0]!, brokerPid: broker.child.pid!, label: `Ferry stream, TCP broker, ${windows}` },
+  { system: systems[1]!, brokerPid: nats.process.pid!, label: `Ferry stream, NATS core, ${windows}` },
   { system: systems[3]!, brokerPid: nats.process.pid!, label: "hand-built NATS stream (no flow control)" },
 ];
 for (const { system, brokerPid, label } of slowCases) {
@@ -141,6 +145,7 @@ const sizes = [...itemCounts.keys()];
 const report = {
   rounds,
   window,
+  windowBytes,
   itemsPerStream: Object.fromEntries(itemCounts),
   medianItemsPerSecond: Object.fromEntries(sizes.map((size) => [size, Object.fromEntries(systems.map((system) => [system.id, Math.round(median(throughput[String(size)]![system.id]!))]))])),
   medianRatios: Object.fromEntries(

@@ -15,12 +15,12 @@ export interface StreamClient {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export async function ferryClient(url: string, window: number): Promise<StreamClient> {
+export async function ferryClient(url: string, windows: { window: number; windowBytes: number }): Promise<StreamClient> {
   const ferry = await connect({ url });
   return {
     async run(count, size, slowMs = 0) {
       let taken = 0;
-      for await (const _item of ferry.stream(StreamBench.methods.items, { count, size }, { window, timeoutMs: 60_000 })) {
+      for await (const _item of ferry.stream(StreamBench.methods.items, { count, size }, { ...windows, timeoutMs: 60_000 })) {
         taken++;
         if (slowMs > 0) await sleep(slowMs);
       }
