@@ -1,23 +1,29 @@
 import { expect } from "chai";
 import { connect } from "../../packages/ferry/src/connect.js";
 import type { CallContext } from "../../packages/ferry/src/core/context.js";
-import { defineService, method } from "../../packages/ferry/src/core/definition.js";
+import { defineService, event, method } from "../../packages/ferry/src/core/definition.js";
 import { FerryError, InvalidArgumentError } from "../../packages/ferry/src/core/errors.js";
 import type { Ferry } from "../../packages/ferry/src/core/ferry.js";
 import type { ClientInterceptor, IncomingCall, OutgoingCall, ServerInterceptor } from "../../packages/ferry/src/core/interceptors.js";
 import { Broker } from "../../packages/ferry/src/broker/broker.js";
-import { rejection } from "../support/wait.js";
+import { rejection, until } from "../support/wait.js";
 
 const Echo = defineService("InterceptedEcho", {
   headers: method<{ n: number }, Record<string, string>>(),
   double: method<{ n: number }, number>(),
+  note: event<{ n: number }>(),
 });
 
 describe("interceptors", function () {
   let broker: Broker;
   const runtimes: Ferry[] = [];
+  /** Each event the server handled, with the headers it arrived with. */
+  let notes: { n: number; headers: Record<string, string> }[] = [];
 
-  beforeEach(() => (broker = new Broker()));
+  beforeEach(() => {
+    broker = new Broker();
+    notes = [];
+  });
   afterEach(async () => {
     for (const ferry of runtimes.splice(0)) await ferry.close();
     broker.close();
@@ -34,6 +40,7 @@ describe("interceptors", function () {
           if (n < 0) throw new FerryError("NEGATIVE", "no negatives");
           return n * 2;
         },
+        note: ({ n }: { n: number }, context: CallContext) => void notes.push({ n, headers: { ...context.headers } }),
       },
       { interceptors: [...serverInterceptors, async (call, next) => (handled.push(call), next())] },
     );
@@ -74,6 +81,40 @@ describe("interceptors", function () {
       expect(call!.request).to.deep.equal({ n: 4 });
       expect(call!.deadline).to.be.within(before + 5_000, Date.now() + 5_000);
       expect(attempts).to.deep.equal([{ attempt: 1, messageId: `${call!.callId}:1`, ended: "reply" }]);
+    });
+
+    it("wraps an emit: kind event, headers the handler sees, its one attempt until the broker's confirm, and it may drop or refuse it", async () => {
+      const seen: Pick<OutgoingCall, "kind" | "service" | "method" | "topic" | "deadline" | "items">[] = [];
+      const attempts: { attempt: number; messageId: string; ended: string }[] = [];
+      const ferry = await runtime([
+        async (call, next) => {
+          const { n } = call.request as { n: number };
+          if (n === 0) return undefined; // dropped: nothing is published
+          if (n < 0) throw new FerryError("FORBIDDEN", "not you");
+          const { kind, service, method, topic, deadline, items } = call;
+          seen.push({ kind, service, method, topic, deadline, items });
+          call.headers["x-tenant"] = "blue";
+          call.watchAttempts((attempt) => {
+            const entry = { attempt: attempt.attempt, messageId: attempt.messageId, ended: "open" };
+            attempts.push(entry);
+            return (error) => (entry.ended = error === undefined ? "confirmed" : error.name);
+          });
+          expect(await next()).to.equal(undefined);
+          return undefined;
+        },
+      ]);
+      await ferry.emit(Echo.methods.note, { n: 1 }, { headers: { mine: "1" }, idempotencyKey: "note-1" });
+      expect(seen).to.deep.equal([{ kind: "event", service: "InterceptedEcho", method: "note", topic: "svc.InterceptedEcho", deadline: Infinity, items: undefined }]);
+      expect(attempts).to.deep.equal([{ attempt: 1, messageId: "note-1", ended: "confirmed" }]);
+      await ferry.emit(Echo.methods.note, { n: 0 });
+      expect((await rejection(ferry.emit(Echo.methods.note, { n: -1 }))).code).to.equal("FORBIDDEN");
+      await ferry.emit(Echo.methods.note, { n: 2 });
+      await until(() => notes.length === 2, "the two events published");
+      // Events without a key go to partitions in turn: they may be handled in either order.
+      expect(notes.sort((a, b) => a.n - b.n)).to.deep.equal([
+        { n: 1, headers: { mine: "1", "x-tenant": "blue" } },
+        { n: 2, headers: { "x-tenant": "blue" } },
+      ]);
     });
 
     it("runs the chain in order, each around the next", async () => {

@@ -3,7 +3,7 @@ import { SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import type { HistogramMetricData, SumMetricData } from "@opentelemetry/sdk-metrics";
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { connect, type ConnectOptions } from "../../packages/ferry/src/connect.js";
-import { defineService, method } from "../../packages/ferry/src/core/definition.js";
+import { defineService, event, method } from "../../packages/ferry/src/core/definition.js";
 import { FerryError } from "../../packages/ferry/src/core/errors.js";
 import type { Ferry } from "../../packages/ferry/src/core/ferry.js";
 import { Broker } from "../../packages/ferry/src/broker/broker.js";
@@ -11,12 +11,16 @@ import { startBroker, type RunningBroker } from "../../packages/ferry/src/broker
 import { NatsServer, natsServerAvailable } from "../support/nats-server.js";
 import { onlySpan, parentOf, registerSdk, type RegisteredSdk } from "../support/otel-sdk.js";
 import { fakeClock } from "../support/fake-clock.js";
-import { rejection } from "../support/wait.js";
+import { rejection, until } from "../support/wait.js";
 
 const Shop = defineService("TraceShop", {
   order: method<{ sku: string }, { reserved: number }>(),
   refuse: method<Record<string, never>, never>(),
+  placed: event<{ sku: string }>(),
 });
+
+/** Events `TraceShop.placed` handled so far. */
+let placedEvents = 0;
 const Stock = defineService("TraceStock", {
   reserve: method<{ sku: string }, number>(),
 });
@@ -63,6 +67,7 @@ async function serveBoth(server: Ferry): Promise<void> {
     refuse: () => {
       throw new FerryError("OUT_OF_STOCK", "nothing left");
     },
+    placed: () => void placedEvents++,
   });
 }
 
@@ -141,6 +146,23 @@ for (const place of places) {
       expect(process["messaging.destination.partition.id"]).to.match(/^\d+$/);
     });
 
+    it("makes a client span and a send span for an emit, and the handler's process span is the send span's child", async () => {
+      const before = placedEvents;
+      await client.emit(Shop.methods.placed, { sku: "abc" }, { idempotencyKey: `placed-${place.name}` });
+      await until(() => placedEvents === before + 1, "the event handled");
+      await until(() => sdk.spans().some((span) => span.name === "process svc.TraceShop" && span.attributes["rpc.method"] === "TraceShop/placed"), "its process span");
+      const spans = sdk.spans();
+      const emitted = onlySpan(spans, "TraceShop/placed");
+      const send = spans.find((span) => span.name === "send svc.TraceShop" && parentOf(span) === emitted.spanContext().spanId)!;
+      const process = spans.find((span) => span.name === "process svc.TraceShop" && span.attributes["rpc.method"] === "TraceShop/placed")!;
+      expect(emitted.kind).to.equal(SpanKind.CLIENT);
+      expect(attributesOf(emitted)).to.deep.include({ "rpc.method": "TraceShop/placed", "rpc.response.status_code": "OK", "ferry.attempts": 1 });
+      expect(send.kind).to.equal(SpanKind.PRODUCER);
+      expect(attributesOf(send)).to.deep.include({ "messaging.destination.name": "svc.TraceShop", "messaging.message.id": `placed-${place.name}` });
+      expect(parentOf(process)).to.equal(send.spanContext().spanId);
+      expect(process.spanContext().traceId).to.equal(emitted.spanContext().traceId);
+    });
+
     it("marks a failed call with error.type on its client and process spans", async () => {
       const error = await rejection(client.call(Shop.methods.refuse, {}));
       expect(error.code).to.equal("OUT_OF_STOCK");
@@ -159,7 +181,7 @@ for (const place of places) {
       expect(clientDuration.descriptor.unit).to.equal("s");
       const byMethod = (data: HistogramMetricData, rpcMethod: string, status = "OK") =>
         data.dataPoints.find((point) => point.attributes["rpc.method"] === rpcMethod && point.attributes["rpc.response.status_code"] === status);
-      // The two tests before made one order (with its nested reserve) and one refused call.
+      // The tests before made one order (with its nested reserve), one event and one refused call.
       expect(byMethod(clientDuration, "TraceShop/order")!.value.count).to.equal(1);
       expect(byMethod(clientDuration, "TraceStock/reserve")!.value.count).to.equal(1);
       const refused = byMethod(clientDuration, "TraceShop/refuse", "OUT_OF_STOCK")!;
@@ -172,7 +194,8 @@ for (const place of places) {
       expect(byMethod(serverDuration, "TraceStock/reserve")!.value.count).to.equal(1);
       const attempts = metrics.get("ferry.client.attempts") as SumMetricData;
       const total = attempts.dataPoints.reduce((sum, point) => sum + point.value, 0);
-      expect(total).to.equal(3);
+      expect(total).to.equal(4);
+      expect(byMethod(clientDuration, "TraceShop/placed")!.value.count).to.equal(1);
       expect(metrics.has("ferry.client.retries")).to.equal(false);
     });
   });

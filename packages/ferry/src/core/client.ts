@@ -5,7 +5,7 @@ import { CallTimers } from "./call-timers.js";
 import { backoffDelay, type BackoffOptions } from "./backoff.js";
 import { systemClock, type Clock } from "./clock.js";
 import { defaultDecodeLimits, type DecodeLimits } from "./wire/codec.js";
-import { encodeRequest, eventMessage, mergeHeaders } from "./event-message.js";
+import { encodeRequest, eventMessage, mergeHeaders, type EventMessage } from "./event-message.js";
 import { currentContext } from "./context.js";
 import type { MethodDefinition, StreamMethodDefinition } from "./definition.js";
 import { defaultMaxOpenStreams, defaultStreamHeartbeatMs, defaultStreamWindow, defaultStreamWindowBytes } from "./defaults.js";
@@ -19,6 +19,7 @@ import { asFerryError, ClosedError, InvalidArgumentError, QueueFullError } from 
 import { captureCallerStack } from "./caller-stack.js";
 import { checkInterceptors, runChain, type ClientInterceptor } from "./interceptors.js";
 import { InterceptedCall } from "./outgoing-call.js";
+import { interceptEvent, type EventPlan } from "./intercepted-event.js";
 import { PendingCall, type CallHost, type CallPlan } from "./pending-call.js";
 import { correlationIdOf, ReplyRouter, type ReplyTarget } from "./reply-router.js";
 import { serviceTopic } from "./topics.js";
@@ -49,7 +50,7 @@ export interface ClientOptions {
   /**
    * Wrap every outgoing call, first to last, around the sending of its request (see
    * `ClientInterceptor`). Default: none, and a call then goes straight to its first attempt.
-   * Events (`emit`) do not pass through them.
+   * Events (`emit`) and the opening of streams pass through them too (`OutgoingCall.kind`).
    */
   interceptors?: readonly ClientInterceptor[];
   /**
@@ -321,7 +322,20 @@ export class RpcClient {
     if (this.closed) throw new ClosedError("the client is closed");
     checkMethod(method, "emit");
     checkOptions(options, "emit");
-    const { topic, bytes, key, messageId, durable } = eventMessage(method, payload, options, false);
+    if (this.interceptors.length === 0) return this.publishEvent(eventMessage(method, payload, options, false));
+    const callId = newCallId();
+    const plan: EventPlan = {
+      service: method.service,
+      method: method.name,
+      callId,
+      topic: serviceTopic(method.service),
+      headers: mergeHeaders(currentContext()?.headers, options.headers),
+      messageId: options.idempotencyKey ?? callId,
+    };
+    await interceptEvent(this.interceptors, plan, payload, (headers) => this.publishEvent(eventMessage(method, payload, { ...options, headers }, false, callId)));
+  }
+
+  private async publishEvent({ topic, bytes, key, messageId, durable }: EventMessage): Promise<void> {
     try {
       await this.transport.publish(topic, bytes, { key, messageId, durable });
     } catch (error) {

@@ -36,9 +36,8 @@ export interface EventMessageOptions {
  * `@idempotent`: an outbox relay may publish a row twice (a crash between the broker's confirm
  * and marking the row sent), and the key is what lets the server run it once.
  */
-export function eventMessage(method: MethodDefinition, payload: unknown, options: EventMessageOptions, alwaysKeyed: boolean): EventMessage {
+export function eventMessage(method: MethodDefinition, payload: unknown, options: EventMessageOptions, alwaysKeyed: boolean, callId = newCallId()): EventMessage {
   const context = currentContext();
-  const callId = newCallId();
   const key = options.key ?? method.keyOf?.(payload);
   const envelope: Envelope = { kind: MessageKind.Event, id: callId, service: method.service, method: method.name, attempt: 1 };
   const idempotencyKey = options.idempotencyKey ?? (alwaysKeyed || method.idempotent === true ? callId : undefined);

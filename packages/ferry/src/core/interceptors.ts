@@ -9,10 +9,12 @@ import { InvalidArgumentError } from "./errors.js";
  */
 export interface OutgoingCall {
   /**
-   * `"stream"` for the opening of a stream (`ferry.stream`), `"call"` otherwise. A stream has one
-   * attempt, and its `next()` settles when the stream ends: README "Streaming replies".
+   * `"stream"` for the opening of a stream (`ferry.stream`), `"event"` for an `emit`, `"call"`
+   * otherwise. A stream has one attempt, and its `next()` settles when the stream ends: README
+   * "Streaming replies". An event has one attempt (its publish), and its `next()` resolves, with
+   * undefined, once the broker has confirmed it; returning without calling `next()` drops it.
    */
-  readonly kind: "call" | "stream";
+  readonly kind: "call" | "stream" | "event";
   /** For a stream, the items received so far (the total once `next()` has settled); undefined for a call. */
   readonly items: number | undefined;
   readonly service: string;
@@ -24,7 +26,7 @@ export interface OutgoingCall {
    * handler making the call). An interceptor adds or replaces entries before calling `next`.
    */
   readonly headers: Record<string, string>;
-  /** Absolute deadline across every attempt, epoch ms (`Infinity` for a stream that sets none). */
+  /** Absolute deadline across every attempt, epoch ms (`Infinity` for an event, and for a stream that sets none). */
   readonly deadline: number;
   /** Call id (uuid v7), the same on every attempt. */
   readonly callId: string;

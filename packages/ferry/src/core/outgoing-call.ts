@@ -10,7 +10,7 @@ export type InterceptedPlan = Pick<CallPlan, "service" | "method" | "callId" | "
  * interceptors; a runtime without any sends its plan as it is.
  */
 export class InterceptedCall implements OutgoingCall, AttemptObserver {
-  get kind(): "call" | "stream" {
+  get kind(): OutgoingCall["kind"] {
     return "call";
   }
   get items(): number | undefined {

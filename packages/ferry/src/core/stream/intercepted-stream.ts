@@ -19,7 +19,7 @@ export class InterceptedStream extends InterceptedCall {
     super(plan, request);
   }
 
-  override get kind(): "call" | "stream" {
+  override get kind(): "stream" {
     return "stream";
   }
 
