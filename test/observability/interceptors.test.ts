@@ -86,23 +86,28 @@ describe("interceptors", function () {
     it("wraps an emit: kind event, headers the handler sees, its one attempt until the broker's confirm, and it may drop or refuse it", async () => {
       const seen: Pick<OutgoingCall, "kind" | "service" | "method" | "topic" | "deadline" | "items">[] = [];
       const attempts: { attempt: number; messageId: string; ended: string }[] = [];
-      const ferry = await runtime([
-        async (call, next) => {
-          const { n } = call.request as { n: number };
-          if (n === 0) return undefined; // dropped: nothing is published
-          if (n < 0) throw new FerryError("FORBIDDEN", "not you");
-          const { kind, service, method, topic, deadline, items } = call;
-          seen.push({ kind, service, method, topic, deadline, items });
-          call.headers["x-tenant"] = "blue";
-          call.watchAttempts((attempt) => {
-            const entry = { attempt: attempt.attempt, messageId: attempt.messageId, ended: "open" };
-            attempts.push(entry);
-            return (error) => (entry.ended = error === undefined ? "confirmed" : error.name);
-          });
-          expect(await next()).to.equal(undefined);
-          return undefined;
-        },
-      ]);
+      const handled: IncomingCall[] = [];
+      const ferry = await runtime(
+        [
+          async (call, next) => {
+            const { n } = call.request as { n: number };
+            if (n === 0) return undefined; // dropped: nothing is published
+            if (n < 0) throw new FerryError("FORBIDDEN", "not you");
+            const { kind, service, method, topic, deadline, items } = call;
+            seen.push({ kind, service, method, topic, deadline, items });
+            call.headers["x-tenant"] = "blue";
+            call.watchAttempts((attempt) => {
+              const entry = { attempt: attempt.attempt, messageId: attempt.messageId, ended: "open" };
+              attempts.push(entry);
+              return (error) => (entry.ended = error === undefined ? "confirmed" : error.name);
+            });
+            expect(await next()).to.equal(undefined);
+            return undefined;
+          },
+        ],
+        [],
+        handled,
+      );
       await ferry.emit(Echo.methods.note, { n: 1 }, { headers: { mine: "1" }, idempotencyKey: "note-1" });
       expect(seen).to.deep.equal([{ kind: "event", service: "InterceptedEcho", method: "note", topic: "svc.InterceptedEcho", deadline: Infinity, items: undefined }]);
       expect(attempts).to.deep.equal([{ attempt: 1, messageId: "note-1", ended: "confirmed" }]);
@@ -115,6 +120,8 @@ describe("interceptors", function () {
         { n: 1, headers: { mine: "1", "x-tenant": "blue" } },
         { n: 2, headers: { "x-tenant": "blue" } },
       ]);
+      // The server's interceptors see them as events.
+      expect(handled.map((call) => call.kind)).to.deep.equal(["event", "event"]);
     });
 
     it("runs the chain in order, each around the next", async () => {

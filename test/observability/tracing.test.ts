@@ -160,6 +160,7 @@ for (const place of places) {
       expect(send.kind).to.equal(SpanKind.PRODUCER);
       expect(attributesOf(send)).to.deep.include({ "messaging.destination.name": "svc.TraceShop", "messaging.message.id": `placed-${place.name}` });
       expect(parentOf(process)).to.equal(send.spanContext().spanId);
+      expect(process.attributes["messaging.message.id"]).to.equal(`placed-${place.name}`);
       expect(process.spanContext().traceId).to.equal(emitted.spanContext().traceId);
     });
 

@@ -74,8 +74,8 @@ export type ClientInterceptor = (call: OutgoingCall, next: () => Promise<unknown
 
 /** A request about to be handled, as the server's interceptors see it. */
 export interface IncomingCall {
-  /** `"stream"` for the start of a stream method's run, `"call"` otherwise. */
-  readonly kind: "call" | "stream";
+  /** `"stream"` for the start of a stream method's run, `"event"` for an event (no reply), `"call"` otherwise. */
+  readonly kind: "call" | "stream" | "event";
   /** For a stream, the items sent so far (the total once `next()` has settled); undefined for a call. */
   readonly items: number | undefined;
   readonly service: string;

@@ -217,7 +217,7 @@ export class RpcServer {
     let result: unknown;
     try {
       if (this.interceptors.length === 0) result = runInContext(run, this.handlers.get(method.name)!, request, run);
-      else result = runInContext(run, runChain<IncomingCall>, this.interceptors, this.incoming(run, delivery, request), () => this.handlers.get(method.name)!(request, run));
+      else result = runInContext(run, runChain<IncomingCall>, this.interceptors, this.incoming(run, delivery, request, envelope.kind === MessageKind.Event ? "event" : "call"), () => this.handlers.get(method.name)!(request, run));
     } catch (error) {
       return this.ran(run, delivery, envelope, key, error, true);
     }
@@ -229,11 +229,11 @@ export class RpcServer {
   }
 
   /** The request as interceptors see it; its headers become the run's (so an interceptor may add to them). */
-  private incoming(run: HandlerRun, delivery: Delivery, request: unknown, stream?: StreamRun): IncomingCall {
+  private incoming(run: HandlerRun, delivery: Delivery, request: unknown, kind: IncomingCall["kind"], stream?: StreamRun): IncomingCall {
     const headers: Record<string, string> = { ...run.headers };
     run.headers = headers;
     return {
-      kind: stream === undefined ? "call" : "stream",
+      kind,
       get items() {
         return stream?.itemsSent;
       },
@@ -346,7 +346,7 @@ export class RpcServer {
     );
     this.streams.set(run.callId, stream);
     const handler = this.handlers.get(method.name)!;
-    const ran = this.interceptors.length === 0 ? stream.start(handler, request) : runInContext(run, interceptStreamRun, this.interceptors, this.incoming(run, delivery, request, stream), stream, handler, request);
+    const ran = this.interceptors.length === 0 ? stream.start(handler, request) : runInContext(run, interceptStreamRun, this.interceptors, this.incoming(run, delivery, request, "stream", stream), stream, handler, request);
     // Recorded once, when it is over: a caller's cancel counts as handled without error, as for a call.
     ran.then(
       () => this.record.ran(run.method, run.startedAt, undefined),

@@ -31,7 +31,7 @@ export function serverTelemetry({ otel, tracer, meter, messagingSystem }: Teleme
       {
         kind: SpanKind.CONSUMER,
         attributes: {
-          ...messagingAttributes("process", messagingSystem, call.topic, `${call.callId}:${call.attempt}`),
+          ...messagingAttributes("process", messagingSystem, call.topic, call.kind === "event" ? (call.context.idempotencyKey ?? call.callId) : `${call.callId}:${call.attempt}`),
           [Attr.MessagingPartitionId]: String(call.partition),
           [Attr.MessagingConsumerGroup]: call.group,
           [Attr.DeliveryCount]: call.deliveryCount,
