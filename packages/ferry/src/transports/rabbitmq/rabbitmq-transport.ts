@@ -4,7 +4,7 @@ import { defaultMaxDeliveries, defaultMaxMessageBytes, defaultOrdered, defaultPr
 import { ClosedError, NoRespondersError, PayloadTooLargeError, UnavailableError } from "../../core/errors.js";
 import type { BrokerStats, BrowseOptions, BrowsePage, ConnectionState, ConsumeOptions, Delivery, PublishOptions, ReplyQueue, Subscription, TopicOptions, Transport } from "../../core/transport.js";
 import { encodeDeadLetter, type DeadLetter } from "../../core/wire/dead-letter.js";
-import { loadAmqplib, type AmqpChannel, type AmqpConnection, type AmqpPublishOptions, type Amqplib } from "./amqp-api.js";
+import { loadAmqplib, type AmqpConnection, type AmqpPublishOptions, type Amqplib } from "./amqp-api.js";
 import { ConfirmPublisher, type PublishOutcome } from "./confirm-publisher.js";
 import { RabbitDeadLetterBrowser } from "./dead-letter-browser.js";
 import { DeadLetterConsumer } from "./dead-letter-consumer.js";
@@ -14,8 +14,10 @@ import { Header, publishHeaders } from "./message-headers.js";
 import { QueueDeclarer } from "./queue-declarer.js";
 import { deadLetterQueueOptions, QueueLayout, queueOptions, type GroupLane, type QueueSet } from "./queue-layout.js";
 import { connectError, notConnected, unavailable } from "./rabbitmq-errors.js";
-import { resolveRabbitMqOptions, type RabbitMqTransportOptions, type ResolvedRabbitMqOptions } from "./rabbitmq-options.js";
+import { maxBundleBytes, maxBundleItems, resolveRabbitMqOptions, type RabbitMqTransportOptions, type ResolvedRabbitMqOptions } from "./rabbitmq-options.js";
 import { RabbitReplyQueue } from "./reply-queue.js";
+import { ReplySender } from "./reply-sender.js";
+import { RequestBundler } from "./request-bundler.js";
 import { topicStats } from "./topic-stats.js";
 import { WriteBatch } from "./write-batch.js";
 
@@ -26,7 +28,8 @@ import { WriteBatch } from "./write-batch.js";
  * topic's exchange, which gives each consumer group a copy in queues of its own; stored ones go
  * through the default exchange to a queue by name. Every publish is confirmed in batches by RabbitMQ (`ConfirmPublisher`);
  * members ack by hand after the reply (`LaneConsumer`); replies go to an exclusive queue per
- * client (`RabbitReplyQueue`). A lost connection is reopened with backoff and every queue,
+ * client (`RabbitReplyQueue`). Core publishes and replies of one turn to one queue travel as one
+ * message (`RequestBundler`, `ReplySender`). A lost connection is reopened with backoff and every queue,
  * consumer and reply queue is set up again.
  */
 export class RabbitMqTransport implements Transport {
@@ -35,8 +38,9 @@ export class RabbitMqTransport implements Transport {
   private readonly layout: QueueLayout;
   private readonly publisher = new ConfirmPublisher();
   private readonly declarer = new QueueDeclarer();
+  private readonly requests: RequestBundler;
+  private readonly replies: ReplySender;
   private connection: AmqpConnection | undefined;
-  private replyChannel: AmqpChannel | undefined;
   /** Gathers the writes of one turn (publishes, replies, acks) into one socket write. */
   private batch = new WriteBatch(undefined);
   /** Options declared on this connection, by topic. */
@@ -49,7 +53,6 @@ export class RabbitMqTransport implements Transport {
   private readonly knownTopics = new Set<string>();
   private readonly members = new Map<Member, LaneConsumer | undefined>();
   private readonly replyQueues = new Set<RabbitReplyQueue>();
-  private repliesDropped = 0;
   private readonly deadLetterBrowser: RabbitDeadLetterBrowser;
   private closing: Promise<void> | undefined;
 
@@ -58,6 +61,9 @@ export class RabbitMqTransport implements Transport {
     private readonly options: ResolvedRabbitMqOptions,
   ) {
     this.layout = new QueueLayout(options.prefix, options.partitions);
+    const limits = options.bundle ? { maxItems: maxBundleItems, maxBytes: maxBundleBytes } : undefined;
+    this.requests = new RequestBundler(this.publisher, limits, options.clock);
+    this.replies = new ReplySender(limits, () => this.batch.hold());
     for (const topic of options.statsTopics) this.knownTopics.add(topic);
     this.deadLetterBrowser = new RabbitDeadLetterBrowser({ layout: this.layout, connection: () => this.connection, originOf: (queue) => this.originOf(queue), clock: options.clock });
   }
@@ -109,11 +115,19 @@ export class RabbitMqTransport implements Transport {
       return;
     }
     const toGroups = (): void =>
-      this.publisher.publish(this.layout.exchange(topic), this.layout.routingKey(options.key), bytes, amqpOptions, (outcome) => {
-        if (outcome === "confirmed") return done();
-        if (outcome !== "returned") return done(outcome);
-        if (options.requireConsumer === true) return done(NoRespondersError.forTopic(topic));
-        this.store(topic, "core", options.key, bytes, amqpOptions, done);
+      this.requests.publish({
+        exchange: this.layout.exchange(topic),
+        routingKey: this.layout.routingKey(options.key),
+        bytes,
+        key: options.key,
+        expiresAt: options.expiresAt,
+        options: amqpOptions,
+        done: (outcome) => {
+          if (outcome === "confirmed") return done();
+          if (outcome !== "returned") return done(outcome);
+          if (options.requireConsumer === true) return done(NoRespondersError.forTopic(topic));
+          this.store(topic, "core", options.key, bytes, amqpOptions, done);
+        },
       });
     if (this.exchanges.has(topic)) {
       toGroups();
@@ -235,6 +249,7 @@ export class RabbitMqTransport implements Transport {
           maxDeliveries: declared.maxDeliveries ?? defaultMaxDeliveries,
           deadLetter: (record) => this.storeDeadLetter(topic, record),
           writes: () => this.batch.hold(),
+          afterReplies: (action) => this.replies.afterReplies(action),
           clock: this.options.clock,
         },
         onDelivery,
@@ -311,19 +326,9 @@ export class RabbitMqTransport implements Transport {
     return queue;
   }
 
-  /** At most once, unconfirmed; mandatory, so a reply to a queue that no longer exists comes back and is counted. */
+  /** At most once, unconfirmed (see `ReplySender`). */
   reply(queue: string, bytes: Uint8Array): void {
-    if (this.closing !== undefined) return;
-    if (this.replyChannel === undefined) {
-      this.repliesDropped++;
-      return;
-    }
-    try {
-      this.replyChannel.publish("", queue, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { mandatory: true });
-      this.batch.hold();
-    } catch {
-      this.repliesDropped++;
-    }
+    if (this.closing === undefined) this.replies.send(queue, bytes);
   }
 
   /**
@@ -375,7 +380,7 @@ export class RabbitMqTransport implements Transport {
       });
       if (stats !== undefined) topics.push(stats);
     }
-    return { topics, replyQueues: this.replyQueues.size, repliesDropped: this.repliesDropped };
+    return { topics, replyQueues: this.replyQueues.size, repliesDropped: this.replies.dropped };
   }
 
   /** Leaves every group (RabbitMQ takes back what was unacknowledged), closes reply queues and the connection. */
@@ -406,10 +411,9 @@ export class RabbitMqTransport implements Transport {
       confirms.on("error", () => undefined);
       const replies = await connection.createChannel();
       replies.on("error", () => undefined);
-      replies.on("return", () => this.repliesDropped++);
       this.batch = new WriteBatch(connection.connection.stream);
       this.publisher.attach(confirms, this.batch);
-      this.replyChannel = replies;
+      this.replies.attach(replies);
       this.declarer.attach(connection);
       this.connection = connection;
     } catch (error) {
@@ -422,7 +426,7 @@ export class RabbitMqTransport implements Transport {
   private lost(connection: AmqpConnection): void {
     if (this.connection !== connection || this.closing !== undefined) return;
     this.connection = undefined;
-    this.replyChannel = undefined;
+    this.replies.attach(undefined);
     this.declarer.attach(undefined);
     this.publisher.detach("rabbitmq: the connection dropped before RabbitMQ confirmed");
     for (const member of this.members.keys()) member.detach();
