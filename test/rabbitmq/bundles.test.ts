@@ -75,6 +75,24 @@ describe("rabbitmq bundles", function () {
     expect(seen[1]!.properties.headers?.[bundleHeader]).to.equal(20);
   });
 
+  it("holds at most 128 calls per bundle; a publish past 128 KiB goes alone, after what came before it", async () => {
+    const member = await transport("b9");
+    const producer = await transport("b9");
+    const got: number[] = [];
+    await member.consume("bounds", "g", (delivery) => {
+      got.push(delivery.bytes.length === 200 * 1024 ? -1 : delivery.bytes[0]!);
+      delivery.ack();
+    });
+    const seen = await tap("b9", "bounds");
+    const sends = Array.from({ length: 130 }, (_, i) => producer.publish("bounds", new Uint8Array([i])));
+    sends.push(producer.publish("bounds", new Uint8Array(200 * 1024)), producer.publish("bounds", new Uint8Array([255])));
+    await Promise.all(sends);
+    await until(() => got.length === 132 && seen.length === 4, "every publish");
+    expect(seen.map((message) => message.properties.headers?.[bundleHeader])).to.deep.equal([128, 2, undefined, undefined]);
+    expect(seen[2]!.content.length).to.equal(200 * 1024);
+    expect(got).to.deep.equal([...Array.from({ length: 130 }, (_, i) => i), -1, 255]);
+  });
+
   it("sends the replies of one turn to one queue as one message, which a reply queue splits in order", async () => {
     const server = await transport("b2");
     const client = await transport("b2");

@@ -65,7 +65,7 @@ export class RabbitMqTransport implements Transport {
     this.requests = new RequestBundler(this.publisher, limits, options.clock);
     this.replies = new ReplySender(limits, () => this.batch.hold());
     for (const topic of options.statsTopics) this.knownTopics.add(topic);
-    this.deadLetterBrowser = new RabbitDeadLetterBrowser({ layout: this.layout, connection: () => this.connection, originOf: (queue) => this.originOf(queue), clock: options.clock });
+    this.deadLetterBrowser = new RabbitDeadLetterBrowser({ layout: this.layout, connection: () => this.connection, originOf: (queue) => this.layout.originOf(queue), clock: options.clock });
   }
 
   /** Connects to RabbitMQ. A refused first connect is an error; a connection lost later is reopened for ever. */
@@ -227,7 +227,7 @@ export class RabbitMqTransport implements Transport {
     let consumer: LaneConsumer | undefined;
     if (deadLettersOf !== undefined) {
       const reader = new DeadLetterConsumer(
-        { topic, queue: this.layout.deadLetterQueue(deadLettersOf), prefetch, originOf: (queue) => this.originOf(queue), clock: this.options.clock },
+        { topic, queue: this.layout.deadLetterQueue(deadLettersOf), prefetch, originOf: (queue) => this.layout.originOf(queue), clock: this.options.clock },
         onDelivery,
       );
       member = { start: (connection) => reader.start(connection), detach: () => reader.detach(), close: () => reader.close(), declare: () => this.declareSet(deadLettersOf, "dlq", true) };
@@ -302,13 +302,6 @@ export class RabbitMqTransport implements Transport {
         outcome === "confirmed" ? resolve() : reject(outcome === "returned" ? new UnavailableError("rabbitmq: the dead-letter queue vanished") : outcome),
       ),
     );
-  }
-
-  /** The topic and partition of a queue name, for dead letters RabbitMQ made itself. */
-  private originOf(queue: string): { topic: string; partition: number } {
-    const match = /^(.*?)\/(?:durable\/)?(any|k(\d+))$/.exec(queue.slice(this.options.prefix.length + 1));
-    if (match === null) return { topic: queue, partition: 0 };
-    return { topic: match[1]!, partition: match[3] === undefined ? this.options.partitions : Number(match[3]) };
   }
 
   async openReplyQueue(): Promise<ReplyQueue> {
