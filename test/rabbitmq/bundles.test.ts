@@ -9,7 +9,7 @@ import { QueueLayout } from "../../packages/ferry/src/transports/rabbitmq/queue-
 import { RabbitMqTransport } from "../../packages/ferry/src/transports/rabbitmq/rabbitmq-transport.js";
 import type { RabbitMqTransportOptions } from "../../packages/ferry/src/transports/rabbitmq/rabbitmq-options.js";
 import { fakeClock } from "../support/fake-clock.js";
-import { rabbitmqctl, useRabbitVhost } from "../support/rabbitmq.js";
+import { closeConnectionsNamed, rabbitmqctl, useRabbitVhost } from "../support/rabbitmq.js";
 import { Calculator, calculatorImpl } from "../support/services.js";
 import { rejection, until } from "../support/wait.js";
 
@@ -221,6 +221,16 @@ describe("rabbitmq bundles", function () {
     await producer.declareTopic("nobody", {});
     const errors = await Promise.all(Array.from({ length: 4 }, (_, i) => rejection(producer.publish("nobody", new Uint8Array([i]), { requireConsumer: true }))));
     expect(errors.map((error) => error.code)).to.deep.equal(Array(4).fill("NO_RESPONDERS"));
+  });
+
+  it("fails every call of a bundle UNAVAILABLE when the connection drops before RabbitMQ confirmed it", async () => {
+    const producer = await transport("b10", { connectionName: "ferry-bundle-test-drop" });
+    await producer.declareTopic("dropped", {});
+    const sends = Array.from({ length: 5 }, (_, i) => rejection(producer.publish("dropped", new Uint8Array([i]))));
+    // Synchronous: the bundle is still waiting for the end of this turn when RabbitMQ closes the connection.
+    expect(closeConnectionsNamed("ferry-bundle-test-drop")).to.equal(1);
+    const errors = await Promise.all(sends);
+    expect(errors.map((error) => error.code)).to.deep.equal(Array(5).fill("UNAVAILABLE"));
   });
 
   it("with bundle: false sends one message per publish; a bundle option that is not a boolean is refused", async () => {
