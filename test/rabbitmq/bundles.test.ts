@@ -111,6 +111,14 @@ describe("rabbitmq bundles", function () {
     for (let i = 0; i < 5; i++) server.reply(replies.name, new Uint8Array([i]));
     await until(() => received.length === 5, "the split replies");
     expect(received).to.deep.equal([0, 1, 2, 3, 4]);
+
+    // One that cannot be split reaches the client whole (which counts it as a malformed reply).
+    channel.publish("", replies.name, Buffer.from([7, 7]), { headers: { [bundleHeader]: 2 } });
+    await until(() => received.length === 6, "the unsplittable bundle");
+    expect(received[5]).to.equal(7);
+    // A returned bundle counts each of its replies as dropped.
+    for (let i = 0; i < 3; i++) server.reply("b2/no-such-queue", new Uint8Array([i]));
+    await until(async () => (await server.stats()).repliesDropped === 3, "three replies dropped");
   });
 
   it("keeps each key's order within a bundle and across bundles", async () => {
