@@ -12,12 +12,13 @@ import type { Member } from "./group-member.js";
 import { LaneConsumer } from "./lane-consumer.js";
 import { Header, publishHeaders } from "./message-headers.js";
 import { QueueDeclarer } from "./queue-declarer.js";
-import { deadLetterQueueOptions, QueueLayout, queueOptions, type GroupLane, type QueueSet } from "./queue-layout.js";
+import { QueueLayout, type QueueSet } from "./queue-layout.js";
 import { connectError, notConnected, unavailable } from "./rabbitmq-errors.js";
 import { maxBundleBytes, maxBundleItems, resolveRabbitMqOptions, type RabbitMqTransportOptions, type ResolvedRabbitMqOptions } from "./rabbitmq-options.js";
 import { RabbitReplyQueue } from "./reply-queue.js";
 import { ReplySender } from "./reply-sender.js";
 import { RequestBundler } from "./request-bundler.js";
+import { TopicDeclarations } from "./topic-declarations.js";
 import { topicStats } from "./topic-stats.js";
 import { WriteBatch } from "./write-batch.js";
 
@@ -43,12 +44,7 @@ export class RabbitMqTransport implements Transport {
   private connection: AmqpConnection | undefined;
   /** Gathers the writes of one turn (publishes, replies, acks) into one socket write. */
   private batch = new WriteBatch(undefined);
-  /** Options declared on this connection, by topic. */
-  private readonly topicOptions = new Map<string, TopicOptions>();
-  /** Queue sets declared on this connection (`core:T`, `durable:T`, `dlq:T`), to declare each once. */
-  private readonly declared = new Map<string, Promise<void>>();
-  /** Topics whose exchange is declared on this connection: a publish to them goes at once. */
-  private readonly exchanges = new Set<string>();
+  private readonly declarations: TopicDeclarations;
   /** Topics this connection has published to, declared or consumed: what `stats()` reports. */
   private readonly knownTopics = new Set<string>();
   private readonly members = new Map<Member, LaneConsumer | undefined>();
@@ -61,6 +57,7 @@ export class RabbitMqTransport implements Transport {
     private readonly options: ResolvedRabbitMqOptions,
   ) {
     this.layout = new QueueLayout(options.prefix, options.partitions);
+    this.declarations = new TopicDeclarations(this.declarer, this.layout, options.replicas);
     const limits = options.bundle ? { maxItems: maxBundleItems, maxBytes: maxBundleBytes } : undefined;
     this.requests = new RequestBundler(this.publisher, limits, options.clock);
     this.replies = new ReplySender(limits, () => this.batch.hold());
@@ -105,7 +102,7 @@ export class RabbitMqTransport implements Transport {
       return;
     }
     this.knownTopics.add(topic);
-    const durable = options.durable ?? this.topicOptions.get(topic)?.durable === true;
+    const durable = options.durable ?? this.declarations.topicOptions.get(topic)?.durable === true;
     const amqpOptions: AmqpPublishOptions = { persistent: durable };
     const headers = publishHeaders(options.key, options.expiresAt);
     if (headers !== undefined) amqpOptions.headers = headers;
@@ -129,11 +126,11 @@ export class RabbitMqTransport implements Transport {
           this.store(topic, "core", options.key, bytes, amqpOptions, done);
         },
       });
-    if (this.exchanges.has(topic)) {
+    if (this.declarations.hasExchange(topic)) {
       toGroups();
       return;
     }
-    this.declareExchange(topic).then(toGroups, (error: unknown) => done(unavailable(error)));
+    this.declarations.exchange(topic).then(toGroups, (error: unknown) => done(unavailable(error)));
   }
 
   /**
@@ -144,33 +141,19 @@ export class RabbitMqTransport implements Transport {
   private store(topic: string, set: QueueSet, key: string | undefined, bytes: Uint8Array, amqpOptions: AmqpPublishOptions, done: (error?: Error) => void): void {
     const queue = this.layout.queueFor(topic, set, key);
     const attempt = (again: boolean): void => {
-      this.declareSet(topic, set).then(
+      this.declarations.set(topic, set).then(
         () =>
           this.publisher.publish("", queue, bytes, amqpOptions, (outcome) => {
             if (outcome === "confirmed") return done();
             if (outcome !== "returned") return done(outcome);
             if (again) return done(new UnavailableError(`rabbitmq: queue ${queue} vanished twice while publishing`));
-            this.declared.delete(`${set}:${topic}`);
+            this.declarations.forgetSet(topic, set);
             attempt(true);
           }),
         (error: unknown) => done(unavailable(error)),
       );
     };
     attempt(false);
-  }
-
-  /** Declares the topic's exchange once per connection; `exchanges` then lets publishes go without waiting. */
-  private declareExchange(topic: string): Promise<void> {
-    const id = `exchange:${topic}`;
-    let declaring = this.declared.get(id);
-    if (declaring === undefined) {
-      declaring = this.declarer.assertExchange(this.layout.exchange(topic)).then(() => {
-        this.exchanges.add(topic);
-      });
-      this.declared.set(id, declaring);
-      declaring.catch(() => this.declared.get(id) === declaring && this.declared.delete(id));
-    }
-    return declaring;
   }
 
   private refusal(topic: string, bytes: Uint8Array): Error | undefined {
@@ -182,40 +165,6 @@ export class RabbitMqTransport implements Transport {
       return error as Error;
     }
     return undefined;
-  }
-
-  /** Declares every queue of a set once per connection (`fresh`: again, as a consumer does before consuming). */
-  private declareSet(topic: string, set: QueueSet | "dlq", fresh = false): Promise<void> {
-    const id = `${set}:${topic}`;
-    let declaring = fresh ? undefined : this.declared.get(id);
-    if (declaring === undefined) {
-      declaring = (async () => {
-        const deadLetters = this.layout.deadLetterQueue(topic);
-        if (set === "dlq") return this.declarer.assert(deadLetters, deadLetterQueueOptions);
-        // A durable set dead-letters into its dead-letter queue: it must exist first.
-        if (set === "durable") await this.declareSet(topic, "dlq");
-        const options = this.topicOptions.get(topic) ?? {};
-        for (const lane of this.layout.lanes(topic, set)) await this.declarer.assert(lane.queue, queueOptions(set, lane.keyed, options, deadLetters, this.options.replicas));
-      })();
-      this.declared.set(id, declaring);
-      declaring.catch(() => this.declared.get(id) === declaring && this.declared.delete(id));
-    }
-    return declaring;
-  }
-
-  /**
-   * Declares a group's core queues (auto-delete: they go when the group's last member leaves, with
-   * their bindings and whatever they held) and binds each to the topic's exchange by its lane.
-   */
-  private async declareGroup(topic: string, lanes: readonly GroupLane[]): Promise<void> {
-    const exchange = this.layout.exchange(topic);
-    await this.declareExchange(topic);
-    const options = this.topicOptions.get(topic) ?? {};
-    const deadLetters = this.layout.deadLetterQueue(topic);
-    for (const lane of lanes) {
-      await this.declarer.assert(lane.queue, queueOptions("core", lane.keyed, options, deadLetters, this.options.replicas));
-      await this.declarer.bind(lane.queue, exchange, lane.routingKey);
-    }
   }
 
   async consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<Subscription> {
@@ -230,10 +179,10 @@ export class RabbitMqTransport implements Transport {
         { topic, queue: this.layout.deadLetterQueue(deadLettersOf), prefetch, originOf: (queue) => this.layout.originOf(queue), clock: this.options.clock },
         onDelivery,
       );
-      member = { start: (connection) => reader.start(connection), detach: () => reader.detach(), close: () => reader.close(), declare: () => this.declareSet(deadLettersOf, "dlq", true) };
+      member = { start: (connection) => reader.start(connection), detach: () => reader.detach(), close: () => reader.close(), declare: () => this.declarations.set(deadLettersOf, "dlq", true) };
     } else {
       this.knownTopics.add(topic);
-      const declared = this.topicOptions.get(topic) ?? {};
+      const declared = this.declarations.topicOptions.get(topic) ?? {};
       const sets: QueueSet[] = ["core"];
       if (declared.durable === true || (await this.declarer.check(this.layout.unkeyed(topic, "durable"))) !== undefined) sets.push("durable");
       // The group's own queues first, then what waits without a group and the shared durable set.
@@ -260,8 +209,8 @@ export class RabbitMqTransport implements Transport {
         detach: () => laneConsumer.detach(),
         close: () => laneConsumer.close(),
         declare: async () => {
-          for (const set of sets) await this.declareSet(topic, set, true);
-          await this.declareGroup(topic, groupLanes);
+          for (const set of sets) await this.declarations.set(topic, set, true);
+          await this.declarations.group(topic, groupLanes);
         },
       };
     }
@@ -296,7 +245,7 @@ export class RabbitMqTransport implements Transport {
 
   /** Writes a dead letter to the topic's dead-letter queue (durable, persistent), resolving once RabbitMQ confirmed it. */
   private async storeDeadLetter(topic: string, record: DeadLetter): Promise<void> {
-    await this.declareSet(topic, "dlq");
+    await this.declarations.set(topic, "dlq");
     await new Promise<void>((resolve, reject) =>
       this.publisher.publish("", this.layout.deadLetterQueue(topic), encodeDeadLetter(record), { persistent: true, headers: { [Header.DeadLetter]: 1, [Header.DeadLetterId]: randomUUID() } }, (outcome) =>
         outcome === "confirmed" ? resolve() : reject(outcome === "returned" ? new UnavailableError("rabbitmq: the dead-letter queue vanished") : outcome),
@@ -353,12 +302,12 @@ export class RabbitMqTransport implements Transport {
   async declareTopic(topic: string, options: TopicOptions): Promise<void> {
     this.ensureOpen();
     this.layout.check(topic);
-    this.topicOptions.set(topic, { ...this.topicOptions.get(topic), ...options });
+    this.declarations.topicOptions.set(topic, { ...this.declarations.topicOptions.get(topic), ...options });
     this.knownTopics.add(topic);
     try {
-      await this.declareSet(topic, "core", true);
-      await this.declareExchange(topic);
-      if (options.durable === true) await this.declareSet(topic, "durable", true);
+      await this.declarations.set(topic, "core", true);
+      await this.declarations.exchange(topic);
+      if (options.durable === true) await this.declarations.set(topic, "durable", true);
     } catch (error) {
       throw unavailable(error);
     }
@@ -423,8 +372,7 @@ export class RabbitMqTransport implements Transport {
     this.declarer.attach(undefined);
     this.publisher.detach("rabbitmq: the connection dropped before RabbitMQ confirmed");
     for (const member of this.members.keys()) member.detach();
-    this.declared.clear();
-    this.exchanges.clear();
+    this.declarations.clear();
     this.state.next("reconnecting");
     void this.reconnect();
   }
