@@ -65,8 +65,8 @@ export const defaultQuorumReplicas = 1;
 export const defaultRabbitMqBundle = true;
 /**
  * Calls (or replies) per bundle. 128 is twice the default 64 calls in flight, so a turn's burst
- * at that load goes as one message; a member holds up to `prefetch` bundles, so up to
- * `prefetch` times this many calls, running `prefetch` of them at once.
+ * at that load goes as one message; a member holds up to `prefetch` bundles per queue, so up
+ * to this many times the calls it held without bundles, running `prefetch` of them at once.
  */
 export const maxBundleItems = 128;
 /** Bytes of a bundle's body (items and their metadata); a publish larger than this goes alone. */
