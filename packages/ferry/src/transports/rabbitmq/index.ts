@@ -4,7 +4,10 @@ export {
   defaultAmqpUrl,
   defaultMaxReconnectDelayMs,
   defaultQuorumReplicas,
+  defaultRabbitMqBundle,
   defaultRabbitMqPrefix,
   defaultReconnectDelayMs,
+  maxBundleBytes,
+  maxBundleItems,
   type RabbitMqTransportOptions,
 } from "./rabbitmq-options.js";

@@ -4,6 +4,7 @@ import type { Delivery, GroupPartitionStats } from "../../core/transport.js";
 import type { DeadLetter } from "../../core/wire/dead-letter.js";
 import { KeyGate } from "../nats/key-gate.js";
 import type { AmqpChannel, AmqpConnection, AmqpMessage } from "./amqp-api.js";
+import { decodeBundle, type BundleItem } from "./bundle-codec.js";
 import { Header, headerNumber, headerString } from "./message-headers.js";
 import type { Lane } from "./queue-layout.js";
 
@@ -15,7 +16,10 @@ export interface LaneConsumerSettings {
   /**
    * Deliveries handled at once over all its queues. RabbitMQ gets it as each queue's `basic.qos`
    * (quorum queues refuse the channel-wide `global` kind), and the member hands at most this many
-   * to the handler at once, the rest waiting here in arrival order.
+   * to the handler at once, the rest waiting here in arrival order. `basic.qos` counts AMQP
+   * messages, and a bundle is one message of up to `maxBundleItems` calls: so a queue may hand
+   * this member up to `prefetch` bundles, whose calls wait here for a handler slot. Counting
+   * bundles as their item count would need a qos per message, which AMQP does not have.
    */
   prefetch: number;
   ordered: boolean;
@@ -24,14 +28,26 @@ export interface LaneConsumerSettings {
   deadLetter: (record: DeadLetter) => Promise<void>;
   /** Called after each ack: the connection gathers the turn's writes into one (`WriteBatch`). */
   writes: () => void;
+  /** Runs an ack once the replies sent so far are on their way (`ReplySender`): a reply never follows its ack. */
+  afterReplies: (action: () => void) => void;
   clock: Clock;
 }
 
-/** A delivery being handled or waiting for redelivery, with the channel it came on. */
-interface Held {
+/** An AMQP message as delivered: acked (or handed back) once each call it carries is settled. */
+interface Carrier {
   message: AmqpMessage;
   channel: AmqpChannel;
   lane: Lane;
+  /** Its calls not yet acked or dead-lettered: 1, or a bundle's count. */
+  unsettled: number;
+  /** A dead letter of it could not be stored: RabbitMQ gets it back rather than lose that call. */
+  requeue: boolean;
+}
+
+/** A call being handled or waiting for redelivery: a message, or one item of a bundle. */
+interface Held {
+  carrier: Carrier;
+  bytes: Uint8Array;
   key: string | undefined;
   deliveryCount: number;
 }
@@ -41,9 +57,12 @@ interface Held {
  * Acks are manual and sent once the handler is done (after its reply). A nack keeps the message
  * unacknowledged and hands it to the handler again after the delay, so a later message of its key
  * (held back by the key gate) never overtakes it; the last allowed nack, or a reject, writes a
- * dead letter, then acks. A message past its deadline is acked unhandled and counted. Closing the
- * channel (leaving, or a lost connection) gives everything unacknowledged back to RabbitMQ, which
- * redelivers it.
+ * dead letter, then acks. A message past its deadline is acked unhandled and counted. A bundle
+ * (`x-ferry-bundle`) is split into its calls, each handled as a message of its own (key, deadline,
+ * delivery count, ack, nack, dead letter), and acked once the last is settled; one that cannot be
+ * split is dead-lettered whole (`MALFORMED_MESSAGE`). Closing the channel (leaving, or a lost
+ * connection) gives everything unacknowledged back to RabbitMQ, which redelivers it: every call of
+ * a bundle, those already done included.
  */
 export class LaneConsumer {
   private channel: AmqpChannel | undefined;
@@ -102,17 +121,29 @@ export class LaneConsumer {
   }
 
   private receive(message: AmqpMessage, lane: Lane, channel: AmqpChannel): void {
-    const expiresAt = headerNumber(message, Header.ExpiresAt);
-    if (expiresAt !== undefined && this.settings.clock.now() > expiresAt) {
-      channel.ack(message);
-      this.counters[lane.partition]!.expired++;
+    // Quorum queues count earlier deliveries; a classic queue only says whether there was one.
+    const deliveryCount = (headerNumber(message, Header.DeliveryCount) ?? (message.fields.redelivered ? 1 : 0)) + 1;
+    const count = headerNumber(message, Header.Bundle);
+    let items: BundleItem[];
+    try {
+      items = count === undefined ? [{ bytes: message.content, key: headerString(message, Header.Key), expiresAt: headerNumber(message, Header.ExpiresAt) }] : decodeBundle(message.content, count);
+    } catch (error) {
+      const carrier: Carrier = { message, channel, lane, unsettled: 1, requeue: false };
+      // Every call it held is lost to parsing: one dead letter keeps them all, with the reason.
+      this.deadLetter({ carrier, bytes: message.content, key: undefined, deliveryCount }, { code: ErrorCode.MalformedMessage, message: (error as Error).message }, false);
       return;
     }
-    // Quorum queues count earlier deliveries; a classic queue only says whether there was one.
-    const earlier = headerNumber(message, Header.DeliveryCount) ?? (message.fields.redelivered ? 1 : 0);
-    const held: Held = { message, channel, lane, key: headerString(message, Header.Key), deliveryCount: earlier + 1 };
-    if (this.settings.ordered && held.key !== undefined && !this.gate.enter(held.key, held)) return;
-    this.admit(held);
+    const carrier: Carrier = { message, channel, lane, unsettled: items.length, requeue: false };
+    for (const item of items) {
+      if (item.expiresAt !== undefined && this.settings.clock.now() > item.expiresAt) {
+        this.counters[lane.partition]!.expired++;
+        this.settle(carrier);
+        continue;
+      }
+      const held: Held = { carrier, bytes: item.bytes, key: item.key, deliveryCount };
+      if (this.settings.ordered && held.key !== undefined && !this.gate.enter(held.key, held)) continue;
+      this.admit(held);
+    }
   }
 
   /** Runs `held` when a handler slot is free, else queues it for the next one. */
@@ -133,19 +164,20 @@ export class LaneConsumer {
   }
 
   private dispatch(held: Held): void {
-    this.counters[held.lane.partition]!.inFlight++;
+    const { carrier } = held;
+    this.counters[carrier.lane.partition]!.inFlight++;
     let settled = false;
     const settle = (): boolean => {
-      if (settled || held.channel !== this.channel) return false;
+      if (settled || carrier.channel !== this.channel) return false;
       settled = true;
-      this.counters[held.lane.partition]!.inFlight--;
+      this.counters[carrier.lane.partition]!.inFlight--;
       return true;
     };
     this.onDelivery({
-      bytes: held.message.content,
+      bytes: held.bytes,
       topic: this.settings.topic,
-      partition: held.lane.partition,
-      offset: held.message.fields.deliveryTag,
+      partition: carrier.lane.partition,
+      offset: carrier.message.fields.deliveryTag,
       deliveryCount: held.deliveryCount,
       maxDeliveries: this.settings.maxDeliveries,
       key: held.key,
@@ -156,10 +188,10 @@ export class LaneConsumer {
           this.deadLetter(held, options.error ?? { code: ErrorCode.Nacked, message: `nacked on delivery ${held.deliveryCount} of ${this.settings.maxDeliveries}` });
           return;
         }
-        this.counters[held.lane.partition]!.redeliveries++;
+        this.counters[carrier.lane.partition]!.redeliveries++;
         const timer = this.settings.clock.setTimeout(() => {
           this.timers.delete(timer);
-          if (held.channel === this.channel) this.dispatch({ ...held, deliveryCount: held.deliveryCount + 1 });
+          if (carrier.channel === this.channel) this.dispatch({ ...held, deliveryCount: held.deliveryCount + 1 });
         }, options.delayMs ?? 0);
         this.timers.add(timer);
       },
@@ -167,17 +199,29 @@ export class LaneConsumer {
     });
   }
 
-  /** Acks (on the channel it came on: an ack on a channel since closed is stale) and lets the key's next message run. */
+  /** Settles the call with RabbitMQ and lets the key's next message run. */
   private finish(held: Held): void {
-    if (held.channel === this.channel) {
-      held.channel.ack(held.message);
-      this.settings.writes();
-    }
+    this.settle(held.carrier);
     this.release(held);
   }
 
+  /**
+   * One more call of `carrier` is settled; after its last, the message is acked (or handed back),
+   * once the replies sent so far are on their way, and on the channel it came on: an ack on a
+   * channel since closed is stale.
+   */
+  private settle(carrier: Carrier): void {
+    if (--carrier.unsettled > 0 || carrier.channel !== this.channel) return;
+    this.settings.afterReplies(() => {
+      if (carrier.channel !== this.channel) return;
+      if (carrier.requeue) carrier.channel.nack(carrier.message, false, true);
+      else carrier.channel.ack(carrier.message);
+      this.settings.writes();
+    });
+  }
+
   private release(held: Held): void {
-    if (held.channel !== this.channel) return;
+    if (held.carrier.channel !== this.channel) return;
     this.freeSlot();
     if (this.settings.ordered && held.key !== undefined) {
       const next = this.gate.leave(held.key);
@@ -185,25 +229,26 @@ export class LaneConsumer {
     }
   }
 
-  private deadLetter(held: Held, error: { code: string; message: string }): void {
+  /** Writes `held`'s own bytes and key as a dead letter, then settles it; `admitted`: it holds a handler slot and maybe its key. */
+  private deadLetter(held: Held, error: { code: string; message: string }, admitted = true): void {
+    const { carrier } = held;
     const record: DeadLetter = {
-      origin: { topic: this.settings.topic, partition: held.lane.partition, offset: held.message.fields.deliveryTag },
+      origin: { topic: this.settings.topic, partition: carrier.lane.partition, offset: carrier.message.fields.deliveryTag },
       key: held.key,
       deliveryCount: held.deliveryCount,
       error,
       deadLetteredAt: this.settings.clock.now(),
-      bytes: held.message.content,
+      bytes: held.bytes,
     };
     this.settings.deadLetter(record).then(
-      () => {
-        this.counters[held.lane.partition]!.deadLettered++;
-        this.finish(held);
-      },
+      () => this.counters[carrier.lane.partition]!.deadLettered++,
       () => {
         // Not stored: the message goes back to RabbitMQ rather than being lost.
-        if (held.channel === this.channel) held.channel.nack(held.message, false, true);
-        this.release(held);
+        carrier.requeue = true;
       },
-    );
+    ).finally(() => {
+      this.settle(carrier);
+      if (admitted) this.release(held);
+    });
   }
 }

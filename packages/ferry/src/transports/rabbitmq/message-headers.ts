@@ -12,6 +12,8 @@ export const Header = {
   DeadLetter: "x-ferry-dead-letter",
   /** The id `browse` and `remove` know a dead letter a member wrote by (a UUID). */
   DeadLetterId: "x-ferry-dead-letter-id",
+  /** Set on a message that carries several (a bundle: see `TurnBundler`): how many. */
+  Bundle: "x-ferry-bundle",
   /** RabbitMQ's count of earlier deliveries of a quorum queue message. */
   DeliveryCount: "x-delivery-count",
 } as const;

@@ -104,6 +104,13 @@ export class QueueLayout {
     return topic.endsWith(deadLetterSuffix) ? topic.slice(0, -deadLetterSuffix.length) : undefined;
   }
 
+  /** The topic and partition of a queue name, for dead letters RabbitMQ made itself. */
+  originOf(queue: string): { topic: string; partition: number } {
+    const match = /^(.*?)\/(?:durable\/)?(any|k(\d+))$/.exec(queue.slice(this.prefix.length + 1));
+    if (match === null) return { topic: queue, partition: 0 };
+    return { topic: match[1]!, partition: match[3] === undefined ? this.partitions : Number(match[3]) };
+  }
+
   replyQueue(): string {
     return `${this.prefix}/~reply/${randomUUID()}`;
   }

@@ -28,6 +28,14 @@ export interface RabbitMqTransportOptions {
   connectionName?: string;
   /** Topics `stats()` reports besides those this connection used (`ferry stats --topics`): AMQP cannot list queues. */
   statsTopics?: readonly string[];
+  /**
+   * Carry the core publishes (and the replies) of one event-loop turn to the same queue as one
+   * AMQP message, a bundle of at most `maxBundleItems` items and `maxBundleBytes` bytes: RabbitMQ's
+   * work per message is what limits the call rate. A bundle is acked once its last call is done,
+   * so after a lost connection every call of it runs again, those already done included. Durable
+   * publishes are never bundled. Default true (`defaultRabbitMqBundle`).
+   */
+  bundle?: boolean;
   /** What expiry and dead-letter times are read from. Default: the system clock. */
   clock?: Clock;
 }
@@ -41,6 +49,7 @@ export interface ResolvedRabbitMqOptions {
   maxReconnectDelayMs: number;
   connectionName: string;
   statsTopics: readonly string[];
+  bundle: boolean;
   clock: Clock;
 }
 
@@ -52,6 +61,16 @@ export const defaultRabbitMqPrefix = "ferry";
  * RabbitMQ has no more); 3 or 5 on a cluster survive the loss of one or two nodes.
  */
 export const defaultQuorumReplicas = 1;
+/** Whether the publishes and replies of one turn to one queue go as one message (a bundle). */
+export const defaultRabbitMqBundle = true;
+/**
+ * Calls (or replies) per bundle. 128 is twice the default 64 calls in flight, so a turn's burst
+ * at that load goes as one message; a member holds up to `prefetch` bundles per queue, so up
+ * to this many times the calls it held without bundles, running `prefetch` of them at once.
+ */
+export const maxBundleItems = 128;
+/** Bytes of a bundle's body (items and their metadata); a publish larger than this goes alone. */
+export const maxBundleBytes = 128 * 1024;
 /** First pause before a reconnect attempt, ms. */
 export const defaultReconnectDelayMs = 100;
 /** Longest pause between reconnect attempts, ms. */
@@ -70,6 +89,7 @@ export function resolveRabbitMqOptions(options: RabbitMqTransportOptions): Resol
     maxReconnectDelayMs: options.maxReconnectDelayMs ?? defaultMaxReconnectDelayMs,
     connectionName: options.connectionName ?? "ferry",
     statsTopics: options.statsTopics ?? [],
+    bundle: options.bundle ?? defaultRabbitMqBundle,
     clock: options.clock ?? systemClock,
   };
   if (typeof resolved.url !== "string" || !/^amqps?:\/\//.test(resolved.url)) {
@@ -88,5 +108,6 @@ export function resolveRabbitMqOptions(options: RabbitMqTransportOptions): Resol
   }
   if (resolved.partitions > 256) throw new InvalidArgumentError(`rabbitmq: partitions must be at most 256, got ${resolved.partitions}`);
   if (typeof resolved.connectionName !== "string") throw new InvalidArgumentError(`rabbitmq: connectionName must be a string, got ${describeValue(options.connectionName)}`);
+  if (typeof resolved.bundle !== "boolean") throw new InvalidArgumentError(`rabbitmq: bundle must be true or false, got ${describeValue(options.bundle)}`);
   return resolved;
 }

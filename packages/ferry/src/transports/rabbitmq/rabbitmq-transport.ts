@@ -4,7 +4,7 @@ import { defaultMaxDeliveries, defaultMaxMessageBytes, defaultOrdered, defaultPr
 import { ClosedError, NoRespondersError, PayloadTooLargeError, UnavailableError } from "../../core/errors.js";
 import type { BrokerStats, BrowseOptions, BrowsePage, ConnectionState, ConsumeOptions, Delivery, PublishOptions, ReplyQueue, Subscription, TopicOptions, Transport } from "../../core/transport.js";
 import { encodeDeadLetter, type DeadLetter } from "../../core/wire/dead-letter.js";
-import { loadAmqplib, type AmqpChannel, type AmqpConnection, type AmqpPublishOptions, type Amqplib } from "./amqp-api.js";
+import { loadAmqplib, type AmqpConnection, type AmqpPublishOptions, type Amqplib } from "./amqp-api.js";
 import { ConfirmPublisher, type PublishOutcome } from "./confirm-publisher.js";
 import { RabbitDeadLetterBrowser } from "./dead-letter-browser.js";
 import { DeadLetterConsumer } from "./dead-letter-consumer.js";
@@ -12,10 +12,13 @@ import type { Member } from "./group-member.js";
 import { LaneConsumer } from "./lane-consumer.js";
 import { Header, publishHeaders } from "./message-headers.js";
 import { QueueDeclarer } from "./queue-declarer.js";
-import { deadLetterQueueOptions, QueueLayout, queueOptions, type GroupLane, type QueueSet } from "./queue-layout.js";
+import { QueueLayout, type QueueSet } from "./queue-layout.js";
 import { connectError, notConnected, unavailable } from "./rabbitmq-errors.js";
-import { resolveRabbitMqOptions, type RabbitMqTransportOptions, type ResolvedRabbitMqOptions } from "./rabbitmq-options.js";
+import { maxBundleBytes, maxBundleItems, resolveRabbitMqOptions, type RabbitMqTransportOptions, type ResolvedRabbitMqOptions } from "./rabbitmq-options.js";
 import { RabbitReplyQueue } from "./reply-queue.js";
+import { ReplySender } from "./reply-sender.js";
+import { RequestBundler } from "./request-bundler.js";
+import { TopicDeclarations } from "./topic-declarations.js";
 import { topicStats } from "./topic-stats.js";
 import { WriteBatch } from "./write-batch.js";
 
@@ -26,7 +29,8 @@ import { WriteBatch } from "./write-batch.js";
  * topic's exchange, which gives each consumer group a copy in queues of its own; stored ones go
  * through the default exchange to a queue by name. Every publish is confirmed in batches by RabbitMQ (`ConfirmPublisher`);
  * members ack by hand after the reply (`LaneConsumer`); replies go to an exclusive queue per
- * client (`RabbitReplyQueue`). A lost connection is reopened with backoff and every queue,
+ * client (`RabbitReplyQueue`). Core publishes and replies of one turn to one queue travel as one
+ * message (`RequestBundler`, `ReplySender`). A lost connection is reopened with backoff and every queue,
  * consumer and reply queue is set up again.
  */
 export class RabbitMqTransport implements Transport {
@@ -35,21 +39,16 @@ export class RabbitMqTransport implements Transport {
   private readonly layout: QueueLayout;
   private readonly publisher = new ConfirmPublisher();
   private readonly declarer = new QueueDeclarer();
+  private readonly requests: RequestBundler;
+  private readonly replies: ReplySender;
   private connection: AmqpConnection | undefined;
-  private replyChannel: AmqpChannel | undefined;
   /** Gathers the writes of one turn (publishes, replies, acks) into one socket write. */
   private batch = new WriteBatch(undefined);
-  /** Options declared on this connection, by topic. */
-  private readonly topicOptions = new Map<string, TopicOptions>();
-  /** Queue sets declared on this connection (`core:T`, `durable:T`, `dlq:T`), to declare each once. */
-  private readonly declared = new Map<string, Promise<void>>();
-  /** Topics whose exchange is declared on this connection: a publish to them goes at once. */
-  private readonly exchanges = new Set<string>();
+  private readonly declarations: TopicDeclarations;
   /** Topics this connection has published to, declared or consumed: what `stats()` reports. */
   private readonly knownTopics = new Set<string>();
   private readonly members = new Map<Member, LaneConsumer | undefined>();
   private readonly replyQueues = new Set<RabbitReplyQueue>();
-  private repliesDropped = 0;
   private readonly deadLetterBrowser: RabbitDeadLetterBrowser;
   private closing: Promise<void> | undefined;
 
@@ -58,8 +57,12 @@ export class RabbitMqTransport implements Transport {
     private readonly options: ResolvedRabbitMqOptions,
   ) {
     this.layout = new QueueLayout(options.prefix, options.partitions);
+    this.declarations = new TopicDeclarations(this.declarer, this.layout, options.replicas);
+    const limits = options.bundle ? { maxItems: maxBundleItems, maxBytes: maxBundleBytes } : undefined;
+    this.requests = new RequestBundler(this.publisher, limits, options.clock);
+    this.replies = new ReplySender(limits, () => this.batch.hold());
     for (const topic of options.statsTopics) this.knownTopics.add(topic);
-    this.deadLetterBrowser = new RabbitDeadLetterBrowser({ layout: this.layout, connection: () => this.connection, originOf: (queue) => this.originOf(queue), clock: options.clock });
+    this.deadLetterBrowser = new RabbitDeadLetterBrowser({ layout: this.layout, connection: () => this.connection, originOf: (queue) => this.layout.originOf(queue), clock: options.clock });
   }
 
   /** Connects to RabbitMQ. A refused first connect is an error; a connection lost later is reopened for ever. */
@@ -99,7 +102,7 @@ export class RabbitMqTransport implements Transport {
       return;
     }
     this.knownTopics.add(topic);
-    const durable = options.durable ?? this.topicOptions.get(topic)?.durable === true;
+    const durable = options.durable ?? this.declarations.topicOptions.get(topic)?.durable === true;
     const amqpOptions: AmqpPublishOptions = { persistent: durable };
     const headers = publishHeaders(options.key, options.expiresAt);
     if (headers !== undefined) amqpOptions.headers = headers;
@@ -109,17 +112,25 @@ export class RabbitMqTransport implements Transport {
       return;
     }
     const toGroups = (): void =>
-      this.publisher.publish(this.layout.exchange(topic), this.layout.routingKey(options.key), bytes, amqpOptions, (outcome) => {
-        if (outcome === "confirmed") return done();
-        if (outcome !== "returned") return done(outcome);
-        if (options.requireConsumer === true) return done(NoRespondersError.forTopic(topic));
-        this.store(topic, "core", options.key, bytes, amqpOptions, done);
+      this.requests.publish({
+        exchange: this.layout.exchange(topic),
+        routingKey: this.layout.routingKey(options.key),
+        bytes,
+        key: options.key,
+        expiresAt: options.expiresAt,
+        options: amqpOptions,
+        done: (outcome) => {
+          if (outcome === "confirmed") return done();
+          if (outcome !== "returned") return done(outcome);
+          if (options.requireConsumer === true) return done(NoRespondersError.forTopic(topic));
+          this.store(topic, "core", options.key, bytes, amqpOptions, done);
+        },
       });
-    if (this.exchanges.has(topic)) {
+    if (this.declarations.hasExchange(topic)) {
       toGroups();
       return;
     }
-    this.declareExchange(topic).then(toGroups, (error: unknown) => done(unavailable(error)));
+    this.declarations.exchange(topic).then(toGroups, (error: unknown) => done(unavailable(error)));
   }
 
   /**
@@ -130,33 +141,19 @@ export class RabbitMqTransport implements Transport {
   private store(topic: string, set: QueueSet, key: string | undefined, bytes: Uint8Array, amqpOptions: AmqpPublishOptions, done: (error?: Error) => void): void {
     const queue = this.layout.queueFor(topic, set, key);
     const attempt = (again: boolean): void => {
-      this.declareSet(topic, set).then(
+      this.declarations.set(topic, set).then(
         () =>
           this.publisher.publish("", queue, bytes, amqpOptions, (outcome) => {
             if (outcome === "confirmed") return done();
             if (outcome !== "returned") return done(outcome);
             if (again) return done(new UnavailableError(`rabbitmq: queue ${queue} vanished twice while publishing`));
-            this.declared.delete(`${set}:${topic}`);
+            this.declarations.forgetSet(topic, set);
             attempt(true);
           }),
         (error: unknown) => done(unavailable(error)),
       );
     };
     attempt(false);
-  }
-
-  /** Declares the topic's exchange once per connection; `exchanges` then lets publishes go without waiting. */
-  private declareExchange(topic: string): Promise<void> {
-    const id = `exchange:${topic}`;
-    let declaring = this.declared.get(id);
-    if (declaring === undefined) {
-      declaring = this.declarer.assertExchange(this.layout.exchange(topic)).then(() => {
-        this.exchanges.add(topic);
-      });
-      this.declared.set(id, declaring);
-      declaring.catch(() => this.declared.get(id) === declaring && this.declared.delete(id));
-    }
-    return declaring;
   }
 
   private refusal(topic: string, bytes: Uint8Array): Error | undefined {
@@ -170,40 +167,6 @@ export class RabbitMqTransport implements Transport {
     return undefined;
   }
 
-  /** Declares every queue of a set once per connection (`fresh`: again, as a consumer does before consuming). */
-  private declareSet(topic: string, set: QueueSet | "dlq", fresh = false): Promise<void> {
-    const id = `${set}:${topic}`;
-    let declaring = fresh ? undefined : this.declared.get(id);
-    if (declaring === undefined) {
-      declaring = (async () => {
-        const deadLetters = this.layout.deadLetterQueue(topic);
-        if (set === "dlq") return this.declarer.assert(deadLetters, deadLetterQueueOptions);
-        // A durable set dead-letters into its dead-letter queue: it must exist first.
-        if (set === "durable") await this.declareSet(topic, "dlq");
-        const options = this.topicOptions.get(topic) ?? {};
-        for (const lane of this.layout.lanes(topic, set)) await this.declarer.assert(lane.queue, queueOptions(set, lane.keyed, options, deadLetters, this.options.replicas));
-      })();
-      this.declared.set(id, declaring);
-      declaring.catch(() => this.declared.get(id) === declaring && this.declared.delete(id));
-    }
-    return declaring;
-  }
-
-  /**
-   * Declares a group's core queues (auto-delete: they go when the group's last member leaves, with
-   * their bindings and whatever they held) and binds each to the topic's exchange by its lane.
-   */
-  private async declareGroup(topic: string, lanes: readonly GroupLane[]): Promise<void> {
-    const exchange = this.layout.exchange(topic);
-    await this.declareExchange(topic);
-    const options = this.topicOptions.get(topic) ?? {};
-    const deadLetters = this.layout.deadLetterQueue(topic);
-    for (const lane of lanes) {
-      await this.declarer.assert(lane.queue, queueOptions("core", lane.keyed, options, deadLetters, this.options.replicas));
-      await this.declarer.bind(lane.queue, exchange, lane.routingKey);
-    }
-  }
-
   async consume(topic: string, group: string, onDelivery: (delivery: Delivery) => void, options: ConsumeOptions = {}): Promise<Subscription> {
     this.ensureOpen();
     this.layout.check(topic);
@@ -213,13 +176,13 @@ export class RabbitMqTransport implements Transport {
     let consumer: LaneConsumer | undefined;
     if (deadLettersOf !== undefined) {
       const reader = new DeadLetterConsumer(
-        { topic, queue: this.layout.deadLetterQueue(deadLettersOf), prefetch, originOf: (queue) => this.originOf(queue), clock: this.options.clock },
+        { topic, queue: this.layout.deadLetterQueue(deadLettersOf), prefetch, originOf: (queue) => this.layout.originOf(queue), clock: this.options.clock },
         onDelivery,
       );
-      member = { start: (connection) => reader.start(connection), detach: () => reader.detach(), close: () => reader.close(), declare: () => this.declareSet(deadLettersOf, "dlq", true) };
+      member = { start: (connection) => reader.start(connection), detach: () => reader.detach(), close: () => reader.close(), declare: () => this.declarations.set(deadLettersOf, "dlq", true) };
     } else {
       this.knownTopics.add(topic);
-      const declared = this.topicOptions.get(topic) ?? {};
+      const declared = this.declarations.topicOptions.get(topic) ?? {};
       const sets: QueueSet[] = ["core"];
       if (declared.durable === true || (await this.declarer.check(this.layout.unkeyed(topic, "durable"))) !== undefined) sets.push("durable");
       // The group's own queues first, then what waits without a group and the shared durable set.
@@ -235,6 +198,7 @@ export class RabbitMqTransport implements Transport {
           maxDeliveries: declared.maxDeliveries ?? defaultMaxDeliveries,
           deadLetter: (record) => this.storeDeadLetter(topic, record),
           writes: () => this.batch.hold(),
+          afterReplies: (action) => this.replies.afterReplies(action),
           clock: this.options.clock,
         },
         onDelivery,
@@ -245,8 +209,8 @@ export class RabbitMqTransport implements Transport {
         detach: () => laneConsumer.detach(),
         close: () => laneConsumer.close(),
         declare: async () => {
-          for (const set of sets) await this.declareSet(topic, set, true);
-          await this.declareGroup(topic, groupLanes);
+          for (const set of sets) await this.declarations.set(topic, set, true);
+          await this.declarations.group(topic, groupLanes);
         },
       };
     }
@@ -281,19 +245,12 @@ export class RabbitMqTransport implements Transport {
 
   /** Writes a dead letter to the topic's dead-letter queue (durable, persistent), resolving once RabbitMQ confirmed it. */
   private async storeDeadLetter(topic: string, record: DeadLetter): Promise<void> {
-    await this.declareSet(topic, "dlq");
+    await this.declarations.set(topic, "dlq");
     await new Promise<void>((resolve, reject) =>
       this.publisher.publish("", this.layout.deadLetterQueue(topic), encodeDeadLetter(record), { persistent: true, headers: { [Header.DeadLetter]: 1, [Header.DeadLetterId]: randomUUID() } }, (outcome) =>
         outcome === "confirmed" ? resolve() : reject(outcome === "returned" ? new UnavailableError("rabbitmq: the dead-letter queue vanished") : outcome),
       ),
     );
-  }
-
-  /** The topic and partition of a queue name, for dead letters RabbitMQ made itself. */
-  private originOf(queue: string): { topic: string; partition: number } {
-    const match = /^(.*?)\/(?:durable\/)?(any|k(\d+))$/.exec(queue.slice(this.options.prefix.length + 1));
-    if (match === null) return { topic: queue, partition: 0 };
-    return { topic: match[1]!, partition: match[3] === undefined ? this.options.partitions : Number(match[3]) };
   }
 
   async openReplyQueue(): Promise<ReplyQueue> {
@@ -311,19 +268,9 @@ export class RabbitMqTransport implements Transport {
     return queue;
   }
 
-  /** At most once, unconfirmed; mandatory, so a reply to a queue that no longer exists comes back and is counted. */
+  /** At most once, unconfirmed (see `ReplySender`). */
   reply(queue: string, bytes: Uint8Array): void {
-    if (this.closing !== undefined) return;
-    if (this.replyChannel === undefined) {
-      this.repliesDropped++;
-      return;
-    }
-    try {
-      this.replyChannel.publish("", queue, Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { mandatory: true });
-      this.batch.hold();
-    } catch {
-      this.repliesDropped++;
-    }
+    if (this.closing === undefined) this.replies.send(queue, bytes);
   }
 
   /**
@@ -355,12 +302,12 @@ export class RabbitMqTransport implements Transport {
   async declareTopic(topic: string, options: TopicOptions): Promise<void> {
     this.ensureOpen();
     this.layout.check(topic);
-    this.topicOptions.set(topic, { ...this.topicOptions.get(topic), ...options });
+    this.declarations.topicOptions.set(topic, { ...this.declarations.topicOptions.get(topic), ...options });
     this.knownTopics.add(topic);
     try {
-      await this.declareSet(topic, "core", true);
-      await this.declareExchange(topic);
-      if (options.durable === true) await this.declareSet(topic, "durable", true);
+      await this.declarations.set(topic, "core", true);
+      await this.declarations.exchange(topic);
+      if (options.durable === true) await this.declarations.set(topic, "durable", true);
     } catch (error) {
       throw unavailable(error);
     }
@@ -375,7 +322,7 @@ export class RabbitMqTransport implements Transport {
       });
       if (stats !== undefined) topics.push(stats);
     }
-    return { topics, replyQueues: this.replyQueues.size, repliesDropped: this.repliesDropped };
+    return { topics, replyQueues: this.replyQueues.size, repliesDropped: this.replies.dropped };
   }
 
   /** Leaves every group (RabbitMQ takes back what was unacknowledged), closes reply queues and the connection. */
@@ -406,10 +353,9 @@ export class RabbitMqTransport implements Transport {
       confirms.on("error", () => undefined);
       const replies = await connection.createChannel();
       replies.on("error", () => undefined);
-      replies.on("return", () => this.repliesDropped++);
       this.batch = new WriteBatch(connection.connection.stream);
       this.publisher.attach(confirms, this.batch);
-      this.replyChannel = replies;
+      this.replies.attach(replies);
       this.declarer.attach(connection);
       this.connection = connection;
     } catch (error) {
@@ -422,12 +368,11 @@ export class RabbitMqTransport implements Transport {
   private lost(connection: AmqpConnection): void {
     if (this.connection !== connection || this.closing !== undefined) return;
     this.connection = undefined;
-    this.replyChannel = undefined;
+    this.replies.attach(undefined);
     this.declarer.attach(undefined);
     this.publisher.detach("rabbitmq: the connection dropped before RabbitMQ confirmed");
     for (const member of this.members.keys()) member.detach();
-    this.declared.clear();
-    this.exchanges.clear();
+    this.declarations.clear();
     this.state.next("reconnecting");
     void this.reconnect();
   }

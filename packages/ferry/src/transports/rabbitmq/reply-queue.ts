@@ -1,6 +1,8 @@
 import { MessageStream } from "../../core/message-stream.js";
 import type { ReplyQueue } from "../../core/transport.js";
-import type { AmqpChannel, AmqpConnection } from "./amqp-api.js";
+import type { AmqpChannel, AmqpConnection, AmqpMessage } from "./amqp-api.js";
+import { decodeBundle } from "./bundle-codec.js";
+import { Header, headerNumber } from "./message-headers.js";
 
 /**
  * A reply queue: a queue of its own, exclusive to the connection, consumed without acks. It is
@@ -28,7 +30,23 @@ export class RabbitReplyQueue implements ReplyQueue {
     channel.on("error", () => undefined);
     this.channel = channel;
     await channel.assertQueue(this.name, { exclusive: true, autoDelete: true, durable: false });
-    await channel.consume(this.name, (message) => message !== null && !this.closed && this.stream.push(message.content), { noAck: true });
+    await channel.consume(this.name, (message) => message !== null && !this.closed && this.receive(message), { noAck: true });
+  }
+
+  /**
+   * A bundle of replies (`ReplySender`) is split into its replies, in order. One that cannot be
+   * split is passed on whole: the client cannot read it either and counts it in `malformedReplies`.
+   */
+  private receive(message: AmqpMessage): void {
+    const count = headerNumber(message, Header.Bundle);
+    if (count === undefined) return this.stream.push(message.content);
+    let replies;
+    try {
+      replies = decodeBundle(message.content, count);
+    } catch {
+      return this.stream.push(message.content);
+    }
+    for (const reply of replies) this.stream.push(reply.bytes);
   }
 
   close(): void {
