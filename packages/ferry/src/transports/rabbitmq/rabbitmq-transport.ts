@@ -331,6 +331,7 @@ export class RabbitMqTransport implements Transport {
       for (const member of [...this.members.keys()]) await member.close();
       this.members.clear();
       for (const queue of [...this.replyQueues]) queue.close();
+      await this.replies.close();
       const connection = this.connection;
       this.connection = undefined;
       this.publisher.detach("rabbitmq: the transport closed before RabbitMQ confirmed");

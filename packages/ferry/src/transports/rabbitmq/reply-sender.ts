@@ -38,6 +38,18 @@ export class ReplySender {
     else this.bundler.add(queue, { bytes });
   }
 
+  /**
+   * Sends the replies still waiting for the end of their turn, then closes the channel, which
+   * first writes everything it holds: amqplib drops the frames a channel has not written yet when
+   * its connection closes (a drained handler's reply, a stream's `Cancel` were lost that way).
+   */
+  async close(): Promise<void> {
+    this.bundler?.sendAll();
+    const channel = this.channel;
+    this.channel = undefined;
+    await channel?.close().catch(() => undefined);
+  }
+
   /** Runs `action` once the replies sent so far in this turn are written to the socket's queue. */
   afterReplies(action: () => void): void {
     if (this.bundler === undefined) action();
