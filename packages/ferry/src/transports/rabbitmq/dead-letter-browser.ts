@@ -1,9 +1,8 @@
-import { createHash } from "node:crypto";
 import type { Clock } from "../../core/clock.js";
 import { InvalidArgumentError, UnavailableError, UnimplementedError } from "../../core/errors.js";
 import type { BrowseOptions, BrowsedMessage, BrowsePage } from "../../core/transport.js";
 import { amqpCode, type AmqpChannel, type AmqpConnection, type AmqpMessage } from "./amqp-api.js";
-import { deadLetterBytes, Header, headerString } from "./message-headers.js";
+import { deadLetterEntries, type DeadLetterEntry, type OriginOf } from "./dead-letter-entries.js";
 import type { QueueLayout } from "./queue-layout.js";
 
 export interface RabbitDeadLetterBrowserSettings {
@@ -11,12 +10,14 @@ export interface RabbitDeadLetterBrowserSettings {
   /** The connection now (undefined while reconnecting). */
   connection: () => AmqpConnection | undefined;
   /** The topic and partition a queue name stands for, for dead letters RabbitMQ made itself. */
-  originOf: (queue: string) => { topic: string; partition: number };
+  originOf: OriginOf;
+  /** Writes `entries` to `queue` as dead letters of their own, keeping their ids, resolving once RabbitMQ confirmed every one. */
+  keep: (queue: string, entries: readonly DeadLetterEntry[]) => Promise<void>;
   clock: Clock;
 }
 
-/** Ids of dead letters a member wrote (`x-ferry-dead-letter-id`, a UUID) and of those RabbitMQ made (a digest). */
-const idForm = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|r[0-9a-f]{32})$/;
+/** Ids of dead letters a member wrote (`x-ferry-dead-letter-id`, a UUID) and of those RabbitMQ made (a digest, `/<index>` for a call of a bundle). */
+const idForm = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|r[0-9a-f]{32}(?:\/\d{1,3})?)$/;
 
 /**
  * `Transport.browse` and `remove` on RabbitMQ, for dead-letter queues (`<topic>.dlq`). AMQP has no
@@ -29,10 +30,10 @@ const idForm = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  *
  * Ids: a dead letter a member wrote carries a UUID in the header `x-ferry-dead-letter-id`; one
  * RabbitMQ dead-lettered itself (a quorum queue's delivery limit) carries no id of Ferry's, and is
- * named by a digest of its body, its `x-death` header and its message id (two identical bodies
- * dead-lettered at the same second from one queue would share it). A page ends at the message
- * whose id is `next`; the next page starts after that id, or, if it was removed since, at the head
- * again (an entry may then be listed twice, never missed).
+ * named by a digest (see `deadLetterEntries`); a durable bundle RabbitMQ dead-lettered is one entry
+ * per call, `<digest>/<index>`. A page ends at the entry whose id is `next`; the next page starts
+ * after that id, or, if it was removed since, at the head again (an entry may then be listed
+ * twice, never missed).
  */
 export class RabbitDeadLetterBrowser {
   constructor(private readonly settings: RabbitDeadLetterBrowserSettings) {}
@@ -47,17 +48,18 @@ export class RabbitDeadLetterBrowser {
       for (;;) {
         const message = await channel.get(queue, { noAck: false });
         if (message === false) break;
-        const browsed = this.read(message);
-        seen.push(browsed);
-        if (skipping) {
-          if (browsed.id === options.after) skipping = false;
-          continue;
-        }
-        taken.push(browsed);
-        if (taken.length === options.limit) {
-          // One more tells whether this page reached the end.
-          const more = await channel.get(queue, { noAck: false });
-          return { messages: taken, next: more === false ? undefined : browsed.id };
+        const entries = this.entries(message);
+        for (const [index, entry] of entries.entries()) {
+          seen.push(entry);
+          if (skipping) {
+            if (entry.id === options.after) skipping = false;
+            continue;
+          }
+          taken.push(entry);
+          if (taken.length < options.limit) continue;
+          // One more (a call left in this bundle, else the next message) tells whether this page reached the end.
+          const more = index + 1 < entries.length || (await channel.get(queue, { noAck: false })) !== false;
+          return { messages: taken, next: more ? entry.id : undefined };
         }
       }
       // `after` was removed since its page: start again at the head.
@@ -67,9 +69,13 @@ export class RabbitDeadLetterBrowser {
   }
 
   /**
-   * Takes messages from the head until every id is found or the queue is empty, acks those named,
-   * and closes the channel (the others go back). Resolves once RabbitMQ answered the close, which
-   * it sends after the acks before it.
+   * Takes messages from the head until every id is found or the queue is empty, acks those whose
+   * entries are all named, and closes the channel (the others go back). A bundle RabbitMQ
+   * dead-lettered of which only some calls are named is split first: its other calls are written
+   * to the queue as dead letters of their own, with the same ids, and only once RabbitMQ confirmed
+   * them is the bundle acked, so no call is lost (a failure in between leaves the bundle, and those
+   * calls may then be listed twice). Resolves once RabbitMQ answered the close, which it sends
+   * after the acks before it.
    */
   async remove(topic: string, ids: readonly string[]): Promise<number> {
     const queue = this.queueOf(topic);
@@ -83,9 +89,12 @@ export class RabbitDeadLetterBrowser {
       while (wanted.size > 0) {
         const message = await channel.get(queue, { noAck: false });
         if (message === false) break;
-        if (!wanted.delete(this.idOf(message))) continue;
+        const entries = this.entries(message);
+        const named = entries.filter((entry) => wanted.delete(entry.id));
+        if (named.length === 0) continue;
+        if (named.length < entries.length) await this.settings.keep(queue, entries.filter((entry) => !named.includes(entry)));
         channel.ack(message);
-        removed++;
+        removed += named.length;
       }
       return removed;
     });
@@ -117,21 +126,7 @@ export class RabbitDeadLetterBrowser {
     }
   }
 
-  private read(message: AmqpMessage): BrowsedMessage {
-    return {
-      id: this.idOf(message),
-      bytes: deadLetterBytes(message, this.settings.originOf, this.settings.clock.now()),
-      key: headerString(message, Header.Key),
-    };
-  }
-
-  private idOf(message: AmqpMessage): string {
-    const stamped = headerString(message, Header.DeadLetterId);
-    if (stamped !== undefined) return stamped;
-    const digest = createHash("sha256");
-    digest.update(message.content);
-    digest.update(JSON.stringify(message.properties.headers?.["x-death"] ?? null, (_key, value: unknown) => (typeof value === "bigint" ? String(value) : value)));
-    digest.update(message.properties.messageId ?? "");
-    return `r${digest.digest("hex").slice(0, 32)}`;
+  private entries(message: AmqpMessage): DeadLetterEntry[] {
+    return deadLetterEntries(message, this.settings.originOf, this.settings.clock.now());
   }
 }

@@ -29,11 +29,12 @@ export interface RabbitMqTransportOptions {
   /** Topics `stats()` reports besides those this connection used (`ferry stats --topics`): AMQP cannot list queues. */
   statsTopics?: readonly string[];
   /**
-   * Carry the core publishes (and the replies) of one event-loop turn to the same queue as one
-   * AMQP message, a bundle of at most `maxBundleItems` items and `maxBundleBytes` bytes: RabbitMQ's
-   * work per message is what limits the call rate. A bundle is acked once its last call is done,
-   * so after a lost connection every call of it runs again, those already done included. Durable
-   * publishes are never bundled. Default true (`defaultRabbitMqBundle`).
+   * Carry the publishes (and the replies) of one event-loop turn to the same queue as one AMQP
+   * message, a bundle of at most `maxBundleItems` items and `maxBundleBytes` bytes: RabbitMQ's
+   * work per message is what limits the call rate. Durable publishes make persistent bundles of
+   * their own. A bundle is acked once its last call is done, so after a lost connection (or a
+   * crash) every call of it runs again, those already done included. Default true
+   * (`defaultRabbitMqBundle`).
    */
   bundle?: boolean;
   /** What expiry and dead-letter times are read from. Default: the system clock. */

@@ -29,8 +29,8 @@ import { WriteBatch } from "./write-batch.js";
  * topic's exchange, which gives each consumer group a copy in queues of its own; stored ones go
  * through the default exchange to a queue by name. Every publish is confirmed in batches by RabbitMQ (`ConfirmPublisher`);
  * members ack by hand after the reply (`LaneConsumer`); replies go to an exclusive queue per
- * client (`RabbitReplyQueue`). Core publishes and replies of one turn to one queue travel as one
- * message (`RequestBundler`, `ReplySender`). A lost connection is reopened with backoff and every queue,
+ * client (`RabbitReplyQueue`). Publishes (core or durable) and replies of one turn to one queue
+ * travel as one message (`RequestBundler`, `ReplySender`). A lost connection is reopened with backoff and every queue,
  * consumer and reply queue is set up again.
  */
 export class RabbitMqTransport implements Transport {
@@ -62,7 +62,13 @@ export class RabbitMqTransport implements Transport {
     this.requests = new RequestBundler(this.publisher, limits, options.clock);
     this.replies = new ReplySender(limits, () => this.batch.hold());
     for (const topic of options.statsTopics) this.knownTopics.add(topic);
-    this.deadLetterBrowser = new RabbitDeadLetterBrowser({ layout: this.layout, connection: () => this.connection, originOf: (queue) => this.layout.originOf(queue), clock: options.clock });
+    this.deadLetterBrowser = new RabbitDeadLetterBrowser({
+      layout: this.layout,
+      connection: () => this.connection,
+      originOf: (queue) => this.layout.originOf(queue),
+      keep: async (queue, entries) => void (await Promise.all(entries.map((entry) => this.publishDeadLetter(queue, entry.bytes, entry.id)))),
+      clock: options.clock,
+    });
   }
 
   /** Connects to RabbitMQ. A refused first connect is an error; a connection lost later is reopened for ever. */
@@ -108,7 +114,7 @@ export class RabbitMqTransport implements Transport {
     if (headers !== undefined) amqpOptions.headers = headers;
     if (options.expiresAt !== undefined) amqpOptions.expiration = String(Math.max(0, Math.ceil(options.expiresAt - this.options.clock.now())));
     if (durable) {
-      this.store(topic, "durable", options.key, bytes, amqpOptions, done);
+      this.store(topic, "durable", options.key, options.expiresAt, bytes, amqpOptions, done);
       return;
     }
     const toGroups = (): void =>
@@ -123,7 +129,7 @@ export class RabbitMqTransport implements Transport {
           if (outcome === "confirmed") return done();
           if (outcome !== "returned") return done(outcome);
           if (options.requireConsumer === true) return done(NoRespondersError.forTopic(topic));
-          this.store(topic, "core", options.key, bytes, amqpOptions, done);
+          this.store(topic, "core", options.key, options.expiresAt, bytes, amqpOptions, done);
         },
       });
     if (this.declarations.hasExchange(topic)) {
@@ -135,20 +141,28 @@ export class RabbitMqTransport implements Transport {
 
   /**
    * Publishes by queue name to a set's queues, declared first, where the message waits for a
-   * consumer; one deleted since (a core queue goes with its last consumer) is declared again and
+   * consumer (bundled with the turn's other publishes to that queue, see `RequestBundler`); one deleted since (a core queue goes with its last consumer) is declared again and
    * the publish sent once more.
    */
-  private store(topic: string, set: QueueSet, key: string | undefined, bytes: Uint8Array, amqpOptions: AmqpPublishOptions, done: (error?: Error) => void): void {
+  private store(topic: string, set: QueueSet, key: string | undefined, expiresAt: number | undefined, bytes: Uint8Array, amqpOptions: AmqpPublishOptions, done: (error?: Error) => void): void {
     const queue = this.layout.queueFor(topic, set, key);
     const attempt = (again: boolean): void => {
       this.declarations.set(topic, set).then(
         () =>
-          this.publisher.publish("", queue, bytes, amqpOptions, (outcome) => {
-            if (outcome === "confirmed") return done();
-            if (outcome !== "returned") return done(outcome);
-            if (again) return done(new UnavailableError(`rabbitmq: queue ${queue} vanished twice while publishing`));
-            this.declarations.forgetSet(topic, set);
-            attempt(true);
+          this.requests.publish({
+            exchange: "",
+            routingKey: queue,
+            bytes,
+            key,
+            expiresAt,
+            options: amqpOptions,
+            done: (outcome) => {
+              if (outcome === "confirmed") return done();
+              if (outcome !== "returned") return done(outcome);
+              if (again) return done(new UnavailableError(`rabbitmq: queue ${queue} vanished twice while publishing`));
+              this.declarations.forgetSet(topic, set);
+              attempt(true);
+            },
           }),
         (error: unknown) => done(unavailable(error)),
       );
@@ -246,8 +260,13 @@ export class RabbitMqTransport implements Transport {
   /** Writes a dead letter to the topic's dead-letter queue (durable, persistent), resolving once RabbitMQ confirmed it. */
   private async storeDeadLetter(topic: string, record: DeadLetter): Promise<void> {
     await this.declarations.set(topic, "dlq");
-    await new Promise<void>((resolve, reject) =>
-      this.publisher.publish("", this.layout.deadLetterQueue(topic), encodeDeadLetter(record), { persistent: true, headers: { [Header.DeadLetter]: 1, [Header.DeadLetterId]: randomUUID() } }, (outcome) =>
+    await this.publishDeadLetter(this.layout.deadLetterQueue(topic), encodeDeadLetter(record), randomUUID());
+  }
+
+  /** Publishes a dead-letter record to `queue` under `id`, alone and persistent, resolving once RabbitMQ confirmed it. */
+  private publishDeadLetter(queue: string, bytes: Uint8Array, id: string): Promise<void> {
+    return new Promise<void>((resolve, reject) =>
+      this.publisher.publish("", queue, bytes, { persistent: true, headers: { [Header.DeadLetter]: 1, [Header.DeadLetterId]: id } }, (outcome) =>
         outcome === "confirmed" ? resolve() : reject(outcome === "returned" ? new UnavailableError("rabbitmq: the dead-letter queue vanished") : outcome),
       ),
     );
