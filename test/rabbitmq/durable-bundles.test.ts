@@ -96,6 +96,7 @@ describe("rabbitmq durable bundles", function () {
     expect(digest).to.match(/^r[0-9a-f]{32}$/);
     expect(entries.map((entry) => entry.id)).to.deep.equal([0, 1, 2].map((index) => `${digest}/${index}`));
     expect(entries.every((entry) => entry.method === "put" && entry.error.code === "CONSUMER_LEFT" && entry.origin.topic === spoolTopic)).to.equal(true);
+    expect(entries[1]!.error.message).to.contain("the bundle of 3 calls this one was in: delivery_limit");
     // Ids are stable across reads.
     expect((await queue.list()).map((entry) => entry.id)).to.deep.equal(entries.map((entry) => entry.id));
     // A page may end inside a bundle, and the next one starts after it.

@@ -34,10 +34,12 @@ export function deadLetterEntries(message: AmqpMessage, originOf: OriginOf, now:
   const deaths = message.properties.headers?.["x-death"];
   const death = Array.isArray(deaths) ? (deaths[0] as Record<string, unknown>) : undefined;
   const queue = typeof death?.queue === "string" ? death.queue : "";
+  const count = headerNumber(message, Header.Bundle);
+  const what = count === undefined ? "the message" : `the bundle of ${count} calls this one was in`;
   const record = {
     origin: { ...originOf(queue), offset: 0 },
     deliveryCount: headerNumber(message, Header.DeliveryCount) ?? (typeof death?.count === "number" ? death.count : 1),
-    error: { code: ErrorCode.ConsumerLeft, message: `RabbitMQ dead-lettered the message: ${String(death?.reason ?? "delivery_limit")} (its consumers left or died while holding it)` },
+    error: { code: ErrorCode.ConsumerLeft, message: `RabbitMQ dead-lettered ${what}: ${String(death?.reason ?? "delivery_limit")} (its consumers left or died while holding it)` },
     deadLetteredAt: typeof death?.time === "object" && death.time !== null && "value" in death.time ? Number((death.time as { value: unknown }).value) * 1000 : now,
   };
   const id = digestId(message);
@@ -45,7 +47,6 @@ export function deadLetterEntries(message: AmqpMessage, originOf: OriginOf, now:
     const key = headerString(message, Header.Key);
     return [{ id, bytes: encodeDeadLetter({ ...record, key, bytes: message.content }), key }];
   };
-  const count = headerNumber(message, Header.Bundle);
   if (count === undefined) return lone();
   let items: BundleItem[];
   try {
