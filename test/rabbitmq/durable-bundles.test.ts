@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { Ferry } from "../../packages/ferry/src/core/ferry.js";
 import type { Delivery } from "../../packages/ferry/src/core/transport.js";
+import { encodeDeadLetter } from "../../packages/ferry/src/core/wire/dead-letter.js";
 import { readDeadLetter } from "../../packages/ferry/src/index.js";
 import { loadAmqplib } from "../../packages/ferry/src/transports/rabbitmq/amqp-api.js";
 import { QueueLayout } from "../../packages/ferry/src/transports/rabbitmq/queue-layout.js";
@@ -120,6 +121,35 @@ describe("rabbitmq durable bundles", function () {
     expect(await queue.purge()).to.equal(2);
     expect(await queue.list()).to.deep.equal([]);
     expect(await ferry.transport.browse!("svc.Spool.dlq", { limit: 10 })).to.deep.equal({ messages: [], next: undefined });
+  });
+
+  it("does not skip what lies past a bundle when a page ended inside it and the bundle was split since", async () => {
+    const ferry = await bundleDeadLetteredByRabbitMq("db4");
+    const dlq = "svc.Spool.dlq";
+    await until(async () => (await ferry.transport.browse!(dlq, { limit: 10 })).messages.length === 3, "the bundle's calls listed");
+    // A dead letter behind the bundle, as a member writes one.
+    const connection = await (await loadAmqplib()).connect(url());
+    opened.push(connection);
+    const channel = await connection.createChannel();
+    const lone = "00000000-0000-4000-8000-000000000001";
+    channel.publish("", new QueueLayout("db4", 8).deadLetterQueue(spoolTopic), Buffer.from(encodeDeadLetter({ origin: { topic: spoolTopic, partition: 8, offset: 0 }, key: undefined, deliveryCount: 1, error: { code: "UNAVAILABLE", message: "down" }, deadLetteredAt: 0, bytes: new Uint8Array([7]) })), {
+      persistent: true,
+      headers: { "x-ferry-dead-letter": 1, "x-ferry-dead-letter-id": lone },
+    });
+    await until(async () => (await ferry.transport.browse!(dlq, { limit: 10 })).messages.length === 4, "the member's dead letter");
+    const first = await ferry.transport.browse!(dlq, { limit: 2 });
+    const [call0, call1] = first.messages.map((message) => message.id);
+    // Removing the bundle's first call moves its other two behind the member's dead letter.
+    expect(await ferry.transport.remove!(dlq, [call0!])).to.equal(1);
+    const ids: string[] = [];
+    let after = first.next;
+    while (after !== undefined) {
+      const page = await ferry.transport.browse!(dlq, { limit: 2, after });
+      ids.push(...page.messages.map((message) => message.id));
+      after = page.next;
+    }
+    // The moved call1 is not taken for the place the first page ended: reading starts at the head again.
+    expect(ids).to.deep.equal([lone, call1, call1!.replace(/1$/, "2")]);
   });
 
   it("removes every call of a dead-lettered bundle at once, and hands a reader of the dead-letter topic one delivery per call", async () => {

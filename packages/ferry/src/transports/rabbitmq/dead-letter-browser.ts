@@ -20,6 +20,15 @@ export interface RabbitDeadLetterBrowserSettings {
 const idForm = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|r[0-9a-f]{32}(?:\/\d{1,3})?)$/;
 
 /**
+ * Where a page that ends at `entry` leaves off. A call of a bundle keeps its id when `remove`
+ * splits the bundle and moves it to the tail, so a cursor taken at the bundle's place must not
+ * match it there (the entries in between would be skipped): a moved call's cursor is marked.
+ */
+function cursor(entry: DeadLetterEntry): string {
+  return entry.moved ? `${entry.id}+moved` : entry.id;
+}
+
+/**
  * `Transport.browse` and `remove` on RabbitMQ, for dead-letter queues (`<topic>.dlq`). AMQP has no
  * way to read a queue without taking its messages, so each operation opens a channel of its own,
  * takes messages from the head one by one (`basic.get`, unacknowledged), acks those `remove`
@@ -31,9 +40,9 @@ const idForm = /^(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
  * Ids: a dead letter a member wrote carries a UUID in the header `x-ferry-dead-letter-id`; one
  * RabbitMQ dead-lettered itself (a quorum queue's delivery limit) carries no id of Ferry's, and is
  * named by a digest (see `deadLetterEntries`); a durable bundle RabbitMQ dead-lettered is one entry
- * per call, `<digest>/<index>`. A page ends at the entry whose id is `next`; the next page starts
- * after that id, or, if it was removed since, at the head again (an entry may then be listed
- * twice, never missed).
+ * per call, `<digest>/<index>`. A page ends at the entry `next` names; the next page starts after
+ * that entry, or, if it was removed (or moved to the tail, see `cursor`) since, at the head again
+ * (an entry may then be listed twice, never missed).
  */
 export class RabbitDeadLetterBrowser {
   constructor(private readonly settings: RabbitDeadLetterBrowserSettings) {}
@@ -44,26 +53,30 @@ export class RabbitDeadLetterBrowser {
     return this.withChannel<BrowsePage>(queue, { messages: [], next: undefined }, async (channel) => {
       const taken: BrowsedMessage[] = [];
       let skipping = options.after !== undefined;
-      const seen: BrowsedMessage[] = [];
+      const seen: DeadLetterEntry[] = [];
       for (;;) {
         const message = await channel.get(queue, { noAck: false });
         if (message === false) break;
         const entries = this.entries(message);
         for (const [index, entry] of entries.entries()) {
+          const browsed: BrowsedMessage = { id: entry.id, bytes: entry.bytes, key: entry.key };
           seen.push(entry);
           if (skipping) {
-            if (entry.id === options.after) skipping = false;
+            if (cursor(entry) === options.after) skipping = false;
             continue;
           }
-          taken.push(entry);
+          taken.push(browsed);
           if (taken.length < options.limit) continue;
           // One more (a call left in this bundle, else the next message) tells whether this page reached the end.
           const more = index + 1 < entries.length || (await channel.get(queue, { noAck: false })) !== false;
-          return { messages: taken, next: more ? entry.id : undefined };
+          return { messages: taken, next: more ? cursor(entry) : undefined };
         }
       }
-      // `after` was removed since its page: start again at the head.
-      if (skipping) return { messages: seen.slice(0, options.limit), next: seen.length > options.limit ? seen[options.limit - 1]!.id : undefined };
+      // `after` was removed (or moved to the tail) since its page: start again at the head.
+      if (skipping) {
+        const page = seen.slice(0, options.limit);
+        return { messages: page.map(({ id, bytes, key }) => ({ id, bytes, key })), next: seen.length > options.limit ? cursor(page[page.length - 1]!) : undefined };
+      }
       return { messages: taken, next: undefined };
     });
   }

@@ -12,6 +12,12 @@ export interface DeadLetterEntry {
   /** A Ferry dead-letter record (`readDeadLetter` reads it). */
   bytes: Uint8Array;
   key: string | undefined;
+  /**
+   * A call of a bundle that `remove` split, written back to the tail of the queue under the id it
+   * had in the bundle: the same id stood at the bundle's place before, so a page cursor tells the
+   * two apart (see `RabbitDeadLetterBrowser.browse`).
+   */
+  moved: boolean;
 }
 
 /** The topic and partition a queue name stands for. */
@@ -29,7 +35,8 @@ export type OriginOf = (queue: string) => { topic: string; partition: number };
  */
 export function deadLetterEntries(message: AmqpMessage, originOf: OriginOf, now: number): DeadLetterEntry[] {
   if (message.properties.headers?.[Header.DeadLetter] !== undefined) {
-    return [{ id: headerString(message, Header.DeadLetterId) ?? digestId(message), bytes: message.content, key: undefined }];
+    const id = headerString(message, Header.DeadLetterId) ?? digestId(message);
+    return [{ id, bytes: message.content, key: undefined, moved: id.includes("/") }];
   }
   const deaths = message.properties.headers?.["x-death"];
   const death = Array.isArray(deaths) ? (deaths[0] as Record<string, unknown>) : undefined;
@@ -45,7 +52,7 @@ export function deadLetterEntries(message: AmqpMessage, originOf: OriginOf, now:
   const id = digestId(message);
   const lone = (): DeadLetterEntry[] => {
     const key = headerString(message, Header.Key);
-    return [{ id, bytes: encodeDeadLetter({ ...record, key, bytes: message.content }), key }];
+    return [{ id, bytes: encodeDeadLetter({ ...record, key, bytes: message.content }), key, moved: false }];
   };
   if (count === undefined) return lone();
   let items: BundleItem[];
@@ -54,7 +61,7 @@ export function deadLetterEntries(message: AmqpMessage, originOf: OriginOf, now:
   } catch {
     return lone();
   }
-  return items.map((item, index) => ({ id: `${id}/${index}`, bytes: encodeDeadLetter({ ...record, key: item.key, bytes: item.bytes }), key: item.key }));
+  return items.map((item, index) => ({ id: `${id}/${index}`, bytes: encodeDeadLetter({ ...record, key: item.key, bytes: item.bytes }), key: item.key, moved: false }));
 }
 
 /**
