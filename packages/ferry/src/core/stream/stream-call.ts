@@ -1,3 +1,4 @@
+import { initialStreamCredit } from "../defaults.js";
 import type { Validator } from "../definition.js";
 import {
   asFerryError,
@@ -16,7 +17,6 @@ import { encodeEnvelope, MessageKind, type Envelope } from "../wire/envelope.js"
 import { fromWireError } from "../wire/wire-error.js";
 import { decodeItemBatch } from "./item-batch.js";
 import { ItemQueue } from "./item-queue.js";
-import { initialStreamCredit } from "../defaults.js";
 
 /** What one stream needs from its client: what a call needs, but its own `finished`. */
 export interface StreamHost extends Pick<CallHost, "clock" | "replyQueue" | "decodeLimits" | "errorClasses" | "publishRequest" | "reply"> {
