@@ -36,6 +36,40 @@ describe("rabbitmq close", function () {
     }
   });
 
+  for (const bundle of [true, false]) {
+    it(`a server leaving its group after it drained runs no answered call again on the member left (bundle: ${bundle})`, async () => {
+      const runs: string[] = [];
+      const handlers = (name: string) => ({
+        wait: async ({ ms }: { ms: number }) => {
+          runs.push(`${name}:${ms}`);
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          return ms;
+        },
+      });
+      const leaving = await connect({ url: url(), rabbitmq: { bundle } });
+      const staying = await connect({ url: url(), rabbitmq: { bundle } });
+      const client = await connect({ url: url(), rabbitmq: { bundle } });
+      try {
+        await leaving.serve(Slow, handlers("leaving"));
+        // One call alone, then two in one turn (a bundle, when bundles are on).
+        const calls = [client.call(Slow.methods.wait, { ms: 100 }, { timeoutMs: 10_000 })];
+        await until(() => runs.length === 1, "the first call running");
+        calls.push(...[200, 300].map((ms) => client.call(Slow.methods.wait, { ms }, { timeoutMs: 10_000 })));
+        await until(() => runs.length === 3, "the three calls running");
+        await staying.serve(Slow, handlers("staying"));
+        await leaving.close();
+        expect(await Promise.all(calls)).to.deep.equal([100, 200, 300]);
+        // Whatever RabbitMQ would hand back arrives at once: the member left has its channel open.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(runs.sort()).to.deep.equal(["leaving:100", "leaving:200", "leaving:300"]);
+      } finally {
+        await client.close();
+        await staying.close();
+        await leaving.close();
+      }
+    });
+  }
+
   it("a server closing while its handlers run answers every call they were running", async () => {
     const server = await connect({ url: url() });
     const client = await connect({ url: url() });

@@ -111,6 +111,9 @@ export class LaneConsumer {
   /** Leaves the group: closing the channel hands every unacknowledged delivery back to RabbitMQ. */
   async close(): Promise<void> {
     this.closed = true;
+    // Acks waiting for their turn's replies go out first, on the live channel. Detached, they
+    // would be stale, and RabbitMQ would hand calls already answered to another member to run again.
+    await new Promise<void>((resolve) => this.settings.afterReplies(resolve));
     const channel = this.channel;
     this.detach();
     await channel?.close().catch(() => undefined);
