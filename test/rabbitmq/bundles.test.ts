@@ -53,6 +53,13 @@ describe("rabbitmq bundles", function () {
     const lines = rabbitmqctl("list_queues", "-p", vhost, "--no-table-headers", "--silent", "name", "messages_unacknowledged").split("\n");
     return lines.map((line) => line.trim().split(/\s+/)).reduce((sum, [name, count]) => sum + (name?.startsWith(start) === true ? Number(count) : 0), 0);
   };
+  /** Messages ready in queue `name`, or undefined when it does not exist. */
+  const ready = (name: string): number | undefined => {
+    const vhost = new URL(url()).pathname.slice(1);
+    const lines = rabbitmqctl("list_queues", "-p", vhost, "--no-table-headers", "--silent", "name", "messages_ready").split("\n");
+    const line = lines.map((entry) => entry.trim().split(/\s+/)).find(([queue]) => queue === name);
+    return line === undefined ? undefined : Number(line[1]);
+  };
   const itemsIn = (messages: AmqpMessage[]) => messages.reduce((sum, message) => sum + Number(message.properties.headers?.[bundleHeader] ?? 1), 0);
   const expired = async (member: RabbitMqTransport, topic: string) =>
     (await member.stats()).topics.find((stats) => stats.name === topic)!.groups[0]!.partitions.reduce((sum, partition) => sum + partition.expired, 0);
@@ -199,6 +206,40 @@ describe("rabbitmq bundles", function () {
     expect(letter.origin.topic).to.equal("flaky");
     // Every item settled: RabbitMQ holds nothing unacknowledged for the group.
     await until(() => unacknowledged("b5/flaky/") === 0, "the bundle acked", 0);
+  });
+
+  it("writes again a dead letter RabbitMQ did not take, holding that call and its key, and never runs the finished calls of its bundle again", async () => {
+    const member = await transport("b9");
+    const producer = await transport("b9");
+    await member.declareTopic("nodlq", { maxDeliveries: 2 });
+    const runs: number[] = [];
+    await member.consume("nodlq", "g", (delivery) => {
+      runs.push(delivery.bytes[0]!);
+      if (delivery.bytes[0] === 2 || delivery.bytes[0] === 9) delivery.nack({ delayMs: 0 });
+      else delivery.ack();
+    });
+    const raw = await rawChannel();
+    const deadLetterQueue = new QueueLayout("b9", 8).deadLetterQueue("nodlq");
+    // A first dead letter makes the member declare the dead-letter queue (once per connection)...
+    await producer.publish("nodlq", new Uint8Array([9]));
+    await until(() => ready(deadLetterQueue) === 1, "the first dead letter stored", 0);
+    // ... then the queue goes: the dead letter of call 2 comes back, unroutable.
+    await raw.deleteQueue(deadLetterQueue);
+    runs.length = 0;
+    await Promise.all([1, 2, 3].map((value) => producer.publish("nodlq", new Uint8Array([value]), { key: "k" })));
+    await until(() => runs.length === 3, "call 1, and call 2 to its limit");
+    // A few retries later nothing ran again, call 3 still waits behind call 2 (its key), and the
+    // bundle is still held.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(runs).to.deep.equal([1, 2, 2]);
+    expect(unacknowledged("b9/nodlq/")).to.equal(1);
+    // The queue is back: the next retry stores the dead letter, and the bundle is acked.
+    await raw.assertQueue(deadLetterQueue, { durable: true });
+    await until(() => ready(deadLetterQueue) === 1, "the dead letter stored", 0, 10_000);
+    const stored = await raw.get(deadLetterQueue, { noAck: true });
+    expect(stored !== false && [...readDeadLetter(stored.content).bytes]).to.deep.equal([2]);
+    await until(() => unacknowledged("b9/nodlq/") === 0, "the bundle acked", 0);
+    expect(runs).to.deep.equal([1, 2, 2, 3]);
   });
 
   it("dead-letters a bundle it cannot split whole, MALFORMED_MESSAGE, and goes on with the next message", async () => {

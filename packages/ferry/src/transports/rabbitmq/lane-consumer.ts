@@ -40,9 +40,13 @@ interface Carrier {
   lane: Lane;
   /** Its calls not yet acked or dead-lettered: 1, or a bundle's count. */
   unsettled: number;
-  /** A dead letter of it could not be stored: RabbitMQ gets it back rather than lose that call. */
-  requeue: boolean;
 }
+
+/**
+ * Pause before writing again a dead letter RabbitMQ did not take (its queue gone, the connection
+ * going), ms. The call keeps its handler slot and its key meanwhile.
+ */
+export const deadLetterRetryMs = 1_000;
 
 /** A call being handled or waiting for redelivery: a message, or one item of a bundle. */
 interface Held {
@@ -131,12 +135,12 @@ export class LaneConsumer {
     try {
       items = count === undefined ? [{ bytes: message.content, key: headerString(message, Header.Key), expiresAt: headerNumber(message, Header.ExpiresAt) }] : decodeBundle(message.content, count);
     } catch (error) {
-      const carrier: Carrier = { message, channel, lane, unsettled: 1, requeue: false };
+      const carrier: Carrier = { message, channel, lane, unsettled: 1 };
       // Every call it held is lost to parsing: one dead letter keeps them all, with the reason.
       this.deadLetter({ carrier, bytes: message.content, key: undefined, deliveryCount }, { code: ErrorCode.MalformedMessage, message: (error as Error).message }, false);
       return;
     }
-    const carrier: Carrier = { message, channel, lane, unsettled: items.length, requeue: false };
+    const carrier: Carrier = { message, channel, lane, unsettled: items.length };
     for (const item of items) {
       if (item.expiresAt !== undefined && this.settings.clock.now() > item.expiresAt) {
         this.counters[lane.partition]!.expired++;
@@ -217,8 +221,7 @@ export class LaneConsumer {
     if (--carrier.unsettled > 0 || carrier.channel !== this.channel) return;
     this.settings.afterReplies(() => {
       if (carrier.channel !== this.channel) return;
-      if (carrier.requeue) carrier.channel.nack(carrier.message, false, true);
-      else carrier.channel.ack(carrier.message);
+      carrier.channel.ack(carrier.message);
       this.settings.writes();
     });
   }
@@ -244,14 +247,22 @@ export class LaneConsumer {
       bytes: held.bytes,
     };
     this.settings.deadLetter(record).then(
-      () => this.counters[carrier.lane.partition]!.deadLettered++,
       () => {
-        // Not stored: the message goes back to RabbitMQ rather than being lost.
-        carrier.requeue = true;
+        this.counters[carrier.lane.partition]!.deadLettered++;
+        this.settle(carrier);
+        if (admitted) this.release(held);
       },
-    ).finally(() => {
-      this.settle(carrier);
-      if (admitted) this.release(held);
-    });
+      () => {
+        // Not stored. Handing the message back to RabbitMQ would run the other, finished calls of
+        // its bundle again (and let later calls of its key overtake it): this call keeps its slot
+        // and key, and its dead letter is written again. A lost channel gives it all back anyway.
+        if (carrier.channel !== this.channel) return;
+        const timer = this.settings.clock.setTimeout(() => {
+          this.timers.delete(timer);
+          if (carrier.channel === this.channel) this.deadLetter(held, error, admitted);
+        }, deadLetterRetryMs);
+        this.timers.add(timer);
+      },
+    );
   }
 }
