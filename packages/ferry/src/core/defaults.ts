@@ -96,7 +96,8 @@ export const initialStreamCredit = 16;
 /**
  * Largest window a caller may ask for, and so the most items a server lets run ahead of one
  * stream's consumer: a request asking for more is refused with `INVALID_ARGUMENT`, a credit beyond
- * it with `PROTOCOL_ERROR`.
+ * it with `PROTOCOL_ERROR`. The server cannot see a caller's byte window: at the 1 MiB message
+ * limit, a hostile caller can hold 1 GiB in flight on one stream.
  */
 export const maxStreamWindow = 1_024;
 
