@@ -7,9 +7,8 @@ import { loadAmqplib, type AmqpChannel, type AmqpMessage } from "../../packages/
 import { decodeBundle } from "../../packages/ferry/src/transports/rabbitmq/bundle-codec.js";
 import { QueueLayout } from "../../packages/ferry/src/transports/rabbitmq/queue-layout.js";
 import { RabbitMqTransport } from "../../packages/ferry/src/transports/rabbitmq/rabbitmq-transport.js";
-import type { RabbitMqTransportOptions } from "../../packages/ferry/src/transports/rabbitmq/rabbitmq-options.js";
 import { fakeClock } from "../support/fake-clock.js";
-import { closeConnectionsNamed, rabbitmqctl, useRabbitVhost } from "../support/rabbitmq.js";
+import { closeConnectionsNamed, rabbitmqctl, useRabbitTransports, useRabbitVhost } from "../support/rabbitmq.js";
 import { Calculator, calculatorImpl } from "../support/services.js";
 import { rejection, until } from "../support/wait.js";
 
@@ -18,19 +17,10 @@ const bundleHeader = "x-ferry-bundle";
 describe("rabbitmq bundles", function () {
   this.timeout(60_000);
   const url = useRabbitVhost();
-  const opened: { close(): Promise<void> }[] = [];
-  afterEach(async () => {
-    for (const item of opened.reverse()) await item.close();
-    opened.length = 0;
-  });
-  const transport = async (prefix: string, options: RabbitMqTransportOptions = {}) => {
-    const connected = await RabbitMqTransport.connect({ url: url(), prefix, ...options });
-    opened.push(connected);
-    return connected;
-  };
+  const { transport, track } = useRabbitTransports(url);
   const rawChannel = async (): Promise<AmqpChannel> => {
     const connection = await (await loadAmqplib()).connect(url());
-    opened.push(connection);
+    track(connection);
     return connection.createChannel();
   };
   /**
@@ -67,7 +57,8 @@ describe("rabbitmq bundles", function () {
   it("carries a burst of calls made in one turn as one message, and each caller gets its own reply", async () => {
     const server = new Ferry(await transport("b1"));
     const client = new Ferry(await transport("b1"));
-    opened.push(server, client);
+    track(server);
+    track(client);
     await server.start();
     await client.start();
     await server.serve(Calculator, calculatorImpl);

@@ -7,25 +7,16 @@ import { deadLetterTopic, readDeadLetter } from "../../packages/ferry/src/index.
 import { RabbitMqTransport } from "../../packages/ferry/src/transports/rabbitmq/rabbitmq-transport.js";
 import { Calculator, calculatorImpl } from "../support/services.js";
 import { rejection, until } from "../support/wait.js";
-import { useRabbitVhost } from "../support/rabbitmq.js";
+import { useRabbitTransports, useRabbitVhost } from "../support/rabbitmq.js";
 
 describe("rabbitmq dead letters", function () {
   this.timeout(60_000);
   const url = useRabbitVhost();
-  const opened: { close(): Promise<void> }[] = [];
-  afterEach(async () => {
-    for (const item of opened.reverse()) await item.close();
-    opened.length = 0;
-  });
-  const transport = async (prefix: string) => {
-    const connected = await RabbitMqTransport.connect({ url: url(), prefix });
-    opened.push(connected);
-    return connected;
-  };
+  const { transport, track } = useRabbitTransports(url);
   const runtime = async (prefix: string) => {
     const ferry = new Ferry(await transport(prefix));
     await ferry.start();
-    opened.push(ferry);
+    track(ferry);
     return ferry;
   };
 

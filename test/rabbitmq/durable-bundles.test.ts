@@ -6,7 +6,7 @@ import { readDeadLetter } from "../../packages/ferry/src/index.js";
 import { loadAmqplib } from "../../packages/ferry/src/transports/rabbitmq/amqp-api.js";
 import { QueueLayout } from "../../packages/ferry/src/transports/rabbitmq/queue-layout.js";
 import { RabbitMqTransport } from "../../packages/ferry/src/transports/rabbitmq/rabbitmq-transport.js";
-import { useRabbitVhost } from "../support/rabbitmq.js";
+import { useRabbitTransports, useRabbitVhost } from "../support/rabbitmq.js";
 import { Spool } from "../support/services.js";
 import { until } from "../support/wait.js";
 
@@ -16,20 +16,13 @@ const spoolTopic = "svc.Spool";
 describe("rabbitmq durable bundles", function () {
   this.timeout(60_000);
   const url = useRabbitVhost();
-  const opened: { close(): Promise<void> }[] = [];
-  afterEach(async () => {
-    for (const item of opened.reverse()) await item.close();
-    opened.length = 0;
-  });
-  const transport = async (prefix: string) => {
-    const connected = await RabbitMqTransport.connect({ url: url(), prefix, statsTopics: [spoolTopic] });
-    opened.push(connected);
-    return connected;
-  };
+  const rabbit = useRabbitTransports(url);
+  const { track } = rabbit;
+  const transport = (prefix: string) => rabbit.transport(prefix, { statsTopics: [spoolTopic] });
   const runtime = async (prefix: string) => {
     const ferry = new Ferry(await transport(prefix));
     await ferry.start();
-    opened.push(ferry);
+    track(ferry);
     return ferry;
   };
   /** Messages waiting in the topic's queues (a bundle is one). */
@@ -49,7 +42,7 @@ describe("rabbitmq durable bundles", function () {
     await until(async () => (await depth(probe)) === 1, "the burst stored as one message");
     // Look at it without taking it: a raw channel takes it unacknowledged and hands it back.
     const connection = await (await loadAmqplib()).connect(url());
-    opened.push(connection);
+    track(connection);
     const channel = await connection.createChannel();
     const message = await channel.get(new QueueLayout("db1", 8).unkeyed(spoolTopic, "durable"), { noAck: false });
     expect(message).to.not.equal(false);
@@ -129,7 +122,7 @@ describe("rabbitmq durable bundles", function () {
     await until(async () => (await ferry.transport.browse!(dlq, { limit: 10 })).messages.length === 3, "the bundle's calls listed");
     // A dead letter behind the bundle, as a member writes one.
     const connection = await (await loadAmqplib()).connect(url());
-    opened.push(connection);
+    track(connection);
     const channel = await connection.createChannel();
     const lone = "00000000-0000-4000-8000-000000000001";
     channel.publish("", new QueueLayout("db4", 8).deadLetterQueue(spoolTopic), Buffer.from(encodeDeadLetter({ origin: { topic: spoolTopic, partition: 8, offset: 0 }, key: undefined, deliveryCount: 1, error: { code: "UNAVAILABLE", message: "down" }, deadLetteredAt: 0, bytes: new Uint8Array([7]) })), {

@@ -1,23 +1,13 @@
 import { expect } from "chai";
 import { NoRespondersError } from "../../packages/ferry/src/core/errors.js";
 import type { Delivery } from "../../packages/ferry/src/core/transport.js";
-import { RabbitMqTransport } from "../../packages/ferry/src/transports/rabbitmq/rabbitmq-transport.js";
 import { rejection, until } from "../support/wait.js";
-import { rabbitmqctl, useRabbitVhost } from "../support/rabbitmq.js";
+import { rabbitmqctl, useRabbitTransports, useRabbitVhost } from "../support/rabbitmq.js";
 
 describe("rabbitmq consumer groups", function () {
   this.timeout(60_000);
   const url = useRabbitVhost();
-  const opened: { close(): Promise<void> }[] = [];
-  afterEach(async () => {
-    for (const item of opened.reverse()) await item.close();
-    opened.length = 0;
-  });
-  const transport = async (prefix: string) => {
-    const connected = await RabbitMqTransport.connect({ url: url(), prefix });
-    opened.push(connected);
-    return connected;
-  };
+  const { transport, track } = useRabbitTransports(url);
   /** The queues of the suite's vhost whose name starts with `prefix/`, with their depth. */
   const queues = (prefix: string): Map<string, number> => {
     const vhost = new URL(url()).pathname.slice(1);

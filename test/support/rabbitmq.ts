@@ -1,5 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import type { RabbitMqTransportOptions } from "../../packages/ferry/src/transports/rabbitmq/rabbitmq-options.js";
+import { RabbitMqTransport } from "../../packages/ferry/src/transports/rabbitmq/rabbitmq-transport.js";
 
 /** The machine's RabbitMQ (CI starts it when it is down): the tests never start their own. */
 export const rabbitHost = "127.0.0.1:5672";
@@ -26,6 +28,30 @@ export function useRabbitVhost(): () => string {
     rabbitmqctl("delete_vhost", vhost);
   });
   return () => `amqp://guest:guest@${rabbitHost}/${vhost}`;
+}
+
+/** Something a test opens and must close. */
+interface Closable {
+  close(): Promise<void>;
+}
+
+/**
+ * Per-test RabbitMQ transports on a suite's vhost (`url`): `transport(prefix, options)` connects
+ * one; it, and whatever else a test hands to `track`, is closed after that test, last first.
+ */
+export function useRabbitTransports(url: () => string): {
+  transport(prefix: string, options?: Omit<RabbitMqTransportOptions, "url" | "prefix">): Promise<RabbitMqTransport>;
+  track<T extends Closable>(item: T): T;
+} {
+  const opened: Closable[] = [];
+  afterEach(async () => {
+    for (const item of opened.splice(0).reverse()) await item.close();
+  });
+  const track = <T extends Closable>(item: T): T => {
+    opened.push(item);
+    return item;
+  };
+  return { track, transport: async (prefix, options = {}) => track(await RabbitMqTransport.connect({ url: url(), prefix, ...options })) };
 }
 
 /** Closes every connection to RabbitMQ whose name (`connectionName`) is `name`: other clients of the shared server are left alone. */
