@@ -13,6 +13,7 @@ import { connect, defineService, event, FileOutbox, method, MemoryIdempotencySto
 import { NatsKvIdempotencyStore } from "../packages/ferry/src/transports/nats/index.js";
 import { PostgresIdempotencyStore, PostgresOutbox } from "../packages/ferry/src/postgres/index.js";
 import { RedisIdempotencyStore } from "../packages/ferry/src/redis/index.js";
+import { deleteRedisPrefix } from "../test/stores/databases.js";
 import { formatCount, formatLatency, formatRatio } from "./format.js";
 
 const Bench = defineService("StoreBench", {
@@ -223,16 +224,7 @@ try {
   await nc.close();
   await pool.query(`DROP SCHEMA "${schema}" CASCADE`);
   await pool.end();
-  await deleteRedisKeys(`ferry-bench:${suffix}:`);
+  await deleteRedisPrefix(redis, `ferry-bench:${suffix}:`);
   redis.disconnect();
   await rm(directory, { recursive: true, force: true });
-}
-
-async function deleteRedisKeys(prefix: string): Promise<void> {
-  let cursor = "0";
-  do {
-    const [next, keys] = await redis.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== "0");
 }

@@ -4,7 +4,7 @@ import { Ferry } from "../../packages/ferry/src/core/ferry.js";
 import { deadLetterTopic } from "../../packages/ferry/src/core/topics.js";
 import { TcpTransport } from "../../packages/ferry/src/transports/tcp/tcp-transport.js";
 import { Orders, OrdersHandler } from "../support/dead-letter-fixture.js";
-import { startFerry } from "../support/ferry-process.js";
+import { replayAcrossSigkill } from "../support/dead-letter-tool.js";
 import { until } from "../support/wait.js";
 
 describe("dead letters: kill -9 of `ferry dlq replay` (TCP broker)", function () {
@@ -33,30 +33,7 @@ describe("dead letters: kill -9 of `ferry dlq replay` (TCP broker)", function ()
     await handler.serve(ferry);
     await Promise.all(Array.from({ length: total }, (_, i) => ferry.emit(Orders.methods.placed, { order: `o-${i}` }, { idempotencyKey: `placed-${i}` })));
     await until(async () => (await dlqDepth()) === total, "1,000 dead letters");
-    handler.broken = false;
-
-    const args = ["dlq", "replay", "--url", running.url, "--service", Orders.name];
-    const first = startFerry([...args, "--rate", "200"]);
-    await until(() => handler.completed >= 300 || first.child.exitCode !== null, "the replay to be under way");
-    first.child.kill("SIGKILL");
-    const killed = await first.ended;
-    expect(killed.signal, killed.stderr).to.equal("SIGKILL");
-    // Killed in the middle: some were replayed, the rest are still dead letters, nothing in between is lost.
-    await until(async () => handler.completed + (await dlqDepth()) >= total, "the replays in flight to finish");
-    const left = await dlqDepth();
-    expect(left).to.be.greaterThan(0).and.lessThan(total - 299);
-
-    const second = await startFerry([...args, "--rate", "10000"]).ended;
-    expect(second.status, second.stderr).to.equal(0);
-    const counts = /^replayed (\d+), skipped 0, failed 0$/m.exec(second.stdout);
-    expect(counts, second.stdout).to.not.equal(null);
-    // The entry the kill caught between its confirm and its removal, if any, is replayed twice: the store answers the second.
-    expect(Number(counts![1])).to.equal(left);
-
-    await until(() => handler.runs.size === total, "every request to run");
-    expect(await dlqDepth()).to.equal(0);
-    const twice = [...handler.runs].filter(([, runs]) => runs !== 1);
-    expect(twice, "handled more than once").to.deep.equal([]);
+    await replayAcrossSigkill({ url: running.url, handler, dlqDepth, total, killAfter: 300, rate: 200, slack: 0 });
     expect(handler.completed).to.equal(total);
   });
 });
