@@ -32,8 +32,13 @@ describe("rabbitmq durability", function () {
       await until(async () => ((await probe.stats()).topics[0]?.partitions.reduce((sum, p) => sum + p.depth, 0) ?? 0) === 1, "every call stored, as one bundle");
       await probe.close();
       // The client's connection drops with the restart; the calls are in RabbitMQ's quorum queues.
+      // `rabbitmqctl` blocks the event loop, so the client learns of the drop only after the restart:
+      // until it has reconnected (its reply queue declared again), a reply to it would be dropped.
+      const states: string[] = [];
+      const watch = client.transport.state$.subscribe((state) => states.push(state));
       restartRabbit();
-      await until(() => stateOf(client) === "connected", "the client reconnected", 10_000, 60_000);
+      await until(() => states.includes("reconnecting") && states.at(-1) === "connected", "the client reconnected", 10_000, 60_000);
+      watch.unsubscribe();
       const server = new Ferry(await RabbitMqTransport.connect({ url: url(), prefix: "dur" }));
       await server.start();
       const runs = new Map<number, number>();
@@ -50,9 +55,3 @@ describe("rabbitmq durability", function () {
     }
   });
 });
-
-function stateOf(ferry: Ferry): string {
-  let state = "";
-  ferry.transport.state$.subscribe((value) => (state = value)).unsubscribe();
-  return state;
-}
