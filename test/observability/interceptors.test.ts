@@ -6,6 +6,7 @@ import { FerryError, InvalidArgumentError } from "../../packages/ferry/src/core/
 import type { Ferry } from "../../packages/ferry/src/core/ferry.js";
 import type { ClientInterceptor, IncomingCall, OutgoingCall, ServerInterceptor } from "../../packages/ferry/src/core/interceptors.js";
 import { Broker } from "../../packages/ferry/src/broker/broker.js";
+import { decodeEnvelope } from "../../packages/ferry/src/core/wire/envelope.js";
 import { rejection, until } from "../support/wait.js";
 
 const Echo = defineService("InterceptedEcho", {
@@ -137,6 +138,20 @@ describe("interceptors", function () {
       const ferry = await runtime([step("first"), step("second")]);
       await ferry.call(Echo.methods.double, { n: 2 });
       expect(order).to.deep.equal(["first before", "second before", "second after 4", "first after 4"]);
+    });
+
+    it("sends no headers when no interceptor added one, as a runtime without interceptors sends none", async () => {
+      const ferry = await runtime([async (_call, next) => next(), async (call, next) => (call.watchAttempts(() => undefined), next())]);
+      const sent: (Record<string, string> | undefined)[] = [];
+      const transport = ferry.transport;
+      const publish = transport.publish.bind(transport);
+      transport.publish = (topic, bytes, options) => {
+        sent.push(decodeEnvelope(bytes).headers);
+        return publish(topic, bytes, options);
+      };
+      expect(await ferry.call(Echo.methods.double, { n: 2 })).to.equal(4);
+      expect(await ferry.call(Echo.methods.headers, { n: 1 }, { headers: { mine: "1" } })).to.deep.equal({ mine: "1" });
+      expect(sent).to.deep.equal([undefined, { mine: "1" }]);
     });
 
     it("answers a call itself, sending nothing", async () => {

@@ -57,14 +57,15 @@ export class InterceptedCall implements OutgoingCall, AttemptObserver {
 
   sent(attempt: number, messageId: string, deadline: number): Record<string, string> | undefined {
     this.attempt = attempt;
-    if (this.watchers.length === 0) return this.plan.headers;
+    // No interceptor added a header: the request carries none, as it would without interceptors.
+    if (this.watchers.length === 0) return hasEntries(this.headers) ? this.headers : undefined;
     const info: OutgoingAttempt = { attempt, messageId, topic: this.plan.topic, deadline, headers: { ...this.headers } };
     this.ends = [];
     for (const watcher of this.watchers) {
       const end = watcher(info);
       if (typeof end === "function") this.ends.push(end);
     }
-    return info.headers;
+    return hasEntries(info.headers) ? info.headers : undefined;
   }
 
   ended(_attempt: number, error: Error | undefined): void {
@@ -72,4 +73,9 @@ export class InterceptedCall implements OutgoingCall, AttemptObserver {
     this.ends = [];
     for (const end of ends) end(error);
   }
+}
+
+function hasEntries(headers: Record<string, string>): boolean {
+  for (const _ in headers) return true;
+  return false;
 }
