@@ -15,6 +15,7 @@ import {
   UnimplementedError,
 } from "./errors.js";
 import { HandlerRun } from "./handler-run.js";
+import { IncomingRequest } from "./incoming-request.js";
 import { checkInterceptors, runChain, type IncomingCall, type ServerInterceptor } from "./interceptors.js";
 import type { ServerObserver } from "./server-observer.js";
 import { ServiceRecord } from "./registry/service-record.js";
@@ -232,24 +233,7 @@ export class RpcServer {
   private incoming(run: HandlerRun, delivery: Delivery, request: unknown, kind: IncomingCall["kind"], stream?: StreamRun): IncomingCall {
     const headers: Record<string, string> = { ...run.headers };
     run.headers = headers;
-    return {
-      kind,
-      get items() {
-        return stream?.itemsSent;
-      },
-      service: run.service,
-      method: run.method,
-      request,
-      headers,
-      attempt: run.attempt,
-      deadline: run.deadline,
-      callId: run.callId,
-      deliveryCount: run.deliveryCount,
-      topic: delivery.topic,
-      partition: delivery.partition,
-      group: this.options.group ?? this.definition.name,
-      context: run,
-    };
+    return new IncomingRequest(kind, request, headers, delivery.topic, delivery.partition, this.options.group ?? this.definition.name, run, stream);
   }
 
   /** The handler returned `value` (or threw it): turn that into an outcome or a redelivery. */
