@@ -37,7 +37,7 @@ export function clientTelemetry({ otel, tracer, meter, messagingSystem }: Teleme
         `send ${attempt.topic}`,
         {
           kind: SpanKind.PRODUCER,
-          attributes: { ...messagingAttributes("send", messagingSystem, attempt.topic, attempt.messageId), [Attr.Attempt]: attempt.attempt },
+          attributes: messagingAttributes("send", messagingSystem, attempt.topic, attempt.messageId, attempt.attempt),
         },
         callContext,
       );

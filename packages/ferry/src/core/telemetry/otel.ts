@@ -22,12 +22,13 @@ export function parentContext(otel: Otel, headers: Readonly<Record<string, strin
 }
 
 /** The messaging attributes a send and a process span share: what, where, and which message. */
-export function messagingAttributes(operation: "send" | "process", system: string, topic: string, messageId: string): OtelApi.Attributes {
+export function messagingAttributes(operation: "send" | "process", system: string, topic: string, messageId: string, attempt: number): OtelApi.Attributes {
   return {
     [Attr.MessagingSystem]: system,
     [Attr.MessagingOperationType]: operation,
     [Attr.MessagingOperationName]: operation,
     [Attr.MessagingDestinationName]: topic,
     [Attr.MessagingMessageId]: messageId,
+    [Attr.Attempt]: attempt,
   };
 }
