@@ -15,20 +15,27 @@ import { runBench } from "./run.js";
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const readmePath = join(root, "README.md");
 
-/** Writes the charts beside the results file: <name>.svg and, with a backlog, <name>-backlog.svg. */
-function writeCharts(results: BenchResults, json: string): { svg: string; backlogSvg?: string } {
-  const svg = json.replace(/\.json$/, ".svg");
-  writeFileSync(svg, renderChart(results));
-  if (results.backlog?.status !== "ok") return { svg };
-  const backlogSvg = json.replace(/\.json$/, "-backlog.svg");
-  writeFileSync(backlogSvg, renderBacklogChart(results.backlog));
-  return { svg, backlogSvg };
+/**
+ * Writes the charts beside the results file: <name>.svg when the run measured calls (not, say,
+ * the overhead part alone) and, with a backlog, <name>-backlog.svg.
+ */
+function writeCharts(results: BenchResults, json: string): { svg?: string; backlogSvg?: string } {
+  const charts: { svg?: string; backlogSvg?: string } = {};
+  if (results.cells.length > 0) {
+    charts.svg = json.replace(/\.json$/, ".svg");
+    writeFileSync(charts.svg, renderChart(results));
+  }
+  if (results.backlog?.status === "ok") {
+    charts.backlogSvg = json.replace(/\.json$/, "-backlog.svg");
+    writeFileSync(charts.backlogSvg, renderBacklogChart(results.backlog));
+  }
+  return charts;
 }
 
-function report(results: BenchResults, json: string, charts: { svg: string; backlogSvg?: string }, writeReadme: boolean): void {
+function report(results: BenchResults, json: string, charts: { svg?: string; backlogSvg?: string }, writeReadme: boolean): void {
   const section = readmeSection(results, {
     json: relative(root, json),
-    svg: relative(root, charts.svg),
+    ...(charts.svg === undefined ? {} : { svg: relative(root, charts.svg) }),
     ...(charts.backlogSvg === undefined ? {} : { backlogSvg: relative(root, charts.backlogSvg) }),
   });
   console.log(`\n${terminalTable(results)}\n\nREADME section:\n\n${section}\n`);

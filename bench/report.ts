@@ -162,7 +162,7 @@ export function machineLine(results: BenchResults): string {
 }
 
 /** The README's benchmark section, markers included; `files` are paths from the README. */
-export function readmeSection(results: BenchResults, files: { json: string; svg: string; backlogSvg?: string }): string {
+export function readmeSection(results: BenchResults, files: { json: string; svg?: string; backlogSvg?: string }): string {
   const date = results.started.slice(0, 10);
   const [, high] = mainInFlight(results);
   const noise = noiseLine(results);
@@ -172,9 +172,8 @@ export function readmeSection(results: BenchResults, files: { json: string; svg:
     `Run of ${date}${results.options.quick ? " (--quick)" : ""} on ${machineLine(results)}. ` +
       `${results.options.seconds} s per cell after ${results.options.warmupSeconds} s of warm-up; the whole run took ${Math.round(results.durationSeconds / 60)} min. ` +
       `${noise === undefined ? "" : `${noise} `}Figures: [\`${files.json}\`](${files.json}).`,
-    "",
-    `![Calls per second at ${high} in flight, 100 B requests](${files.svg})`,
   ];
+  if (files.svg !== undefined) parts.push("", `![Calls per second at ${high} in flight, 100 B requests](${files.svg})`);
   for (const bytes of payloads(results)) {
     if (!results.cells.some((cell) => cell.payloadBytes === bytes && cell.partitions === null && cell.inFlight === high)) continue;
     parts.push("", `**${formatBytes(bytes)} requests.**`, "", mainTable(results, bytes));

@@ -39,6 +39,12 @@ describe("bench README section", () => {
     expect(single).to.include("| RabbitMQ amqplib | skipped: RabbitMQ is not reachable at 127.0.0.1:5672 | | | | | | |");
   });
 
+  it("has no chart of calls when the run measured none (the overhead part alone)", () => {
+    const section = readmeSection({ ...fixtureResults, cells: [] }, { json: files.json });
+    expect(section).not.to.include("![Calls per second");
+    expect(section).not.to.include("Infinity");
+  });
+
   it("reports a skipped peer as skipped, with the reason", () => {
     expect(lines).to.include("| RabbitMQ amqplib | skipped: RabbitMQ is not reachable at 127.0.0.1:5672 | | | | | | | | | |");
   });
