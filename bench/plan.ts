@@ -117,7 +117,7 @@ export function estimateSeconds(options: BenchOptions): number {
   const cells = setups.reduce((sum, setup) => sum + setup.cells.length, 0);
   // The backlog builds and drains at a few tens of thousands of calls per second.
   const backlogSeconds = runsBacklog(options) ? 5 + options.backlogMessages / 15_000 : 0;
-  // Six variants per round, plus a warm-up of each.
-  const overheadSeconds = options.parts.includes(Part.Overhead) ? 6 * (options.overheadRounds + 1) * options.overheadSeconds + 3 : 0;
+  // Eight variants per round (bench/overhead/variants.ts), plus a warm-up of each.
+  const overheadSeconds = options.parts.includes(Part.Overhead) ? 8 * (options.overheadRounds + 1) * options.overheadSeconds + 3 : 0;
   return setups.length * setupSeconds + cells * cellSeconds + backlogSeconds + overheadSeconds;
 }

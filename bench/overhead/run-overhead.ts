@@ -4,14 +4,14 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { Progress } from "../progress.js";
 import type { OverheadRequest, OverheadResult, OverheadRuns, OverheadVariantResult } from "./overhead-types.js";
-import { VariantId, variantLabels } from "./variants.js";
+import { baselineOf, VariantId, variantLabels } from "./variants.js";
 
 const script = fileURLToPath(new URL("./overhead-child.js", import.meta.url));
 
 type FromOverhead = { type: "round"; round: number } | { type: "done"; runs: OverheadRuns } | { type: "failed"; message: string };
 
 export async function runOverhead(request: OverheadRequest, progress: Progress): Promise<OverheadResult> {
-  const label = `observability overhead · ferry-in-process · ${request.inFlight} in flight · ${request.rounds} rounds`;
+  const label = `observability overhead · ${request.inFlight} in flight · ${request.rounds} rounds`;
   progress.start(label);
   const child = fork(script, [JSON.stringify(request)], { stdio: ["ignore", "ignore", "pipe", "ipc"] });
   let stderr = "";
@@ -33,12 +33,12 @@ export async function runOverhead(request: OverheadRequest, progress: Progress):
   return { status: "ok", request, variants };
 }
 
-/** Each variant's runs and its median ratio to the baseline, round by round. */
+/** Each variant's runs and its median ratio to its baseline (`baselineOf`), round by round. */
 export function overheadVariants(runs: OverheadRuns): OverheadVariantResult[] {
-  const baseline = runs[VariantId.Baseline] ?? [];
   return Object.values(VariantId).flatMap((id) => {
     const own = runs[id];
-    if (own === undefined) return [];
+    const baseline = runs[baselineOf(id)];
+    if (own === undefined || baseline === undefined) return [];
     const ratios = own.map((callsPerSecond, round) => callsPerSecond / baseline[round]!);
     return [{ id, label: variantLabels[id], callsPerSecond: own.map(Math.round), medianRatio: median(ratios) }];
   });
