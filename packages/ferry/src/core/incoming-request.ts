@@ -14,6 +14,7 @@ export class IncomingRequest implements IncomingCall {
   readonly deadline: number;
   readonly callId: string;
   readonly deliveryCount: number;
+  readonly #stream: StreamRun | undefined;
 
   constructor(
     readonly kind: IncomingCall["kind"],
@@ -23,8 +24,9 @@ export class IncomingRequest implements IncomingCall {
     readonly partition: number,
     readonly group: string,
     readonly context: HandlerRun,
-    private readonly stream: StreamRun | undefined,
+    stream: StreamRun | undefined,
   ) {
+    this.#stream = stream;
     this.service = context.service;
     this.method = context.method;
     this.attempt = context.attempt;
@@ -34,6 +36,6 @@ export class IncomingRequest implements IncomingCall {
   }
 
   get items(): number | undefined {
-    return this.stream?.itemsSent;
+    return this.#stream?.itemsSent;
   }
 }
