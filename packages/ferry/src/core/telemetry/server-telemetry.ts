@@ -23,12 +23,13 @@ export function serverTelemetry({ otel, tracer, meter, messagingSystem }: Teleme
     const started = performance.now();
     const rpcMethod = `${call.service}/${call.method}`;
     let run = next;
-    const remote = parseTraceparent(call.headers["traceparent"], call.headers["tracestate"], otel.createTraceState);
-    const base = otel.context.active();
-    const parent = remote === undefined ? base : otel.trace.setSpanContext(base, remote);
     let span: Span | undefined;
     if (tracer !== undefined) {
-      // Added one by one to the messaging attributes: a spread into a literal of computed keys cost more than the rest of this interceptor.
+      const remote = parseTraceparent(call.headers["traceparent"], call.headers["tracestate"], otel.createTraceState);
+      const base = otel.context.active();
+      const parent = remote === undefined ? base : otel.trace.setSpanContext(base, remote);
+      // Added one by one to the messaging attributes: a spread into a literal of computed keys
+      // cost more than the rest of this interceptor.
       const attributes = messagingAttributes("process", messagingSystem, call.topic, call.kind === "event" ? (call.context.idempotencyKey ?? call.callId) : `${call.callId}:${call.attempt}`, call.attempt);
       attributes[Attr.MessagingPartitionId] = String(call.partition);
       attributes[Attr.MessagingConsumerGroup] = call.group;
@@ -37,8 +38,6 @@ export function serverTelemetry({ otel, tracer, meter, messagingSystem }: Teleme
       attributes[Attr.RpcMethod] = rpcMethod;
       attributes[Attr.CallId] = call.callId;
       span = tracer.startSpan(`process ${call.topic}`, { kind: SpanKind.CONSUMER, attributes }, parent);
-    }
-    if (span !== undefined) {
       if (span.spanContext().traceId !== otel.INVALID_TRACEID) writeTraceparent(call.headers, span.spanContext());
       const active = otel.trace.setSpan(parent, span);
       run = () => otel.context.with(active, next);
