@@ -8,16 +8,17 @@ import { InvalidArgumentError } from "../errors.js";
  * than the maximum lets one stream hold more memory than a server allows.
  */
 export function checkStreamWindow(window: unknown, what: string): number {
-  if (typeof window !== "number" || !Number.isInteger(window) || window < 1 || window > maxStreamWindow) {
-    throw new InvalidArgumentError(`${what} must be a whole number of items from 1 to ${maxStreamWindow} (maxStreamWindow), got ${describeValue(window)}`);
-  }
-  return window;
+  return checkWhole(window, what, "items", maxStreamWindow, "maxStreamWindow");
 }
 
 /** Checks a byte budget of items ahead of the consumer: a whole number from 1 to `maxStreamWindowBytes`. */
 export function checkStreamWindowBytes(bytes: unknown, what: string): number {
-  if (typeof bytes !== "number" || !Number.isInteger(bytes) || bytes < 1 || bytes > maxStreamWindowBytes) {
-    throw new InvalidArgumentError(`${what} must be a whole number of bytes from 1 to ${maxStreamWindowBytes} (maxStreamWindowBytes), got ${describeValue(bytes)}`);
+  return checkWhole(bytes, what, "bytes", maxStreamWindowBytes, "maxStreamWindowBytes");
+}
+
+function checkWhole(value: unknown, what: string, unit: string, max: number, maxName: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 1 || value > max) {
+    throw new InvalidArgumentError(`${what} must be a whole number of ${unit} from 1 to ${max} (${maxName}), got ${describeValue(value)}`);
   }
-  return bytes;
+  return value;
 }
