@@ -180,12 +180,12 @@ export class StreamRun {
   }
 
   /**
-   * Sends the items produced during this turn of the event loop: as few `StreamItems` messages as
-   * `maxItemBatchBytes` and the message limit allow (a lone item as a `StreamItem`). Each pull of an async generator
-   * takes only microtasks, so a generator with items at hand fills the turn up to its credit,
-   * and a stream of small items pays for one message per turn instead of one per item (sent one
-   * by one, 100-byte items over NATS went at a quarter of what NATS carries). At most a window of
-   * items waits here, for less than a turn.
+   * Sends the items produced during this turn of the event loop: as few `StreamItems` messages
+   * as `maxItemBatchBytes` and the message limit allow (a lone item as a `StreamItem`). Each pull
+   * of an async generator takes only microtasks, so a generator with items at hand fills the turn
+   * up to its credit, and a stream of small items pays for one message per turn instead of one
+   * per item (sent one by one, 100-byte items over NATS went at a quarter of what NATS carries).
+   * At most a window of items waits here, for less than a turn.
    */
   private readonly flush = (): void => {
     this.flushScheduled = false;

@@ -27,11 +27,11 @@ import { WriteBatch } from "./write-batch.js";
  * queues for calls that need not be stored and, once a `@durable` method or a durable declare
  * asks for it, a set of durable quorum queues; see `QueueLayout`. Core publishes go to the
  * topic's exchange, which gives each consumer group a copy in queues of its own; stored ones go
- * through the default exchange to a queue by name. Every publish is confirmed in batches by RabbitMQ (`ConfirmPublisher`);
- * members ack by hand after the reply (`LaneConsumer`); replies go to an exclusive queue per
- * client (`RabbitReplyQueue`). Publishes (core or durable) and replies of one turn to one queue
- * travel as one message (`RequestBundler`, `ReplySender`). A lost connection is reopened with backoff and every queue,
- * consumer and reply queue is set up again.
+ * through the default exchange to a queue by name. Every publish is confirmed in batches by
+ * RabbitMQ (`ConfirmPublisher`); members ack by hand after the reply (`LaneConsumer`); replies go
+ * to an exclusive queue per client (`RabbitReplyQueue`). Publishes (core or durable) and replies
+ * of one turn to one queue travel as one message (`RequestBundler`, `ReplySender`). A lost
+ * connection is reopened with backoff and every queue, consumer and reply queue is set up again.
  */
 export class RabbitMqTransport implements Transport {
   private readonly state = new BehaviorSubject<ConnectionState>("connected");
@@ -108,7 +108,7 @@ export class RabbitMqTransport implements Transport {
       return;
     }
     this.knownTopics.add(topic);
-    const durable = options.durable ?? this.declarations.topicOptions.get(topic)?.durable === true;
+    const durable = options.durable ?? this.declarations.options(topic).durable === true;
     const amqpOptions: AmqpPublishOptions = { persistent: durable };
     const headers = publishHeaders(options.key, options.expiresAt);
     if (headers !== undefined) amqpOptions.headers = headers;
@@ -141,8 +141,9 @@ export class RabbitMqTransport implements Transport {
 
   /**
    * Publishes by queue name to a set's queues, declared first, where the message waits for a
-   * consumer (bundled with the turn's other publishes to that queue, see `RequestBundler`); one deleted since (a core queue goes with its last consumer) is declared again and
-   * the publish sent once more.
+   * consumer (bundled with the turn's other publishes to that queue, see `RequestBundler`); one
+   * deleted since (a core queue goes with its last consumer) is declared again and the publish
+   * sent once more.
    */
   private store(topic: string, set: QueueSet, key: string | undefined, expiresAt: number | undefined, bytes: Uint8Array, amqpOptions: AmqpPublishOptions, done: (error?: Error) => void): void {
     const queue = this.layout.queueFor(topic, set, key);
@@ -196,7 +197,7 @@ export class RabbitMqTransport implements Transport {
       member = { start: (connection) => reader.start(connection), detach: () => reader.detach(), close: () => reader.close(), declare: () => this.declarations.set(deadLettersOf, "dlq", true) };
     } else {
       this.knownTopics.add(topic);
-      const declared = this.declarations.topicOptions.get(topic) ?? {};
+      const declared = this.declarations.options(topic);
       const sets: QueueSet[] = ["core"];
       if (declared.durable === true || (await this.declarer.check(this.layout.unkeyed(topic, "durable"))) !== undefined) sets.push("durable");
       // The group's own queues first, then what waits without a group and the shared durable set.
@@ -321,7 +322,7 @@ export class RabbitMqTransport implements Transport {
   async declareTopic(topic: string, options: TopicOptions): Promise<void> {
     this.ensureOpen();
     this.layout.check(topic);
-    this.declarations.topicOptions.set(topic, { ...this.declarations.topicOptions.get(topic), ...options });
+    this.declarations.addOptions(topic, options);
     this.knownTopics.add(topic);
     try {
       await this.declarations.set(topic, "core", true);

@@ -9,7 +9,7 @@ import { deadLetterQueueOptions, queueOptions, type GroupLane, type QueueLayout,
  */
 export class TopicDeclarations {
   /** Options declared on this connection, by topic. */
-  readonly topicOptions = new Map<string, TopicOptions>();
+  private readonly topicOptions = new Map<string, TopicOptions>();
   /** Declares done or under way: `exchange:T`, `core:T`, `durable:T`, `dlq:T`. */
   private readonly declared = new Map<string, Promise<void>>();
   /** Topics whose exchange is declared on this connection. */
@@ -20,6 +20,16 @@ export class TopicDeclarations {
     private readonly layout: QueueLayout,
     private readonly replicas: number,
   ) {}
+
+  /** The options declared for `topic` on this connection (none: `{}`). */
+  options(topic: string): TopicOptions {
+    return this.topicOptions.get(topic) ?? {};
+  }
+
+  /** Adds `options` to those declared for `topic`; the queues declared from now on use them. */
+  addOptions(topic: string, options: TopicOptions): void {
+    this.topicOptions.set(topic, { ...this.topicOptions.get(topic), ...options });
+  }
 
   hasExchange(topic: string): boolean {
     return this.exchanges.has(topic);
@@ -41,7 +51,7 @@ export class TopicDeclarations {
       if (set === "dlq") return this.declarer.assert(deadLetters, deadLetterQueueOptions);
       // A durable set dead-letters into its dead-letter queue: it must exist first.
       if (set === "durable") await this.set(topic, "dlq");
-      const options = this.topicOptions.get(topic) ?? {};
+      const options = this.options(topic);
       for (const lane of this.layout.lanes(topic, set)) await this.declarer.assert(lane.queue, queueOptions(set, lane.keyed, options, deadLetters, this.replicas));
     });
   }
@@ -53,7 +63,7 @@ export class TopicDeclarations {
   async group(topic: string, lanes: readonly GroupLane[]): Promise<void> {
     const exchange = this.layout.exchange(topic);
     await this.exchange(topic);
-    const options = this.topicOptions.get(topic) ?? {};
+    const options = this.options(topic);
     const deadLetters = this.layout.deadLetterQueue(topic);
     for (const lane of lanes) {
       await this.declarer.assert(lane.queue, queueOptions("core", lane.keyed, options, deadLetters, this.replicas));
